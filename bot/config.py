@@ -1,0 +1,153 @@
+"""Settings, read and checked once at start, then passed down.
+
+Nothing else in the project reads environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
+APP_ENVS = ("development", "production")
+MAIL_BACKENDS = ("file", "smtp", "graph")
+
+# The Bot Framework's own names for sovereign- and test-cloud overrides, passed to the SDK as they are.
+# The values go to the SDK under the attribute names its configuration object uses.
+SDK_OVERRIDES = {
+    "ToBotFromChannelOpenIdMetadataUrl": "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL",
+    "ToBotFromChannelTokenIssuer": "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER",
+    "ToChannelFromBotLoginUrl": "TO_CHANNEL_FROM_BOT_LOGIN_URL",
+    "ToChannelFromBotOAuthScope": "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE",
+}
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_id: str = ""
+    app_password: str = ""
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    database_url: str = ""
+    port: int = 3978
+    app_env: str = "development"
+    timezone: str = "Europe/London"
+    mail_backend: str = "file"
+    mail_dir: str = ""
+    mail_from: str = "peer-challenge@assistant.example"
+    assistant_mailbox: str = "peer-challenge@assistant.example"
+    moderation_mailbox: str = ""
+    sdk_overrides: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.app_id)
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def sdk_configuration(self) -> object:
+        """An object with the attribute names ConfigurationBotFrameworkAuthentication reads."""
+        values = {
+            "APP_ID": self.app_id,
+            "APP_PASSWORD": self.app_password,
+            # Without an app id the SDK only accepts anonymous traffic in its multi-tenant mode.
+            "APP_TYPE": self.app_type if self.app_id else "MultiTenant",
+            "APP_TENANTID": self.app_tenant_id,
+        }
+        values.update({SDK_OVERRIDES[name]: value for name, value in self.sdk_overrides.items()})
+        return type("SdkConfiguration", (), values)()
+
+
+def default_database_url(root: Path = PROJECT_ROOT) -> str:
+    return f"sqlite:///{root / 'var' / 'peer-challenge.sqlite3'}"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+) -> Settings:
+    """Settings from a `.env` file overlaid by the process environment."""
+    values: dict[str, str] = {}
+    env_file = env_file if env_file is not None else PROJECT_ROOT / ".env"
+    if env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    return settings_from(values)
+
+
+def settings_from(values: Mapping[str, str]) -> Settings:
+    problems: list[str] = []
+
+    def get(name: str, default: str = "") -> str:
+        return (values.get(name) or default).strip()
+
+    app_env = get("APP_ENV", "development").lower()
+    if app_env not in APP_ENVS:
+        problems.append(f"APP_ENV is '{app_env}'; set it to one of {', '.join(APP_ENVS)}.")
+    app_id = get("MicrosoftAppId")
+    app_type = get("MicrosoftAppType", "MultiTenant")
+    if app_type not in APP_TYPES:
+        problems.append(f"MicrosoftAppType is '{app_type}'; set it to one of {', '.join(APP_TYPES)}.")
+    tenant = get("MicrosoftAppTenantId")
+    password = get("MicrosoftAppPassword")
+    if app_env == "production" and not app_id:
+        problems.append(
+            "APP_ENV is production but MicrosoftAppId is empty: set MicrosoftAppId, "
+            "MicrosoftAppPassword, MicrosoftAppType and MicrosoftAppTenantId from the Azure bot registration."
+        )
+    if app_id and app_type == "SingleTenant" and not tenant:
+        problems.append("MicrosoftAppType is SingleTenant: set MicrosoftAppTenantId to the host tenant's id.")
+    if app_id and app_type != "UserAssignedMSI" and not password:
+        problems.append("MicrosoftAppId is set: set MicrosoftAppPassword to the registration's client secret.")
+    port_text = get("PORT", "3978")
+    port = 0
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        problems.append(f"PORT is '{port_text}'; set it to a port number such as 3978.")
+    else:
+        port = int(port_text)
+    timezone = get("TIMEZONE", "Europe/London")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"TIMEZONE is '{timezone}'; set it to an IANA name such as Europe/London.")
+    mail_backend = get("MAIL_BACKEND", "file").lower()
+    if mail_backend not in MAIL_BACKENDS:
+        problems.append(f"MAIL_BACKEND is '{mail_backend}'; set it to one of {', '.join(MAIL_BACKENDS)}.")
+    database_url = get("DATABASE_URL") or default_database_url()
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    if problems:
+        raise SettingsError("The configuration cannot be used:\n- " + "\n- ".join(problems))
+    return Settings(
+        app_id=app_id,
+        app_password=password,
+        app_type=app_type,
+        app_tenant_id=tenant,
+        database_url=database_url,
+        port=port,
+        app_env=app_env,
+        timezone=timezone,
+        mail_backend=mail_backend,
+        mail_dir=get("MAIL_DIR") or str(PROJECT_ROOT / "var" / "mail"),
+        mail_from=get("MAIL_FROM", "peer-challenge@assistant.example"),
+        assistant_mailbox=get("ASSISTANT_MAILBOX", "peer-challenge@assistant.example"),
+        moderation_mailbox=get("MODERATION_MAILBOX"),
+        sdk_overrides={name: values[name] for name in SDK_OVERRIDES if values.get(name)},
+    )

@@ -1,0 +1,1 @@
+"""The programme's rules: who may do what, validation, life cycles and what people see."""

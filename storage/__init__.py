@@ -1,0 +1,1 @@
+"""Records: SQLAlchemy models, sessions, migrations, dialog state and the outbox."""

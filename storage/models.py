@@ -1,0 +1,23 @@
+"""Every model, so that Alembic and tests see the whole schema."""
+
+from storage.base import Base
+from storage.bot_state import BotStateRecord
+from storage.calendar import Cycle, Group, GroupMember
+from storage.conversations import ConversationReferenceRecord
+from storage.feedback import Feedback
+from storage.outbox import OutboxMessage
+from storage.people import Authority, Person, RoleAssignment
+
+__all__ = [
+    "Authority",
+    "Base",
+    "BotStateRecord",
+    "ConversationReferenceRecord",
+    "Cycle",
+    "Feedback",
+    "Group",
+    "GroupMember",
+    "OutboxMessage",
+    "Person",
+    "RoleAssignment",
+]
