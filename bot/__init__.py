@@ -1,0 +1,1 @@
+"""The aiohttp app, the Bot Framework adapter and turn routing."""

@@ -1,0 +1,141 @@
+"""The Bot Framework adapter and authentication, built from the settings.
+
+Authentication is the SDK's own (`ConfigurationBotFrameworkAuthentication`); on top of it we keep
+the connector and user-token clients for reuse across turns. The SDK builds both anew for every
+turn, and building each costs milliseconds of CPU (msrest's retry policy set-up), which caps a bot
+near 60 turns a second. The cache changes nothing about what is checked: every request is still
+authenticated in full before a cached client is handed out.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Callable
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import ActivityTypes
+from botframework.connector import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+    ServiceClientCredentialsFactory,
+    UserTokenClient,
+)
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on our side. Please try again in a few minutes."
+
+
+def _identity_key(claims_identity: ClaimsIdentity) -> tuple:
+    claims = claims_identity.claims or {}
+    return (claims.get("aud"), claims.get("appid") or claims.get("azp"), claims_identity.is_authenticated)
+
+
+class _CachedConnectorFactory(ConnectorFactory):
+    def __init__(self, inner: ConnectorFactory, cache: dict, identity: tuple):
+        self._inner = inner
+        self._cache = cache
+        self._identity = identity
+
+    async def create(self, service_url: str, audience: str = None) -> ConnectorClient:
+        key = (self._identity, service_url, audience)
+        client = self._cache.get(key)
+        if client is None:
+            client = await self._inner.create(service_url, audience)
+            self._cache[key] = client
+        return client
+
+
+class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
+    def __init__(self, inner: BotFrameworkAuthentication, max_clients: int = 256):
+        self._inner = inner
+        self._connectors: dict = {}
+        self._token_clients: dict = {}
+        self._max_clients = max_clients
+
+    def _bounded(self, cache: dict) -> dict:
+        if len(cache) >= self._max_clients:
+            cache.clear()
+        return cache
+
+    async def authenticate_request(self, activity, auth_header: str) -> AuthenticateRequestResult:
+        result = await self._inner.authenticate_request(activity, auth_header)
+        if result.connector_factory is not None:
+            result.connector_factory = _CachedConnectorFactory(
+                result.connector_factory,
+                self._bounded(self._connectors),
+                _identity_key(result.claims_identity),
+            )
+        return result
+
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str):
+        return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return _CachedConnectorFactory(
+            self._inner.create_connector_factory(claims_identity),
+            self._bounded(self._connectors),
+            _identity_key(claims_identity),
+        )
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        key = _identity_key(claims_identity)
+        client = self._token_clients.get(key)
+        if client is None:
+            client = await self._inner.create_user_token_client(claims_identity)
+            self._bounded(self._token_clients)[key] = client
+        return client
+
+    def create_bot_framework_client(self):
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return self._inner.get_originating_audience()
+
+    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
+        return await self._inner.authenticate_channel_request(auth_header)
+
+
+def build_authentication(
+    settings: Settings, credentials_factory: ServiceClientCredentialsFactory | None = None
+) -> CachingBotFrameworkAuthentication:
+    return CachingBotFrameworkAuthentication(
+        ConfigurationBotFrameworkAuthentication(
+            settings.sdk_configuration(), credentials_factory=credentials_factory
+        )
+    )
+
+
+def build_adapter(authentication: BotFrameworkAuthentication) -> CloudAdapter:
+    adapter = CloudAdapter(authentication)
+    adapter.on_turn_error = _on_turn_error
+    return adapter
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    activity = context.activity
+    # The exception's message can carry personal data (SQL parameters, card values): log its type
+    # and where it happened, never its text.
+    log.error(
+        "turn failed: activity %s (%s on %s): %s at\n%s",
+        activity.id,
+        activity.type,
+        activity.channel_id,
+        type(error).__name__,
+        "".join(traceback.format_list(traceback.extract_tb(error.__traceback__))),
+    )
+    if activity.type == ActivityTypes.message and not context.responded:
+        try:
+            await context.send_activity(APOLOGY)
+        except Exception:  # noqa: BLE001 - the apology is best effort; the failure is logged
+            log.exception("could not send the apology for activity %s", activity.id)
+
+
+TurnLogic = Callable[[TurnContext], object]

@@ -1,0 +1,79 @@
+"""The composition root: everything the service needs is built here, from the settings."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Callable
+
+from aiohttp import web
+from botframework.connector.auth import ServiceClientCredentialsFactory
+
+from bot.adapter import build_adapter, build_authentication
+from bot.assistant import Assistant
+from bot.config import Settings
+from bot.messages import make_messages_handler
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+DATABASE = web.AppKey("database", Database)
+SETTINGS = web.AppKey("settings", Settings)
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class MigrationsPending(RuntimeError):
+    pass
+
+
+def prepare_database(settings: Settings) -> Database:
+    """Open the database; on SQLite apply pending migrations, elsewhere insist they were applied."""
+    database = Database(settings.database_url)
+    if database.is_sqlite:
+        database.upgrade()
+    elif database.pending_migrations():
+        database.dispose()
+        raise MigrationsPending(
+            "The database schema is not up to date: run `peer-challenge db upgrade` once, then start again."
+        )
+    return database
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    credentials_factory: ServiceClientCredentialsFactory | None = None,
+    clock: Callable[[], datetime] = system_clock,
+) -> web.Application:
+    if not settings.authenticated:
+        log.warning(
+            "MicrosoftAppId is not set: accepting UNAUTHENTICATED local traffic (Agents Playground, "
+            "tests). Never run like this where the service is reachable from outside."
+        )
+    app = web.Application()
+    app[SETTINGS] = settings
+    database = database or prepare_database(settings)
+    app[DATABASE] = database
+
+    authentication = build_authentication(settings, credentials_factory)
+    adapter = build_adapter(authentication)
+    assistant = Assistant(database, clock, settings.tz)
+
+    async def close_database(_app: web.Application):
+        yield
+        database.dispose()
+
+    app.cleanup_ctx.append(close_database)
+    app.router.add_post("/api/messages", make_messages_handler(adapter, authentication, assistant))
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    if request.app[DATABASE].healthy():
+        return web.json_response({"status": "ok"})
+    return web.json_response({"status": "database unavailable"}, status=503)

@@ -1,0 +1,115 @@
+"""The Assistant: routes each turn to a dialog, in Teams, by email and in the Playground."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
+
+from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.commands import Command, parse_command
+from bot.dialogs import feedback, greeting, team
+from bot.identity import forget_conversation, identify
+from bot.turn import Turn
+from programme.errors import Invalid, ProgrammeError
+from programme.profile import load_profile
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
+DIALOGS = (greeting, feedback, team)
+
+CommandHandler = Callable[[Turn, Command], Awaitable[None]]
+ActionHandler = Callable[[Turn, dict], Awaitable[dict]]
+
+
+class Assistant(TeamsActivityHandler):
+    def __init__(self, database: Database, clock: Callable[[], datetime], timezone: ZoneInfo):
+        self._database = database
+        self._clock = clock
+        self._timezone = timezone
+        self._commands: dict[str, CommandHandler] = {}
+        self._actions: dict[str, ActionHandler] = {}
+        for dialog in DIALOGS:
+            self._commands.update(dialog.COMMANDS)
+            self._actions.update(getattr(dialog, "ACTIONS", {}))
+
+    async def _turn(self, context: TurnContext, session) -> Turn:
+        person = await identify(context, session)
+        today = self._clock().astimezone(self._timezone).date()
+        profile = load_profile(session, person, today) if person is not None else None
+        return Turn(context=context, session=session, person=person, profile=profile, today=today)
+
+    async def on_message_activity(self, turn_context: TurnContext):
+        activity = turn_context.activity
+        text = TurnContext.remove_recipient_mention(activity) if activity.entities else activity.text
+        command = parse_command(text)
+        with self._database.session() as session:
+            turn = await self._turn(turn_context, session)
+            handler = self._commands.get(command.word)
+            if handler is None:
+                await _not_understood(turn, command)
+                return
+            log.info("activity %s: command %s on %s", turn_context.activity.id, command.word, turn.channel)
+            await handler(turn, command)
+
+    async def on_adaptive_card_invoke(
+        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
+    ) -> AdaptiveCardInvokeResponse:
+        action = invoke_value.action or {}
+        verb = action.get("verb") if isinstance(action, dict) else getattr(action, "verb", None)
+        data = (action.get("data") if isinstance(action, dict) else getattr(action, "data", None)) or {}
+        with self._database.session() as session:
+            turn = await self._turn(turn_context, session)
+            handler = self._actions.get(verb or "")
+            if turn.profile is None:
+                content = unknown_person_card()
+            elif handler is None:
+                content = message_card("Sorry", "That button is no longer in use. Type `help` to see what I can do.", attention=True)
+            else:
+                log.info("activity %s: card action %s", turn_context.activity.id, verb)
+                try:
+                    content = await handler(turn, data)
+                except ProgrammeError as error:
+                    text = " ".join(error.fields.values()) if isinstance(error, Invalid) else str(error)
+                    content = message_card("Not done", text, attention=True)
+        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=content)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext):
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if not any(member.id == bot_id for member in members_added):
+            return
+        # The bot joined a conversation: greet the person who installed it, once.
+        with self._database.session() as session:
+            turn = await self._turn(turn_context, session)
+            await greeting.welcome(turn)
+
+    async def on_installation_update_add(self, turn_context: TurnContext):
+        with self._database.session() as session:
+            await identify(turn_context, session)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext):
+        with self._database.session() as session:
+            forget_conversation(session, turn_context.activity)
+
+    async def on_members_removed_activity(self, members_removed: list[ChannelAccount], turn_context: TurnContext):
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id == bot_id for member in members_removed):
+            with self._database.session() as session:
+                forget_conversation(session, turn_context.activity)
+
+
+async def _not_understood(turn: Turn, command: Command) -> None:
+    if not command.word:
+        await greeting.welcome(turn)
+        return
+    await turn.reply_card(
+        message_card("Sorry, I didn't understand", f"I don't know the command '{command.word[:40]}'. Type `help` to see what I can do."),
+        subject="Peer Challenge Assistant",
+    )
+

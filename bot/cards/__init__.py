@@ -1,0 +1,1 @@
+"""Pure functions that build Adaptive Card dicts (schema 1.5)."""

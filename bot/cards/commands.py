@@ -1,0 +1,25 @@
+"""The commands a person can use, by what they do in the programme."""
+
+from __future__ import annotations
+
+from programme.profile import Profile
+from programme.roles import Role
+
+EVERYONE = [
+    ("help", "What I can do for you"),
+    ("status", "Your authority, group, challenge date, who reviews whom and the dates that matter next"),
+    ("feedback <your words>", "Tell the programme coordinators what works and what does not"),
+]
+DCS = [("team", "See, add and remove your authority's delegates and participants")]
+COORDINATOR = [("team <authority code>", "See and change any authority's delegates and participants")]
+
+
+def commands_for(profile: Profile | None) -> list[tuple[str, str]]:
+    if profile is None:
+        return [EVERYONE[0]]
+    commands = list(EVERYONE)
+    if profile.is_coordinator:
+        commands += COORDINATOR
+    elif profile.authorities_as(Role.DCS):
+        commands += DCS
+    return commands

@@ -1,0 +1,57 @@
+"""The few Adaptive Card elements every card is made of."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+
+
+def card(body: list[dict], actions: list[dict] | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+    if actions:
+        result["actions"] = actions
+    return result
+
+
+def heading(text: str) -> dict:
+    return {"type": "TextBlock", "text": text, "size": "Large", "weight": "Bolder", "wrap": True, "style": "heading"}
+
+
+def subheading(text: str) -> dict:
+    return {"type": "TextBlock", "text": text, "weight": "Bolder", "wrap": True, "spacing": "Medium"}
+
+
+def paragraph(text: str, *, subtle: bool = False, attention: bool = False) -> dict:
+    block = {"type": "TextBlock", "text": text, "wrap": True}
+    if subtle:
+        block["isSubtle"] = True
+    if attention:
+        block["color"] = "Attention"
+    return block
+
+
+def bullets(items: list[str]) -> dict:
+    return paragraph("\n".join(f"- {item}" for item in items))
+
+
+def facts(pairs: list[tuple[str, str]]) -> dict:
+    return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
+
+
+def command_button(title: str, command: str) -> dict:
+    """A button that sends `command` as if the person had typed it."""
+    return {"type": "Action.Submit", "title": title, "data": {"msteams": {"type": "imBack", "value": command}}}
+
+
+def execute(title: str, verb: str, data: dict | None = None, *, style: str | None = None) -> dict:
+    action = {"type": "Action.Execute", "title": title, "verb": verb, "data": dict(data or {})}
+    if style:
+        action["style"] = style
+    return action
+
+
+def long_date(value: date) -> str:
+    return f"{value:%A} {value.day} {value:%B %Y}"

@@ -1,0 +1,128 @@
+"""Welcome, help, status and registration cards, shaped by the person's roles."""
+
+from __future__ import annotations
+
+from bot.cards.commands import commands_for
+from bot.cards.elements import (
+    bullets,
+    card,
+    command_button,
+    facts,
+    heading,
+    long_date,
+    paragraph,
+    subheading,
+)
+from programme.profile import AuthorityView, GroupView, Profile
+from programme.roles import Role
+
+ASSISTANT = "Peer Challenge Assistant"
+
+
+def _group_section(group: GroupView) -> list[dict]:
+    kind = "Quartet" if group.kind == "quartet" else "Triad"
+    return [
+        subheading(f"{group.name} ({kind}, {group.cycle})"),
+        facts(
+            [
+                ("Challenge day", long_date(group.challenge_date)),
+                ("Format", group.format_label),
+                ("Self-assessment due", long_date(group.self_assessment_deadline)),
+            ]
+        ),
+        paragraph("**Lead Reviewers**"),
+        bullets(
+            [f"{p.authority} is Lead Reviewer for {p.reviews}" if p.reviews else p.authority for p in group.pairings]
+        ),
+    ]
+
+
+def _authority_section(view: AuthorityView, *, with_dates: bool) -> list[dict]:
+    body = [subheading(view.name)]
+    if view.group is None:
+        body.append(paragraph("Not in a group for the current cycle yet.", subtle=True))
+        return body
+    body += _group_section(view.group)
+    if with_dates and view.key_dates:
+        body.append(paragraph("**Coming up**"))
+        body.append(facts([(long_date(d.on), d.what) for d in view.key_dates]))
+    return body
+
+
+def _roles_line(profile: Profile) -> str:
+    return "; ".join(held.label for held in profile.roles) or "No current role"
+
+
+def unknown_person_card() -> dict:
+    return card(
+        [
+            heading(ASSISTANT),
+            paragraph(
+                "Hello. I help the region's Directors of Children's Services, their teams, panel members and "
+                "the programme coordinators run the peer challenge: nominations to the regional panel, "
+                "moderation enquiries, asks and offers, and reminders at the right time."
+            ),
+            subheading("I don't know you yet"),
+            paragraph(
+                "I only work with people registered in the programme's calendar. Ask your DCS to add you to "
+                "your authority's team (they can do it here with `team`), or ask the programme coordinators "
+                "to add you. Then say `hi` again."
+            ),
+        ],
+        [command_button("Help", "help")],
+    )
+
+
+def welcome_card(profile: Profile) -> dict:
+    first = profile.name.split()[0] if profile.name else "there"
+    body = [heading(f"Welcome, {first}"), paragraph(f"You are: {_roles_line(profile)}.")]
+    actions = [command_button("My status", "status"), command_button("Help", "help")]
+    if profile.is_coordinator:
+        body.append(
+            paragraph(
+                "As a coordinator you can see and act on everything: change any authority's team with "
+                "`team <authority code>`, and import the calendar with `peer-challenge import-calendar`."
+            )
+        )
+    if profile.leads_an_authority:
+        body.append(
+            paragraph(
+                "You can see your group, challenge date and Lead Reviewer pairs here, and I will remind you "
+                "when to seek moderation and when your self-assessment is due."
+            )
+        )
+        for view in profile.authorities:
+            if view.code in profile.authorities_as(Role.DCS, Role.DELEGATE):
+                body += _authority_section(view, with_dates=False)
+    if profile.authorities_as(Role.DCS):
+        actions.insert(1, command_button("My team", "team"))
+    return card(body, actions)
+
+
+def help_card(profile: Profile | None) -> dict:
+    body = [heading("What I can do"), paragraph("Type a command, or use a button.")]
+    body.append(facts(commands_for(profile)))
+    if profile is None:
+        body.append(
+            paragraph("I don't know you yet: ask your DCS or the programme coordinators to register you.", subtle=True)
+        )
+    body.append(
+        paragraph("By email, write the command as the first words of your message, for example `status`.", subtle=True)
+    )
+    return card(body, [command_button("My status", "status")] if profile else None)
+
+
+def status_card(profile: Profile) -> dict:
+    body = [heading("Your programme"), facts([("Name", profile.name), ("Roles", _roles_line(profile))])]
+    for view in profile.authorities:
+        body += _authority_section(view, with_dates=True)
+    for group in profile.facilitated_groups:
+        body.append(paragraph("**You facilitate**"))
+        body += _group_section(group)
+    if not profile.authorities and not profile.facilitated_groups and not profile.is_coordinator:
+        body.append(paragraph("You are not in a group for the current cycle.", subtle=True))
+    return card(body, [command_button("Help", "help")])
+
+
+def message_card(title: str, text: str, *, attention: bool = False) -> dict:
+    return card([heading(title), paragraph(text, attention=attention)])

@@ -1,0 +1,132 @@
+"""The `peer-challenge` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.config import PROJECT_ROOT, SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+EXAMPLE_CALENDAR = PROJECT_ROOT / "examples" / "south-east-2022-23.yaml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="peer-challenge", description="Peer Challenge Assistant")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the assistant's web service")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=None, help="default: PORT, or 3978")
+
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+
+    importer = commands.add_parser("import-calendar", help="import or update a cycle from a YAML calendar file")
+    importer.add_argument("file", type=Path)
+    importer.add_argument("--dry-run", action="store_true", help="report what would change; change nothing")
+
+    demo = commands.add_parser("demo-calendar", help="import the example cycle moved forward so its dates lie ahead")
+    demo.add_argument("--output", type=Path, default=PROJECT_ROOT / "var" / "demo-calendar.yaml")
+
+    manifest = commands.add_parser("manifest", help="write the Teams app package")
+    manifest.add_argument("--output", type=Path, default=PROJECT_ROOT / "build" / "app.zip")
+    manifest.add_argument("--domain", action="append", default=[], help="a valid domain (repeatable)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return COMMANDS[args.command](settings, args)
+
+
+def _serve(settings, args) -> int:
+    from bot.app import MigrationsPending, create_app
+
+    try:
+        app = create_app(settings)
+    except MigrationsPending as error:
+        print(error, file=sys.stderr)
+        return 2
+    web.run_app(app, host=args.host, port=args.port or settings.port, print=None, access_log=None)
+    return 0
+
+
+def _db(settings, args) -> int:
+    from storage.database import Database
+
+    database = Database(settings.database_url)
+    database.upgrade()
+    database.dispose()
+    print("The database schema is up to date.")
+    return 0
+
+
+def _import(settings, args) -> int:
+    from programme.calendar_file import CalendarProblems
+    from programme.calendar_import import import_calendar, load_calendar_file
+    from storage.database import Database
+
+    try:
+        spec = load_calendar_file(args.file)
+    except CalendarProblems as problems:
+        print(f"{args.file}: nothing was imported. Fix these and run the import again:", file=sys.stderr)
+        for problem in problems.problems:
+            print(f"  {problem.place}: {problem.message}", file=sys.stderr)
+        return 1
+    database = Database(settings.database_url)
+    if database.is_sqlite:
+        database.upgrade()
+    try:
+        report = import_calendar(database.sessions, spec, dry_run=args.dry_run)
+    finally:
+        database.dispose()
+    print(report.format())
+    return 0
+
+
+def _demo(settings, args) -> int:
+    from programme.demo_calendar import demo_calendar_text
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(demo_calendar_text(EXAMPLE_CALENDAR.read_text(encoding="utf-8"), date.today()), encoding="utf-8")
+    args.file, args.dry_run = args.output, False
+    return _import(settings, args)
+
+
+def _manifest(settings, args) -> int:
+    from manifest.package import write_package
+
+    if not settings.app_id:
+        print("Set MicrosoftAppId (the bot registration's app id) to build the Teams app package.", file=sys.stderr)
+        return 2
+    try:
+        path = write_package(args.output, settings.app_id, valid_domains=args.domain)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(f"Wrote {path}")
+    return 0
+
+
+COMMANDS = {
+    "serve": _serve,
+    "db": _db,
+    "import-calendar": _import,
+    "demo-calendar": _demo,
+    "manifest": _manifest,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

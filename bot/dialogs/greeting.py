@@ -1,0 +1,32 @@
+"""help, hi, status and the welcome card."""
+
+from __future__ import annotations
+
+from bot.cards.programme_cards import help_card, status_card, unknown_person_card, welcome_card
+from bot.commands import Command
+from bot.turn import Turn
+
+
+async def welcome(turn: Turn) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card(), subject="Peer Challenge Assistant")
+    else:
+        await turn.reply_card(welcome_card(turn.profile), subject="Welcome to the Peer Challenge Assistant")
+
+
+async def hello(turn: Turn, _command: Command) -> None:
+    await welcome(turn)
+
+
+async def help_(turn: Turn, _command: Command) -> None:
+    await turn.reply_card(help_card(turn.profile), subject="What the Peer Challenge Assistant can do")
+
+
+async def status(turn: Turn, _command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    await turn.reply_card(status_card(turn.profile), subject="Your peer challenge programme")
+
+
+COMMANDS = {"help": help_, "?": help_, "hi": hello, "hello": hello, "start": hello, "status": status}

@@ -1,0 +1,173 @@
+"""team: an authority's delegates and participants, in Teams (a card) and by email (text)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from bot import confirmations
+from bot.cards.elements import bullets, card, heading, paragraph
+from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.team import team_card
+from bot.commands import Command
+from bot.turn import Turn
+from programme.errors import Invalid, NotFound, ProgrammeError
+from programme.profile import Profile
+from programme.roles import Role
+from programme.team import (
+    Team,
+    TeamChange,
+    add_team_member,
+    check_new_member,
+    find_member_by_email,
+    load_team,
+    remove_team_member,
+)
+
+# team add participant Sam Example, sam.example@kent.example   |   team remove sam.example@kent.example
+_ADD = re.compile(r"^add\s+(?P<role>delegate|participant)\s+(?P<name>[^,<]+?)\s*[,<]\s*(?P<email>\S+?)>?$", re.I)
+_REMOVE = re.compile(r"^remove\s+(?P<email>\S+)$", re.I)
+USAGE = (
+    "To add someone: `team add participant Sam Example, sam.example@council.example` (or `delegate`). "
+    "To remove someone: `team remove sam.example@council.example`."
+)
+
+
+def _which_authority(profile: Profile, words: list[str]) -> tuple[str | None, list[str]]:
+    """The authority named first in the words, else the one authority this person leads."""
+    if words and re.fullmatch(r"[a-z0-9-]+", words[0]) and words[0] not in ("add", "remove"):
+        return words[0], words[1:]
+    led = profile.authorities_as(Role.DCS)
+    return (led[0] if len(led) == 1 else None), words
+
+
+def _team_text(team: Team, message: str | None = None) -> dict:
+    body = [heading(f"Team: {team.authority_name}")]
+    if message:
+        body.append(paragraph(message))
+    members = [f"{m.name} ({m.role.label.lower()}), {m.email}" for m in team.members]
+    body.append(bullets(members) if members else paragraph("No delegates or participants yet."))
+    body.append(paragraph(USAGE.replace("team ", f"team {team.authority_code} ")))
+    return card(body)
+
+
+async def team(turn: Turn, command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    authority, words = _which_authority(turn.profile, command.args.split())
+    if authority is None:
+        led = turn.profile.authorities_as(Role.DCS)
+        hint = (
+            "Name the authority: " + ", ".join(f"`team {code}`" for code in led)
+            if led
+            else "Name the authority by its code, for example `team kent`."
+            if turn.profile.is_coordinator
+            else "Only a DCS or a programme coordinator can change an authority's team."
+        )
+        await turn.reply_card(message_card("Which authority?", hint), subject="Your team")
+        return
+    rest = " ".join(words)
+    try:
+        if not rest:
+            shown = load_team(turn.session, turn.profile, authority)
+            await _show(turn, shown)
+            return
+        if match := _ADD.match(rest):
+            params = {"authority": authority, "role": match["role"], "name": match["name"], "email": match["email"]}
+            await _change(turn, "team.add", params)
+            return
+        if match := _REMOVE.match(rest):
+            shown = load_team(turn.session, turn.profile, authority)
+            member = find_member_by_email(shown, match["email"])
+            if member is None:
+                raise NotFound(f"{match['email']} is not a delegate or participant of {shown.authority_name}.")
+            params = {"authority": authority, "role": member.role.value, "person_id": member.person_id}
+            await _change(turn, "team.remove", params)
+            return
+        raise Invalid({"command": f"I did not understand that. {USAGE}"})
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("Team", _explain(error), attention=True), subject="Your team")
+
+
+def _explain(error: ProgrammeError) -> str:
+    return " ".join(error.fields.values()) if isinstance(error, Invalid) else str(error)
+
+
+async def _show(turn: Turn, shown: Team, message: str | None = None) -> None:
+    content = _team_text(shown, message) if turn.by_email else team_card(shown, message=message)
+    await turn.reply_card(content, subject=f"Team: {shown.authority_name}")
+
+
+def apply(turn: Turn, action: str, params: dict) -> TeamChange:
+    if action == "team.add":
+        return add_team_member(
+            turn.session, turn.profile, params["authority"], role=params["role"], name=params["name"], email=params["email"]
+        )
+    return remove_team_member(
+        turn.session, turn.profile, params["authority"], role=params["role"], person_id=int(params["person_id"])
+    )
+
+
+async def _change(turn: Turn, action: str, params: dict) -> None:
+    if turn.by_email:
+        load_team(turn.session, turn.profile, params["authority"])  # permission check before holding anything
+        if action == "team.add":
+            # Check now, so the person hears about a mistake before confirming it.
+            check_new_member(role=params["role"], name=params["name"], email=params["email"])
+        code = confirmations.hold(
+            turn.session, turn.context.activity.from_property.id, action, params, datetime.now(timezone.utc)
+        )
+        what = (
+            f"add {params['name']} ({params['email']}) as a {params['role']}"
+            if action == "team.add"
+            else "remove that person from the team"
+        )
+        await turn.reply_card(
+            message_card("Please confirm", f"To {what} for {params['authority']}, reply with: confirm {code}"),
+            subject=f"Confirm team change [{code}]",
+        )
+        return
+    result = apply(turn, action, params)
+    await _show(turn, result.team, result.message)
+
+
+async def confirm(turn: Turn, command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    code = command.args.split()[0] if command.args else ""
+    pending = confirmations.take(turn.session, code, turn.context.activity.from_property.id, datetime.now(timezone.utc)) if code else None
+    if pending is None:
+        await turn.reply_card(
+            message_card("Nothing to confirm", "That code is unknown or has expired. Ask again to get a new one.", attention=True)
+        )
+        return
+    try:
+        result = apply(turn, pending.action, pending.params)
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("Team", _explain(error), attention=True))
+        return
+    await _show(turn, result.team, result.message)
+
+
+async def add_from_card(turn: Turn, data: dict) -> dict:
+    authority = str(data.get("authority", ""))
+    values = {k: str(data.get(k, "")) for k in ("name", "email", "role")}
+    try:
+        result = add_team_member(turn.session, turn.profile, authority, **values)
+    except Invalid as error:
+        shown = load_team(turn.session, turn.profile, authority)
+        return team_card(shown, message="Please correct the details below.", errors=error.fields, values=values)
+    return team_card(result.team, message=result.message)
+
+
+async def remove_from_card(turn: Turn, data: dict) -> dict:
+    result = remove_team_member(
+        turn.session, turn.profile, str(data.get("authority", "")), role=str(data.get("role", "")), person_id=int(data.get("person_id", 0))
+    )
+    return team_card(result.team, message=result.message)
+
+
+COMMANDS = {"team": team, "confirm": confirm}
+ACTIONS = {"team.add": add_from_card, "team.remove": remove_from_card}

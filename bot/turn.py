@@ -1,0 +1,49 @@
+"""What a dialog gets for one turn: who is asking, a database session, the date, and a way to reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from sqlalchemy.orm import Session
+
+from bot.cards.as_text import card_as_html, card_as_text
+from bot.identity import EMAIL_CHANNEL
+from programme.profile import Profile
+from storage.people import Person
+
+
+@dataclass
+class Turn:
+    context: TurnContext
+    session: Session
+    person: Person | None
+    profile: Profile | None
+    today: date
+
+    @property
+    def channel(self) -> str:
+        return self.context.activity.channel_id
+
+    @property
+    def by_email(self) -> bool:
+        return self.channel == EMAIL_CHANNEL
+
+    async def reply_card(self, card: dict, *, subject: str | None = None) -> None:
+        """Send a card in chat; by email the same content as an HTML body with a text alternative."""
+        if self.by_email:
+            await self.reply_email(card_as_text(card), card_as_html(card), subject=subject)
+            return
+        await self.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+
+    async def reply_email(self, text: str, html: str, *, subject: str | None = None) -> None:
+        activity = MessageFactory.text(text)
+        channel_data = {"htmlBody": html}
+        if subject:
+            channel_data["subject"] = subject
+        activity.channel_data = channel_data
+        await self.context.send_activity(activity)
+
+    async def reply_text(self, text: str) -> None:
+        await self.context.send_activity(MessageFactory.text(text))

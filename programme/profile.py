@@ -1,0 +1,214 @@
+"""A person's place in the programme: roles, authority, group, Lead Reviewer pairs and coming dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from programme.roles import AUTHORITY_ROLES, REGIONAL_ROLES, Role
+from storage.calendar import Cycle, Group, GroupMember
+from storage.people import Authority, Person, RoleAssignment
+
+FORMAT_LABELS = {"face_to_face": "Face to face", "virtual": "Virtual"}
+
+
+@dataclass(frozen=True)
+class HeldRole:
+    role: Role
+    authority_code: str | None = None
+    authority_name: str | None = None
+    group_name: str | None = None
+
+    @property
+    def label(self) -> str:
+        where = self.authority_name or self.group_name
+        return f"{self.role.label}, {where}" if where else self.role.label
+
+
+@dataclass(frozen=True)
+class Pairing:
+    authority: str
+    reviews: str | None
+
+
+@dataclass(frozen=True)
+class KeyDate:
+    on: date
+    what: str
+
+
+@dataclass(frozen=True)
+class GroupView:
+    cycle: str
+    name: str
+    kind: str
+    challenge_date: date
+    format: str
+    location: str
+    pairings: tuple[Pairing, ...]
+    self_assessment_deadline: date
+
+    @property
+    def format_label(self) -> str:
+        label = FORMAT_LABELS.get(self.format, self.format)
+        return f"{label}, {self.location}" if self.location else label
+
+
+@dataclass(frozen=True)
+class AuthorityView:
+    code: str
+    name: str
+    group: GroupView | None
+    key_dates: tuple[KeyDate, ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    person_id: int
+    name: str
+    email: str
+    roles: tuple[HeldRole, ...]
+    authorities: tuple[AuthorityView, ...] = ()
+    facilitated_groups: tuple[GroupView, ...] = field(default=())
+
+    def has(self, *roles: Role) -> bool:
+        return any(held.role in roles for held in self.roles)
+
+    def holds_for(self, authority_code: str, *roles: Role) -> bool:
+        return any(h.role in roles and h.authority_code == authority_code for h in self.roles)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.has(Role.COORDINATOR, Role.MODERATION_COORDINATOR)
+
+    @property
+    def leads_an_authority(self) -> bool:
+        return self.has(Role.DCS, Role.DELEGATE)
+
+    def authorities_as(self, *roles: Role) -> list[str]:
+        return sorted({h.authority_code for h in self.roles if h.role in roles and h.authority_code})
+
+
+def current_cycle(session: Session, today: date) -> Cycle | None:
+    """The active cycle that contains today, else the next one to start, else the latest."""
+    cycles = session.scalars(select(Cycle).where(Cycle.active.is_(True)).order_by(Cycle.starts_on)).all()
+    for cycle in cycles:
+        if cycle.starts_on <= today <= cycle.ends_on:
+            return cycle
+    upcoming = [c for c in cycles if c.starts_on > today]
+    if upcoming:
+        return upcoming[0]
+    return cycles[-1] if cycles else None
+
+
+def load_profile(session: Session, person: Person, today: date) -> Profile:
+    assignments = session.scalars(
+        select(RoleAssignment)
+        .where(RoleAssignment.person_id == person.id, RoleAssignment.active.is_(True))
+        .options(selectinload(RoleAssignment.authority))
+    ).all()
+    cycle = current_cycle(session, today)
+    groups = {g.id: g for g in cycle.groups if g.active} if cycle else {}
+    held: list[HeldRole] = []
+    for assignment in sorted(assignments, key=lambda a: (a.role, a.scope)):
+        try:
+            role = Role(assignment.role)
+        except ValueError:
+            continue
+        authority = assignment.authority
+        if role in AUTHORITY_ROLES and (authority is None or not authority.active):
+            continue
+        group = groups.get(assignment.group_id) if assignment.group_id else None
+        if role == Role.FACILITATOR and group is None:
+            continue
+        held.append(
+            HeldRole(
+                role=role,
+                authority_code=authority.code if authority else None,
+                authority_name=authority.name if authority else None,
+                group_name=group.name if group else None,
+            )
+        )
+    authority_codes = sorted({h.authority_code for h in held if h.authority_code and h.role in AUTHORITY_ROLES})
+    authorities = tuple(_authority_view(session, cycle, code, held, today) for code in authority_codes)
+    facilitated = tuple(
+        _group_view(cycle, groups[a.group_id])
+        for a in assignments
+        if a.role == Role.FACILITATOR and a.group_id in groups
+    )
+    return Profile(
+        person_id=person.id,
+        name=person.name,
+        email=person.email,
+        roles=tuple(held),
+        authorities=authorities,
+        facilitated_groups=facilitated,
+    )
+
+
+def _authority_view(
+    session: Session, cycle: Cycle | None, code: str, held: list[HeldRole], today: date
+) -> AuthorityView:
+    authority = session.scalar(select(Authority).where(Authority.code == code))
+    group = _group_of(session, cycle, authority.id) if cycle else None
+    view = _group_view(cycle, group) if group else None
+    roles = {h.role for h in held if h.authority_code == code}
+    dates = _key_dates(cycle, view, roles, today) if view else ()
+    return AuthorityView(code=code, name=authority.name, group=view, key_dates=dates)
+
+
+def _group_of(session: Session, cycle: Cycle, authority_id: int) -> Group | None:
+    return session.scalar(
+        select(Group)
+        .join(GroupMember, GroupMember.group_id == Group.id)
+        .where(
+            Group.cycle_id == cycle.id,
+            Group.active.is_(True),
+            GroupMember.authority_id == authority_id,
+            GroupMember.active.is_(True),
+        )
+    )
+
+
+def _group_view(cycle: Cycle, group: Group) -> GroupView:
+    members = [m for m in group.members if m.active]
+    settings = cycle.settings or {}
+    deadline = group.dissemination_deadline or group.challenge_date - timedelta(
+        days=int(settings.get("dissemination_days_before", 14))
+    )
+    return GroupView(
+        cycle=cycle.name,
+        name=group.name,
+        kind=group.kind,
+        challenge_date=group.challenge_date,
+        format=group.format,
+        location=group.location or "",
+        pairings=tuple(
+            Pairing(authority=m.authority.name, reviews=m.reviews.name if m.reviews else None) for m in members
+        ),
+        self_assessment_deadline=deadline,
+    )
+
+
+def _key_dates(cycle: Cycle, group: GroupView, roles: set[Role], today: date) -> tuple[KeyDate, ...]:
+    settings = cycle.settings or {}
+    window = settings.get("moderation_window_weeks") or {}
+    opens = int(window.get("opens", 12))
+    closes = int(window.get("closes", 8))
+    dates = []
+    if roles & {Role.DCS, Role.DELEGATE}:
+        dates += [
+            KeyDate(group.challenge_date - timedelta(weeks=opens), "Moderation window opens: the time to seek moderation"),
+            KeyDate(group.challenge_date - timedelta(weeks=closes), "Moderation window closes"),
+        ]
+    if roles & {Role.DCS, Role.DELEGATE, Role.PARTICIPANT}:
+        dates.append(KeyDate(group.self_assessment_deadline, "Self-assessment due for dissemination to the group"))
+        dates.append(KeyDate(group.challenge_date, f"Challenge day: {group.name}"))
+    return tuple(sorted((d for d in dates if d.on >= today), key=lambda d: d.on))
+
+
+def roles_are_regional(profile: Profile) -> bool:
+    return all(h.role in REGIONAL_ROLES for h in profile.roles)

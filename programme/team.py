@@ -1,0 +1,178 @@
+"""An authority's team: the delegates and participants a DCS (or a coordinator) adds and removes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from programme.errors import Invalid, NotAllowed, NotFound
+from programme.permissions import can_manage_team
+from programme.profile import Profile
+from programme.roles import TEAM_ROLES, Role, authority_scope
+from programme.validation import email_problem
+from storage.people import Authority, Person, RoleAssignment
+
+log = logging.getLogger(__name__)
+NAME_LIMIT = 120
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    person_id: int
+    name: str
+    email: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Team:
+    authority_code: str
+    authority_name: str
+    members: tuple[TeamMember, ...]
+
+
+@dataclass(frozen=True)
+class TeamChange:
+    done: bool
+    message: str
+    team: Team
+
+
+def _authority(session: Session, code: str) -> Authority:
+    authority = session.scalar(select(Authority).where(Authority.code == code, Authority.active.is_(True)))
+    if authority is None:
+        raise NotFound(f"There is no authority '{code}' in the programme. Check the code in `status`.")
+    return authority
+
+
+def _check(profile: Profile, authority: Authority) -> None:
+    if not can_manage_team(profile, authority.code):
+        raise NotAllowed(
+            f"Only the DCS of {authority.name} or a programme coordinator can change its team."
+        )
+
+
+def _parse_role(value: str) -> Role:
+    for role in TEAM_ROLES:
+        if value.strip().lower() in (role.value, role.label.lower()):
+            return role
+    raise Invalid({"role": "Choose the role: delegate or participant."})
+
+
+def load_team(session: Session, profile: Profile, authority_code: str) -> Team:
+    authority = _authority(session, authority_code)
+    _check(profile, authority)
+    return _team(session, authority)
+
+
+def _team(session: Session, authority: Authority) -> Team:
+    rows = session.execute(
+        select(RoleAssignment, Person)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(
+            RoleAssignment.authority_id == authority.id,
+            RoleAssignment.role.in_([r.value for r in TEAM_ROLES]),
+            RoleAssignment.active.is_(True),
+            Person.active.is_(True),
+        )
+        .order_by(RoleAssignment.role, Person.name)
+    ).all()
+    return Team(
+        authority_code=authority.code,
+        authority_name=authority.name,
+        members=tuple(
+            TeamMember(person_id=p.id, name=p.name, email=p.email, role=Role(a.role)) for a, p in rows
+        ),
+    )
+
+
+def check_new_member(*, role: str, name: str, email: str) -> tuple[Role, str, str]:
+    """The role, name and email cleaned, or every problem with them at once."""
+    problems: dict[str, str] = {}
+    name = " ".join((name or "").split())
+    if not name:
+        problems["name"] = "Enter the person's full name."
+    elif len(name) > NAME_LIMIT:
+        problems["name"] = f"Shorten the name to {NAME_LIMIT} characters or fewer."
+    email = (email or "").strip().lower()
+    if problem := email_problem(email):
+        problems["email"] = problem
+    chosen = None
+    try:
+        chosen = _parse_role(role or "")
+    except Invalid as error:
+        problems.update(error.fields)
+    if problems:
+        raise Invalid(problems)
+    return chosen, name, email
+
+
+def add_team_member(
+    session: Session, profile: Profile, authority_code: str, *, role: str, name: str, email: str
+) -> TeamChange:
+    """Add a delegate or participant. Adding someone who is already there changes nothing."""
+    authority = _authority(session, authority_code)
+    _check(profile, authority)
+    chosen, name, email = check_new_member(role=role, name=name, email=email)
+
+    person = session.scalar(select(Person).where(Person.email == email))
+    if person is None:
+        person = Person(email=email, name=name)
+        session.add(person)
+        session.flush()
+    elif not person.active:
+        person.active = True
+    scope = authority_scope(authority.code)
+    assignment = session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.person_id == person.id,
+            RoleAssignment.role == chosen.value,
+            RoleAssignment.scope == scope,
+        )
+    )
+    if assignment is not None and assignment.active:
+        session.commit()
+        return TeamChange(False, f"{person.name} is already a {chosen.label.lower()} for {authority.name}.", _team(session, authority))
+    if assignment is None:
+        session.add(
+            RoleAssignment(
+                person_id=person.id, role=chosen.value, scope=scope, authority_id=authority.id, source="assistant"
+            )
+        )
+    else:
+        assignment.active = True
+        assignment.source = "assistant"
+    session.commit()
+    log.info("team change: person %s added as %s to authority %s by person %s", person.id, chosen.value, authority.id, profile.person_id)
+    return TeamChange(True, f"{person.name} is now a {chosen.label.lower()} for {authority.name}.", _team(session, authority))
+
+
+def remove_team_member(
+    session: Session, profile: Profile, authority_code: str, *, role: str, person_id: int
+) -> TeamChange:
+    authority = _authority(session, authority_code)
+    _check(profile, authority)
+    chosen = _parse_role(role or "")
+    assignment = session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.person_id == person_id,
+            RoleAssignment.role == chosen.value,
+            RoleAssignment.scope == authority_scope(authority.code),
+        )
+    )
+    if assignment is None or not assignment.active:
+        return TeamChange(False, f"That person is not a {chosen.label.lower()} for {authority.name} any more.", _team(session, authority))
+    assignment.active = False
+    assignment.source = "assistant"
+    name = session.get(Person, person_id).name
+    session.commit()
+    log.info("team change: person %s removed as %s from authority %s by person %s", person_id, chosen.value, authority.id, profile.person_id)
+    return TeamChange(True, f"{name} is no longer a {chosen.label.lower()} for {authority.name}.", _team(session, authority))
+
+
+def find_member_by_email(team: Team, email: str) -> TeamMember | None:
+    email = email.strip().lower()
+    return next((m for m in team.members if m.email == email), None)
