@@ -1,0 +1,43 @@
+"""The real app, unauthenticated as in local development, with the example calendar imported and a
+local Bot Connector stand-in to receive replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_app
+from bot.config import settings_from
+from programme.calendar_import import import_calendar, load_calendar_file
+from storage.database import Database
+from tests.support.connector import ConnectorStandIn
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
+# A day in the 2022-23 cycle before any group's moderation window has opened.
+EXAMPLE_NOW = datetime(2022, 9, 1, 10, 0, tzinfo=timezone.utc)
+
+
+@dataclass
+class RunningAssistant:
+    client: TestClient
+    connector: ConnectorStandIn
+    service_url: str
+    database: Database
+
+    async def post(self, activity: dict):
+        return await self.client.post("/api/messages", json=activity)
+
+
+async def start_assistant(database: Database, *, now: datetime = EXAMPLE_NOW) -> tuple[RunningAssistant, TestServer]:
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    connector = ConnectorStandIn()
+    connector_server = TestServer(connector.app())
+    await connector_server.start_server()
+    app = create_app(settings_from({"DATABASE_URL": database.url}), database=database, clock=lambda: now)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    service_url = str(connector_server.make_url("/"))
+    return RunningAssistant(client, connector, service_url, database), connector_server

@@ -1,0 +1,70 @@
+"""A local stand-in for the Bot Connector service: it records what the bot sends and answers the
+roster API from a table of members, so tests see exactly what a person would receive."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass
+class ConnectorStandIn:
+    members: dict[str, dict] = field(default_factory=dict)  # user id -> TeamsChannelAccount JSON
+    sent: list[dict] = field(default_factory=list)
+    _arrived: asyncio.Event | None = None
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._send)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
+        app.router.add_get("/v3/conversations/{conversation}/members", self._members)
+        app.router.add_post("/v3/conversations", self._create)
+        return app
+
+    async def _send(self, request: web.Request) -> web.Response:
+        activity = await request.json()
+        activity["_conversation"] = request.match_info["conversation"]
+        self.sent.append(activity)
+        return web.json_response({"id": str(uuid.uuid4())})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        member = self.members.get(request.match_info["member"])
+        if member is None:
+            return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
+        return web.json_response(member)
+
+    async def _members(self, request: web.Request) -> web.Response:
+        return web.json_response(list(self.members.values()))
+
+    async def _create(self, request: web.Request) -> web.Response:
+        return web.json_response({"id": f"a:{uuid.uuid4()}", "activityId": str(uuid.uuid4())})
+
+    def cards(self) -> list[dict]:
+        return [
+            attachment["content"]
+            for activity in self.sent
+            for attachment in activity.get("attachments") or []
+            if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
+
+    def texts_of_cards(self) -> str:
+        """Every text in every card sent, for assertions about what a person would read."""
+        found: list[str] = []
+
+        def walk(node):
+            if isinstance(node, dict):
+                for key in ("text", "title", "value"):
+                    if isinstance(node.get(key), str):
+                        found.append(node[key])
+                for child in node.values():
+                    walk(child)
+            elif isinstance(node, list):
+                for child in node:
+                    walk(child)
+
+        walk(self.cards())
+        return "\n".join(found)

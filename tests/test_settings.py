@@ -1,0 +1,42 @@
+import pytest
+
+from bot.config import SettingsError, settings_from
+
+
+def test_defaults_are_the_embedded_development_setup():
+    settings = settings_from({})
+    assert settings.port == 3978 and settings.app_env == "development"
+    assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith("var/peer-challenge.sqlite3")
+    assert not settings.authenticated and settings.timezone == "Europe/London"
+
+
+def test_production_without_an_app_id_refuses_to_start_and_says_what_to_set():
+    with pytest.raises(SettingsError, match="MicrosoftAppId"):
+        settings_from({"APP_ENV": "production"})
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(SettingsError) as error:
+        settings_from({"PORT": "eighty", "TIMEZONE": "Mars/Olympus", "MicrosoftAppType": "Other", "MAIL_BACKEND": "pigeon"})
+    message = str(error.value)
+    for name in ("PORT", "TIMEZONE", "MicrosoftAppType", "MAIL_BACKEND"):
+        assert name in message
+
+
+def test_single_tenant_needs_a_tenant_and_a_secret():
+    with pytest.raises(SettingsError) as error:
+        settings_from({"MicrosoftAppId": "x", "MicrosoftAppType": "SingleTenant"})
+    assert "MicrosoftAppTenantId" in str(error.value) and "MicrosoftAppPassword" in str(error.value)
+
+
+def test_sdk_overrides_reach_the_sdk_under_its_own_names():
+    settings = settings_from(
+        {"MicrosoftAppId": "app", "MicrosoftAppPassword": "secret", "ToBotFromChannelOpenIdMetadataUrl": "https://127.0.0.1:1/meta"}
+    )
+    configuration = settings.sdk_configuration()
+    assert configuration.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL == "https://127.0.0.1:1/meta"
+    assert configuration.APP_ID == "app" and configuration.APP_PASSWORD == "secret"
+
+
+def test_postgres_urls_use_psycopg_3():
+    assert settings_from({"DATABASE_URL": "postgresql://u@h/db"}).database_url == "postgresql+psycopg://u@h/db"
