@@ -38,7 +38,7 @@ def make_messages_handler(
 
         try:
             authenticated = await authentication.authenticate_request(
-                activity, request.headers.get("Authorization", "")
+                activity, request.headers.get("Authorization")
             )
         except Exception as error:  # noqa: BLE001 - any failure to authenticate is a 401
             log.warning(

@@ -9,7 +9,3 @@ from programme.roles import Role
 def can_manage_team(profile: Profile, authority_code: str) -> bool:
     return profile.is_coordinator or profile.holds_for(authority_code, Role.DCS)
 
-
-def manageable_authorities(profile: Profile) -> list[str]:
-    """The authorities whose team this person may change (all of them, for coordinators: None means all)."""
-    return profile.authorities_as(Role.DCS)

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from programme.roles import AUTHORITY_ROLES, REGIONAL_ROLES, Role
+from programme.cycle_settings import CycleSettings
+from programme.roles import AUTHORITY_ROLES, Role
 from storage.calendar import Cycle, Group, GroupMember
 from storage.people import Authority, Person, RoleAssignment
 
@@ -175,10 +176,8 @@ def _group_of(session: Session, cycle: Cycle, authority_id: int) -> Group | None
 
 def _group_view(cycle: Cycle, group: Group) -> GroupView:
     members = [m for m in group.members if m.active]
-    settings = cycle.settings or {}
-    deadline = group.dissemination_deadline or group.challenge_date - timedelta(
-        days=int(settings.get("dissemination_days_before", 14))
-    )
+    settings = CycleSettings.from_mapping(cycle.settings)
+    deadline = group.dissemination_deadline or group.challenge_date - timedelta(days=settings.dissemination_days_before)
     return GroupView(
         cycle=cycle.name,
         name=group.name,
@@ -194,10 +193,8 @@ def _group_view(cycle: Cycle, group: Group) -> GroupView:
 
 
 def _key_dates(cycle: Cycle, group: GroupView, roles: set[Role], today: date) -> tuple[KeyDate, ...]:
-    settings = cycle.settings or {}
-    window = settings.get("moderation_window_weeks") or {}
-    opens = int(window.get("opens", 12))
-    closes = int(window.get("closes", 8))
+    window = CycleSettings.from_mapping(cycle.settings).moderation_window_weeks
+    opens, closes = window.opens, window.closes
     dates = []
     if roles & {Role.DCS, Role.DELEGATE}:
         dates += [
@@ -208,7 +205,3 @@ def _key_dates(cycle: Cycle, group: GroupView, roles: set[Role], today: date) ->
         dates.append(KeyDate(group.self_assessment_deadline, "Self-assessment due for dissemination to the group"))
         dates.append(KeyDate(group.challenge_date, f"Challenge day: {group.name}"))
     return tuple(sorted((d for d in dates if d.on >= today), key=lambda d: d.on))
-
-
-def roles_are_regional(profile: Profile) -> bool:
-    return all(h.role in REGIONAL_ROLES for h in profile.roles)

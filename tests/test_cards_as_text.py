@@ -11,7 +11,7 @@ def _card():
 
 def test_text_rendering_keeps_the_content_and_turns_buttons_into_replies():
     text = card_as_text(_card())
-    assert "YOUR PROGRAMME" in text and "Name: Sam <Example>" in text
+    assert "Your programme\n==============" in text and "Name: Sam <Example>" in text
     assert "Kent is Lead Reviewer for Portsmouth" in text and "Reply with: help" in text
 
 

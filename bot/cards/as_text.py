@@ -52,7 +52,8 @@ def card_as_text(card: dict) -> str:
         if kind == "facts":
             lines += [f"{title}: {_plain(v)}" for title, v in value]
         elif kind == "heading":
-            lines += ["", _plain(value).upper()]
+            title = _plain(value)
+            lines += ["", title, "=" * len(title)]
         else:
             lines.append(_plain(value))
     commands = _commands(card)
