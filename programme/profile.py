@@ -176,8 +176,9 @@ def _group_of(session: Session, cycle: Cycle, authority_id: int) -> Group | None
 
 def _group_view(cycle: Cycle, group: Group) -> GroupView:
     members = [m for m in group.members if m.active]
-    settings = CycleSettings.from_mapping(cycle.settings)
-    deadline = group.dissemination_deadline or group.challenge_date - timedelta(days=settings.dissemination_days_before)
+    deadline = CycleSettings.from_mapping(cycle.settings).dissemination_deadline(
+        group.challenge_date, group.dissemination_deadline
+    )
     return GroupView(
         cycle=cycle.name,
         name=group.name,
