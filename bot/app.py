@@ -7,12 +7,14 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from aiohttp import web
+from botbuilder.core import ConversationState
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot.adapter import build_adapter, build_authentication
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.messages import make_messages_handler
+from storage.bot_state import DatabaseStorage
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,8 @@ def create_app(
 
     authentication = build_authentication(settings, credentials_factory)
     adapter = build_adapter(authentication)
-    assistant = Assistant(database, clock, settings.tz)
+    conversation_state = ConversationState(DatabaseStorage(database.sessions))
+    assistant = Assistant(database, conversation_state, clock, settings.tz)
 
     async def close_database(_app: web.Application):
         yield

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
-from botbuilder.core import TurnContext
+from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
 
@@ -29,8 +29,15 @@ ActionHandler = Callable[[Turn, dict], Awaitable[dict]]
 
 
 class Assistant(TeamsActivityHandler):
-    def __init__(self, database: Database, clock: Callable[[], datetime], timezone: ZoneInfo):
+    def __init__(
+        self,
+        database: Database,
+        conversation_state: ConversationState,
+        clock: Callable[[], datetime],
+        timezone: ZoneInfo,
+    ):
         self._database = database
+        self._conversation_state = conversation_state
         self._clock = clock
         self._timezone = timezone
         self._commands: dict[str, CommandHandler] = {}
@@ -38,6 +45,11 @@ class Assistant(TeamsActivityHandler):
         for dialog in DIALOGS:
             self._commands.update(dialog.COMMANDS)
             self._actions.update(getattr(dialog, "ACTIONS", {}))
+
+    async def on_turn(self, turn_context: TurnContext):
+        await super().on_turn(turn_context)
+        # Dialog state lives in the database; only what a dialog changed is written back.
+        await self._conversation_state.save_changes(turn_context)
 
     async def _turn(self, context: TurnContext, session) -> Turn:
         person = await identify(context, session)
