@@ -12,6 +12,7 @@ from storage.feedback import Feedback
 from storage.people import Person, RoleAssignment
 from tests.support.activities import card_action, email_message, teams_install, teams_message
 from tests.support.assistant import start_assistant
+from tests.support.connector import texts_in
 
 DCS = {"id": "29:dcs-wokingham", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000a001", "email": "harriet.quillfeather@wokingham.example", "name": "Harriet Quillfeather"}
 DELEGATE = {"id": "29:delegate-wokingham", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000a002", "email": "leo.brandwick@wokingham.example", "name": "Leo Brandwick"}
@@ -82,24 +83,6 @@ async def _act(assistant, user, verb, data):
     return body["value"]
 
 
-def _texts(card: dict) -> str:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key in ("text", "value", "title"):
-                if isinstance(node.get(key), str):
-                    found.append(node[key])
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(card)
-    return "\n".join(found)
-
-
 def _participants(database, authority="wokingham"):
     with database.session() as session:
         return sorted(
@@ -116,35 +99,35 @@ async def test_a_dcs_adds_and_removes_a_participant_from_the_team_card(assistant
     assert "Team: Wokingham" in assistant.connector.texts_of_cards()
 
     bad = await _act(assistant, DCS, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@", "role": "participant"})
-    bad_text = _texts(bad)
+    bad_text = texts_in(bad)
     assert "Please correct" in bad_text and "Sam Example" in bad_text  # values kept
     name_index = next(i for i, e in enumerate(bad["body"]) if e.get("id") == "email")
     assert bad["body"][name_index + 1]["color"] == "Attention"  # the error sits beside its field
     assert "sam.example@wokingham.example" not in _participants(assistant.database)
 
     added = await _act(assistant, DCS, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "Sam.Example@wokingham.example", "role": "participant"})
-    assert "Sam Example is now a participant for Wokingham" in _texts(added)
+    assert "Sam Example is now a participant for Wokingham" in texts_in(added)
     again = await _act(assistant, DCS, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@wokingham.example", "role": "participant"})
-    assert "already" in _texts(again)
+    assert "already" in texts_in(again)
     assert _participants(assistant.database).count("sam.example@wokingham.example") == 1
 
     with assistant.database.session() as session:
         sam = session.scalar(select(Person).where(Person.email == "sam.example@wokingham.example"))
     removed = await _act(assistant, DCS, "team.remove", {"authority": "wokingham", "role": "participant", "person_id": sam.id})
-    assert "no longer a participant" in _texts(removed)
+    assert "no longer a participant" in texts_in(removed)
     assert "sam.example@wokingham.example" not in _participants(assistant.database)
 
 
 async def test_only_the_dcs_or_a_coordinator_changes_a_team(assistant):
     refused = await _act(assistant, DELEGATE, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@wokingham.example", "role": "participant"})
-    assert "Only the DCS of Wokingham" in _texts(refused)
+    assert "Only the DCS of Wokingham" in texts_in(refused)
     other = await _act(assistant, DCS, "team.add", {"authority": "kent", "name": "Sam Example", "email": "sam.example@kent.example", "role": "participant"})
-    assert "Only the DCS of Kent" in _texts(other)
+    assert "Only the DCS of Kent" in texts_in(other)
     assert "sam.example@wokingham.example" not in _participants(assistant.database)
     assert "sam.example@kent.example" not in _participants(assistant.database, "kent")
 
     by_coordinator = await _act(assistant, COORDINATOR, "team.add", {"authority": "kent", "name": "Sam Example", "email": "sam.example@kent.example", "role": "participant"})
-    assert "now a participant for Kent" in _texts(by_coordinator)
+    assert "now a participant for Kent" in texts_in(by_coordinator)
 
 
 async def test_by_email_status_comes_as_html_and_a_team_change_waits_for_the_confirmation_code(assistant):

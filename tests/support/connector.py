@@ -52,19 +52,23 @@ class ConnectorStandIn:
         ]
 
     def texts_of_cards(self) -> str:
-        """Every text in every card sent, for assertions about what a person would read."""
-        found: list[str] = []
+        return texts_in(self.cards())
 
-        def walk(node):
-            if isinstance(node, dict):
-                for key in ("text", "title", "value"):
-                    if isinstance(node.get(key), str):
-                        found.append(node[key])
-                for child in node.values():
-                    walk(child)
-            elif isinstance(node, list):
-                for child in node:
-                    walk(child)
 
-        walk(self.cards())
-        return "\n".join(found)
+def texts_in(node) -> str:
+    """Every text, title and value in a card (or list of cards), for assertions about what a person reads."""
+    found: list[str] = []
+
+    def walk(item):
+        if isinstance(item, dict):
+            for key in ("text", "title", "value"):
+                if isinstance(item.get(key), str):
+                    found.append(item[key])
+            for child in item.values():
+                walk(child)
+        elif isinstance(item, list):
+            for child in item:
+                walk(child)
+
+    walk(node)
+    return "\n".join(found)
