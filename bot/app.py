@@ -71,7 +71,10 @@ def create_app(
         database.dispose()
 
     app.cleanup_ctx.append(close_database)
-    app.router.add_post("/api/messages", make_messages_handler(adapter, authentication, assistant))
+    messages = make_messages_handler(
+        adapter, authentication, assistant, concurrent_turns=max(1, database.max_connections // 2)
+    )
+    app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     return app
 

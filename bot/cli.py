@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from datetime import date
@@ -59,6 +60,9 @@ def _serve(settings, args) -> int:
     except MigrationsPending as error:
         print(error, file=sys.stderr)
         return 2
+    # What start-up built lives as long as the process: keep the collector from scanning it again.
+    gc.collect()
+    gc.freeze()
     web.run_app(app, host=args.host, port=args.port or settings.port, print=None, access_log=None)
     return 0
 

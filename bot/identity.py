@@ -56,6 +56,7 @@ async def identify(context: TurnContext, session: Session) -> Person | None:
     if person is None:
         email = activity.from_property.id if activity.channel_id == EMAIL_CHANNEL else None
         if email is None and activity.channel_id == TEAMS_CHANNEL:
+            session.commit()  # hold no connection while the roster answers
             email = await _roster_email(context)
         person = find_person(session, email=email) if email else None
     if person is not None and activity.channel_id == TEAMS_CHANNEL:

@@ -8,6 +8,7 @@ written as it is.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -23,8 +24,13 @@ log = logging.getLogger(__name__)
 
 
 def make_messages_handler(
-    adapter: CloudAdapter, authentication: BotFrameworkAuthentication, bot: Bot
+    adapter: CloudAdapter, authentication: BotFrameworkAuthentication, bot: Bot, *, concurrent_turns: int
 ):
+    # Database access is synchronous: a turn that waited for a pooled connection would block the
+    # event loop, and with it the turns holding connections. So no more turns run at once than
+    # the pool can serve (each may use two connections: its own and the dialog state's).
+    turns = asyncio.Semaphore(concurrent_turns)
+
     async def messages(request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "Content-Type must be application/json"}, status=415)
@@ -46,7 +52,8 @@ def make_messages_handler(
             )
             return web.json_response({"error": "unauthorized"}, status=401)
 
-        invoke_response = await adapter.process_activity(authenticated, activity, bot.on_turn)
+        async with turns:
+            invoke_response = await adapter.process_activity(authenticated, activity, bot.on_turn)
         if invoke_response is None:
             return web.Response(status=201)
         return _invoke_body(invoke_response.status, invoke_response.body)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.cards.as_text import card_as_html, card_as_text
 from bot.identity import EMAIL_CHANNEL
-from programme.profile import Profile
+from programme.profile import Profile, load_profile
 from storage.people import Person
 
 
@@ -19,8 +19,14 @@ class Turn:
     context: TurnContext
     session: Session
     person: Person | None
-    profile: Profile | None
+    profile: Profile | None  # roles only: enough for permission checks and help
     today: date
+
+    def full_profile(self) -> Profile | None:
+        """The profile with groups, Lead Reviewer pairs and key dates, for the cards that show them."""
+        if self.person is None:
+            return None
+        return load_profile(self.session, self.person, self.today)
 
     @property
     def channel(self) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from programme.cycle_settings import CycleSettings
 from programme.roles import AUTHORITY_ROLES, Role
@@ -105,49 +105,62 @@ def current_cycle(session: Session, today: date) -> Cycle | None:
     return cycles[-1] if cycles else None
 
 
-def load_profile(session: Session, person: Person, today: date) -> Profile:
-    assignments = session.scalars(
-        select(RoleAssignment)
-        .where(RoleAssignment.person_id == person.id, RoleAssignment.active.is_(True))
-        .options(selectinload(RoleAssignment.authority))
-    ).all()
+def load_profile(session: Session, person: Person, today: date, *, detail: bool = True) -> Profile:
+    """Who the person is in the programme. Without `detail`, only their roles: enough for
+    permission checks and help, and cheap enough for every turn."""
     cycle = current_cycle(session, today)
-    groups = {g.id: g for g in cycle.groups if g.active} if cycle else {}
+    held = _held_roles(session, person, cycle)
+    profile = Profile(person_id=person.id, name=person.name, email=person.email, roles=tuple(held))
+    if not detail or cycle is None:
+        return profile
+    authority_codes = sorted({h.authority_code for h in held if h.authority_code and h.role in AUTHORITY_ROLES})
+    facilitated = session.scalars(
+        select(Group)
+        .join(RoleAssignment, RoleAssignment.group_id == Group.id)
+        .where(
+            RoleAssignment.person_id == person.id,
+            RoleAssignment.role == Role.FACILITATOR.value,
+            RoleAssignment.active.is_(True),
+            Group.cycle_id == cycle.id,
+            Group.active.is_(True),
+        )
+        .order_by(Group.key)
+    ).all()
+    return replace(
+        profile,
+        authorities=tuple(_authority_view(session, cycle, code, held, today) for code in authority_codes),
+        facilitated_groups=tuple(_group_view(cycle, group) for group in facilitated),
+    )
+
+
+def _held_roles(session: Session, person: Person, cycle: Cycle | None) -> list[HeldRole]:
+    rows = session.execute(
+        select(RoleAssignment.role, Authority.code, Authority.name, Authority.active, Group.name, Group.cycle_id, Group.active)
+        .outerjoin(Authority, Authority.id == RoleAssignment.authority_id)
+        .outerjoin(Group, Group.id == RoleAssignment.group_id)
+        .where(RoleAssignment.person_id == person.id, RoleAssignment.active.is_(True))
+        .order_by(RoleAssignment.role, RoleAssignment.scope)
+    ).all()
     held: list[HeldRole] = []
-    for assignment in sorted(assignments, key=lambda a: (a.role, a.scope)):
+    for role_name, code, name, authority_active, group_name, group_cycle, group_active in rows:
         try:
-            role = Role(assignment.role)
+            role = Role(role_name)
         except ValueError:
             continue
-        authority = assignment.authority
-        if role in AUTHORITY_ROLES and (authority is None or not authority.active):
+        if role in AUTHORITY_ROLES and not (code and authority_active):
             continue
-        group = groups.get(assignment.group_id) if assignment.group_id else None
-        if role == Role.FACILITATOR and group is None:
+        in_cycle = bool(group_name and group_active and cycle is not None and group_cycle == cycle.id)
+        if role == Role.FACILITATOR and not in_cycle:
             continue
         held.append(
             HeldRole(
                 role=role,
-                authority_code=authority.code if authority else None,
-                authority_name=authority.name if authority else None,
-                group_name=group.name if group else None,
+                authority_code=code,
+                authority_name=name,
+                group_name=group_name if in_cycle else None,
             )
         )
-    authority_codes = sorted({h.authority_code for h in held if h.authority_code and h.role in AUTHORITY_ROLES})
-    authorities = tuple(_authority_view(session, cycle, code, held, today) for code in authority_codes)
-    facilitated = tuple(
-        _group_view(cycle, groups[a.group_id])
-        for a in assignments
-        if a.role == Role.FACILITATOR and a.group_id in groups
-    )
-    return Profile(
-        person_id=person.id,
-        name=person.name,
-        email=person.email,
-        roles=tuple(held),
-        authorities=authorities,
-        facilitated_groups=facilitated,
-    )
+    return held
 
 
 def _authority_view(

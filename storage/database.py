@@ -15,7 +15,14 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+
+
 class Database:
+    # The most connections one process opens; the web handler runs fewer turns than this at once.
+    max_connections = POOL_SIZE + POOL_OVERFLOW
+
     def __init__(self, url: str):
         self.url = url
         self.engine: Engine = _create_engine(url)
@@ -72,7 +79,9 @@ def _create_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(
+            url, connect_args={"timeout": 30}, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=10
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
@@ -83,4 +92,4 @@ def _create_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=10)

@@ -8,10 +8,11 @@ from bot.turn import Turn
 
 
 async def welcome(turn: Turn) -> None:
-    if turn.profile is None:
+    profile = turn.full_profile()
+    if profile is None:
         await turn.reply_card(unknown_person_card(), subject="Peer Challenge Assistant")
     else:
-        await turn.reply_card(welcome_card(turn.profile), subject="Welcome to the Peer Challenge Assistant")
+        await turn.reply_card(welcome_card(profile), subject="Welcome to the Peer Challenge Assistant")
 
 
 async def hello(turn: Turn, _command: Command) -> None:
@@ -23,10 +24,11 @@ async def help_(turn: Turn, _command: Command) -> None:
 
 
 async def status(turn: Turn, _command: Command) -> None:
-    if turn.profile is None:
+    profile = turn.full_profile()
+    if profile is None:
         await turn.reply_card(unknown_person_card())
         return
-    await turn.reply_card(status_card(turn.profile), subject="Your peer challenge programme")
+    await turn.reply_card(status_card(profile), subject="Your peer challenge programme")
 
 
 COMMANDS = {"help": help_, "?": help_, "hi": hello, "hello": hello, "start": hello, "status": status}
