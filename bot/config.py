@@ -47,6 +47,21 @@ class Settings:
     mail_from: str = "peer-challenge@assistant.example"
     assistant_mailbox: str = "peer-challenge@assistant.example"
     moderation_mailbox: str = ""
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_security: str = "starttls"  # starttls | tls | none
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout: float = 30.0
+    graph_tenant_id: str = ""
+    graph_client_id: str = ""
+    graph_client_secret: str = ""
+    graph_mailbox: str = ""
+    graph_authority_host: str = "https://login.microsoftonline.com"
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    dispatcher_enabled: bool = True
+    dispatcher_name: str = ""
+    teams_tenant_share: float = 1.0
     sdk_overrides: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -128,6 +143,26 @@ def settings_from(values: Mapping[str, str]) -> Settings:
     mail_backend = get("MAIL_BACKEND", "file").lower()
     if mail_backend not in MAIL_BACKENDS:
         problems.append(f"MAIL_BACKEND is '{mail_backend}'; set it to one of {', '.join(MAIL_BACKENDS)}.")
+    smtp_security = get("SMTP_SECURITY", "starttls").lower()
+    if smtp_security not in ("starttls", "tls", "none"):
+        problems.append(f"SMTP_SECURITY is '{smtp_security}'; set it to starttls, tls or none.")
+    smtp_port_text = get("SMTP_PORT", "465" if smtp_security == "tls" else "587" if smtp_security == "starttls" else "25")
+    if not smtp_port_text.isdigit():
+        problems.append(f"SMTP_PORT is '{smtp_port_text}'; set it to a port number such as 587.")
+    share_text = get("TEAMS_TENANT_SHARE", "1")
+    try:
+        share = float(share_text)
+        if not 0 < share <= 1:
+            raise ValueError
+    except ValueError:
+        share = 1.0
+        problems.append(f"TEAMS_TENANT_SHARE is '{share_text}'; set it to this process's share of the tenant's Teams budget, between 0 and 1, e.g. 0.5 for two dispatchers.")
+    if mail_backend == "smtp" and not get("SMTP_HOST"):
+        problems.append("MAIL_BACKEND is smtp: set SMTP_HOST (and SMTP_PORT, SMTP_SECURITY, SMTP_USERNAME, SMTP_PASSWORD as needed).")
+    if mail_backend == "graph":
+        missing = [n for n in ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET") if not get(n)]
+        if missing:
+            problems.append(f"MAIL_BACKEND is graph: set {', '.join(missing)} (an app registration with the Mail.Send application permission).")
     database_url = get("DATABASE_URL") or default_database_url()
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
@@ -149,5 +184,19 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         mail_from=get("MAIL_FROM", "peer-challenge@assistant.example"),
         assistant_mailbox=get("ASSISTANT_MAILBOX", "peer-challenge@assistant.example"),
         moderation_mailbox=get("MODERATION_MAILBOX"),
+        smtp_host=get("SMTP_HOST", "localhost"),
+        smtp_port=int(smtp_port_text) if smtp_port_text.isdigit() else 0,
+        smtp_security=smtp_security,
+        smtp_username=get("SMTP_USERNAME"),
+        smtp_password=get("SMTP_PASSWORD"),
+        graph_tenant_id=get("GRAPH_TENANT_ID"),
+        graph_client_id=get("GRAPH_CLIENT_ID"),
+        graph_client_secret=get("GRAPH_CLIENT_SECRET"),
+        graph_mailbox=get("GRAPH_MAILBOX") or get("MAIL_FROM", "peer-challenge@assistant.example"),
+        graph_authority_host=get("GRAPH_AUTHORITY_HOST", "https://login.microsoftonline.com").rstrip("/"),
+        graph_base_url=get("GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0").rstrip("/"),
+        dispatcher_enabled=get("DISPATCHER", "on").lower() not in ("off", "0", "false", "no"),
+        dispatcher_name=get("DISPATCHER_NAME"),
+        teams_tenant_share=share,
         sdk_overrides={name: values[name] for name in SDK_OVERRIDES if values.get(name)},
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base, Timestamped, utcnow
 
@@ -28,6 +30,43 @@ class OutboxMessage(Timestamped, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(80), default=None)
     delivered_channel: Mapped[str | None] = mapped_column(String(20), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    payload: dict,
+    due_at: datetime,
+    recipient_person_id: int | None = None,
+    recipient_address: str | None = None,
+    channel: str = "best",
+) -> bool:
+    """Add a notification in the caller's transaction. A key already present is left as it is:
+    returns False, and nothing is written."""
+    if (recipient_person_id is None) == (recipient_address is None):
+        raise ValueError("a notification goes to exactly one person or one address")
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage)
+        .values(
+            idempotency_key=key,
+            kind=kind,
+            payload=payload,
+            due_at=due_at,
+            recipient_person_id=recipient_person_id,
+            recipient_address=recipient_address,
+            channel=channel,
+            status="pending",
+            attempts=0,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    return bool(session.execute(statement).rowcount)
