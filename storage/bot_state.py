@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any, Dict, List
 
 from botbuilder.core import Storage
-from sqlalchemy import DateTime, String, Text, delete, select, update
+from sqlalchemy import String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from storage.base import Base, utcnow
+from storage.base import Base, UtcDateTime, utcnow
 
 
 class BotStateRecord(Base):
@@ -26,7 +26,7 @@ class BotStateRecord(Base):
     key: Mapped[str] = mapped_column(String(512), primary_key=True)
     document: Mapped[str] = mapped_column(Text)
     e_tag: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 def _as_document(item: Any) -> dict:

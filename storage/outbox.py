@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.base import Base, Timestamped, utcnow
+from storage.base import Base, Timestamped, UtcDateTime, utcnow
 
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "missed")
 
@@ -25,15 +25,15 @@ class OutboxMessage(Timestamped, Base):
     channel: Mapped[str] = mapped_column(String(20), default="best")  # teams | email | best
     kind: Mapped[str] = mapped_column(String(80))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     claimed_by: Mapped[str | None] = mapped_column(String(80), default=None)
     delivered_channel: Mapped[str | None] = mapped_column(String(20), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 def enqueue(
@@ -68,5 +68,42 @@ def enqueue(
             updated_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OutboxMessage.id)
     )
-    return bool(session.execute(statement).rowcount)
+    return session.execute(statement).scalar() is not None
+
+
+class OutboxError(ValueError):
+    """An operator's request about a notification that cannot be carried out; says why."""
+
+
+def list_messages(session: Session, *, status: str | None = None, limit: int = 200) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc()).limit(limit)
+    if status:
+        if status not in STATUSES:
+            raise OutboxError(f"There is no status '{status}'; use one of {', '.join(STATUSES)}.")
+        query = query.where(OutboxMessage.status == status)
+    return list(session.scalars(query))
+
+
+def retry_message(session: Session, message_id: int, now: datetime) -> OutboxMessage:
+    """A failed, missed or cancelled notification goes back to the queue, due now."""
+    row = session.get(OutboxMessage, message_id)
+    if row is None:
+        raise OutboxError(f"There is no notification {message_id}.")
+    if row.status not in ("failed", "missed", "cancelled"):
+        raise OutboxError(f"Notification {message_id} is {row.status}; only failed, missed or cancelled ones can be retried.")
+    row.status, row.due_at, row.next_attempt_at, row.attempts = "pending", now, None, 0
+    session.commit()
+    return row
+
+
+def cancel_message(session: Session, message_id: int) -> OutboxMessage:
+    row = session.get(OutboxMessage, message_id)
+    if row is None:
+        raise OutboxError(f"There is no notification {message_id}.")
+    if row.status not in ("pending", "failed", "missed"):
+        raise OutboxError(f"Notification {message_id} is {row.status}; only pending, failed or missed ones can be cancelled.")
+    row.status = "cancelled"
+    session.commit()
+    return row

@@ -1,0 +1,302 @@
+"""The dispatcher: claims due outbox rows, sends each on the right channel, records the outcome.
+
+Claims are safe between processes: on PostgreSQL the candidates are locked with
+`FOR UPDATE SKIP LOCKED`, and on every database the claim itself is a conditional update that
+only takes rows still free, marked with a token unique to this claim. A claim lasts
+`claim_seconds` and is renewed while a send is under way, so a slow send (waiting out a
+Retry-After, say) is never taken over; a process that dies mid-send leaves a claim that expires,
+and the row is sent again then. That is the only way a message can go twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Callable
+
+from sqlalchemy import and_, or_, select, update
+
+from notify.message import (
+    ConversationGone,
+    DeliveryFailure,
+    EmailMessage,
+    EmailSender,
+    PermanentFailure,
+    TeamsMessage,
+    TeamsSender,
+    TemporaryFailure,
+)
+from storage.conversations import ConversationReferenceRecord
+from storage.database import Database
+from storage.outbox import OutboxMessage
+from storage.people import Person
+
+if TYPE_CHECKING:
+    from notify.render import Renderer
+
+log = logging.getLogger(__name__)
+TEAMS = "teams"
+EMAIL = "email"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What one send needs, read in one short transaction."""
+
+    id: int
+    kind: str
+    payload: dict
+    channel: str
+    attempts: int
+    email: str | None
+    teams_reference: dict | None
+    teams_reference_id: int | None
+    tenant_id: str | None
+    conversation_id: str
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        renderer: "Renderer",
+        email: EmailSender,
+        teams: TeamsSender | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        name: str | None = None,
+        claim_seconds: float = 60.0,
+        batch_size: int = 50,
+        concurrency: int = 16,
+        max_attempts: int = 10,
+        backoff_base: float = 30.0,
+        backoff_cap: float = 3600.0,
+    ):
+        self._database = database
+        self._renderer = renderer
+        self._email = email
+        self._teams = teams
+        self._clock = clock
+        self.name = name or f"dispatcher-{uuid.uuid4().hex[:8]}"
+        self._claim = timedelta(seconds=claim_seconds)
+        self._batch_size = batch_size
+        self._sending = asyncio.Semaphore(concurrency)
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+
+    # -- claiming -------------------------------------------------------------------------
+
+    def _free(self, now: datetime):
+        due = and_(
+            OutboxMessage.status == "pending",
+            OutboxMessage.due_at <= now,
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        )
+        abandoned = and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now)
+        return or_(due, abandoned)
+
+    def claim(self) -> tuple[str, list[int]]:
+        now = self._clock()
+        token = f"{self.name}/{uuid.uuid4().hex}"
+        with self._database.session() as session:
+            candidates = session.scalars(
+                select(OutboxMessage.id)
+                .where(self._free(now))
+                .order_by(OutboxMessage.due_at, OutboxMessage.id)
+                .limit(self._batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not candidates:
+                session.rollback()
+                return token, []
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(candidates), self._free(now))
+                .values(status="sending", claimed_by=token, claimed_until=now + self._claim),
+            )
+            session.commit()
+            claimed = session.scalars(select(OutboxMessage.id).where(OutboxMessage.claimed_by == token)).all()
+        return token, sorted(claimed)
+
+    def _renew(self, row_id: int, token: str) -> None:
+        with self._database.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == token)
+                .values(claimed_until=self._clock() + self._claim)
+            )
+            session.commit()
+
+    # -- sending --------------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Claim one batch of due rows and send them. Returns how many were claimed."""
+        token, ids = self.claim()
+        if ids:
+            await asyncio.gather(*(self._deliver(row_id, token) for row_id in ids))
+        return len(ids)
+
+    async def drain(self, *, max_rounds: int = 10_000) -> int:
+        """Send everything due now; returns how many rows were claimed in all."""
+        total = 0
+        for _ in range(max_rounds):
+            claimed = await self.run_once()
+            if not claimed:
+                break
+            total += claimed
+        return total
+
+    async def run(self, stop: asyncio.Event, *, idle_seconds: float = 2.0) -> None:
+        log.info("dispatcher %s started", self.name)
+        while not stop.is_set():
+            try:
+                claimed = await self.run_once()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the dispatcher
+                log.exception("dispatcher %s: a round failed; trying again shortly", self.name)
+                claimed = 0
+            if not claimed:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+                except asyncio.TimeoutError:
+                    pass
+        log.info("dispatcher %s stopped", self.name)
+
+    async def _deliver(self, row_id: int, token: str) -> None:
+        async with self._sending:
+            job = self._load(row_id, token)
+            if job is None:
+                return
+            renewer = asyncio.create_task(self._keep_claim(row_id, token))
+            try:
+                channel = await self._send(job)
+            except DeliveryFailure as failure:
+                self._failed(job, token, failure)
+            except Exception as error:  # noqa: BLE001 - an unexpected error is retried, not lost
+                log.error("outbox %s: unexpected %s while sending", row_id, type(error).__name__)
+                self._failed(job, token, TemporaryFailure(f"unexpected {type(error).__name__}"))
+            else:
+                self._sent(job, token, channel)
+            finally:
+                renewer.cancel()
+
+    async def _keep_claim(self, row_id: int, token: str) -> None:
+        interval = max(self._claim.total_seconds() / 3, 0.05)
+        while True:
+            await asyncio.sleep(interval)
+            self._renew(row_id, token)
+
+    def _load(self, row_id: int, token: str) -> _Job | None:
+        with self._database.session() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.claimed_by != token:
+                return None
+            email, reference = row.recipient_address, None
+            if row.recipient_person_id is not None:
+                person = session.get(Person, row.recipient_person_id)
+                email = person.email if person is not None and person.active else None
+                reference = session.scalar(
+                    select(ConversationReferenceRecord)
+                    .where(
+                        ConversationReferenceRecord.person_id == row.recipient_person_id,
+                        ConversationReferenceRecord.channel_id == "msteams",
+                        ConversationReferenceRecord.active.is_(True),
+                    )
+                    .order_by(ConversationReferenceRecord.updated_at.desc())
+                    .limit(1)
+                )
+            return _Job(
+                id=row.id,
+                kind=row.kind,
+                payload=dict(row.payload or {}),
+                channel=row.channel,
+                attempts=row.attempts,
+                email=email,
+                teams_reference=dict(reference.reference) if reference else None,
+                teams_reference_id=reference.id if reference else None,
+                tenant_id=reference.tenant_id if reference else None,
+                conversation_id=reference.conversation_id if reference else "",
+            )
+
+    async def _send(self, job: _Job) -> str:
+        rendered = self._renderer.render(job.kind, job.payload, reference_code=job.payload.get("reference_code"))
+        wants_teams = job.channel in (TEAMS, "best") and job.teams_reference is not None and self._teams is not None
+        if job.channel == TEAMS and not wants_teams:
+            raise PermanentFailure("no active Teams conversation for the recipient")
+        if wants_teams:
+            try:
+                await self._teams.send_teams(
+                    TeamsMessage(
+                        reference=job.teams_reference,
+                        rendered=rendered,
+                        message_id=job.id,
+                        tenant_id=job.tenant_id,
+                        conversation_id=job.conversation_id,
+                    )
+                )
+                return TEAMS
+            except ConversationGone:
+                self._deactivate(job.teams_reference_id)
+                if job.channel == TEAMS:
+                    raise
+                log.info("outbox %s: Teams conversation gone; falling back to email", job.id)
+        if not job.email:
+            raise PermanentFailure("the recipient has no email address on record")
+        await self._email.send_email(EmailMessage(to=job.email, rendered=rendered, message_id=job.id))
+        return EMAIL
+
+    # -- recording ------------------------------------------------------------------------
+
+    def _deactivate(self, reference_id: int | None) -> None:
+        if reference_id is None:
+            return
+        with self._database.session() as session:
+            session.execute(
+                update(ConversationReferenceRecord)
+                .where(ConversationReferenceRecord.id == reference_id)
+                .values(active=False)
+            )
+            session.commit()
+
+    def _record(self, job: _Job, token: str, **values) -> None:
+        with self._database.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == job.id, OutboxMessage.claimed_by == token)
+                .values(claimed_by=None, claimed_until=None, **values)
+            )
+            session.commit()
+
+    def _sent(self, job: _Job, token: str, channel: str) -> None:
+        self._record(job, token, status="sent", delivered_channel=channel, sent_at=self._clock(), last_error=None)
+        log.info("outbox %s: sent by %s", job.id, channel)
+
+    def _failed(self, job: _Job, token: str, failure: DeliveryFailure) -> None:
+        attempts = job.attempts + 1
+        if isinstance(failure, PermanentFailure) or attempts >= self._max_attempts:
+            self._record(job, token, status="failed", attempts=attempts, last_error=failure.reason)
+            log.warning("outbox %s: failed for good after %s attempts: %s", job.id, attempts, failure.reason)
+            return
+        delay = self._backoff(attempts, getattr(failure, "retry_after", None))
+        self._record(
+            job,
+            token,
+            status="pending",
+            attempts=attempts,
+            last_error=failure.reason,
+            next_attempt_at=self._clock() + timedelta(seconds=delay),
+        )
+        log.info("outbox %s: attempt %s failed (%s); next in %.0f s", job.id, attempts, failure.reason, delay)
+
+    def _backoff(self, attempts: int, retry_after: float | None) -> float:
+        ceiling = min(self._backoff_cap, self._backoff_base * 2 ** (attempts - 1))
+        delay = random.uniform(ceiling / 2, ceiling)  # jitter, so retries from many rows spread out
+        return max(delay, retry_after or 0.0)

@@ -1,0 +1,42 @@
+"""Fakes for the interfaces we own: senders that record, or fail as told, and a plain renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from notify.message import EmailMessage, Rendered, TeamsMessage
+
+
+class PlainRenderer:
+    def render(self, kind: str, data: dict, *, reference_code: str | None = None) -> Rendered:
+        text = f"{kind}: {sorted(data.items())}"
+        return Rendered(subject=kind, text=text, html=f"<p>{text}</p>", card={"type": "AdaptiveCard"}, reference_code=reference_code)
+
+
+@dataclass
+class RecordingSender:
+    """Records what it sends; `failures` holds exceptions to raise, one per call, before succeeding."""
+
+    emails: list[EmailMessage] = field(default_factory=list)
+    teams: list[TeamsMessage] = field(default_factory=list)
+    failures: list[Exception] = field(default_factory=list)
+    delay: float = 0.0
+
+    async def _maybe_fail(self):
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
+        if self.failures:
+            raise self.failures.pop(0)
+
+    async def send_email(self, message: EmailMessage) -> None:
+        await self._maybe_fail()
+        self.emails.append(message)
+
+    async def send_teams(self, message: TeamsMessage) -> None:
+        await self._maybe_fail()
+        self.teams.append(message)
+
+    async def close(self) -> None:
+        return None
