@@ -71,6 +71,10 @@ def create_app(
         database.dispose()
 
     app.cleanup_ctx.append(close_database)
+    if settings.dispatcher_enabled:
+        from bot.delivery import build_dispatcher, dispatcher_context
+
+        app.cleanup_ctx.append(dispatcher_context(build_dispatcher(settings, database, adapter)))
     messages = make_messages_handler(
         adapter, authentication, assistant, concurrent_turns=max(1, database.max_connections // 2)
     )

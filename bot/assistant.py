@@ -53,12 +53,13 @@ class Assistant(TeamsActivityHandler):
 
     async def _turn(self, context: TurnContext, session) -> Turn:
         person = await identify(context, session)
-        today = self._clock().astimezone(self._timezone).date()
+        now = self._clock()
+        today = now.astimezone(self._timezone).date()
         profile = load_profile(session, person, today, detail=False) if person is not None else None
         # End the read transaction: the connection goes back to the pool before the dialog awaits
         # the network, so a slow reply never holds a connection others are waiting for.
         session.commit()
-        return Turn(context=context, session=session, person=person, profile=profile, today=today)
+        return Turn(context=context, session=session, person=person, profile=profile, today=today, now=now)
 
     async def on_message_activity(self, turn_context: TurnContext):
         activity = turn_context.activity

@@ -35,6 +35,17 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo-calendar", help="import the example cycle moved forward so its dates lie ahead")
     demo.add_argument("--output", type=Path, default=PROJECT_ROOT / "var" / "demo-calendar.yaml")
 
+    commands.add_parser("dispatcher", help="run the outbox dispatcher alone (serve runs one unless DISPATCHER=off)")
+
+    outbox = commands.add_parser("outbox", help="see, retry and cancel notifications")
+    outbox_actions = outbox.add_subparsers(dest="outbox_action", required=True)
+    listing = outbox_actions.add_parser("list", help="the latest notifications, newest first")
+    listing.add_argument("--status", help="pending, sending, sent, failed, cancelled or missed")
+    listing.add_argument("--limit", type=int, default=50)
+    for action in ("retry", "cancel"):
+        acted = outbox_actions.add_parser(action)
+        acted.add_argument("id", type=int)
+
     manifest = commands.add_parser("manifest", help="write the Teams app package")
     manifest.add_argument("--output", type=Path, default=PROJECT_ROOT / "build" / "app.zip")
     manifest.add_argument("--domain", action="append", default=[], help="a valid domain (repeatable)")
@@ -124,7 +135,66 @@ def _manifest(settings, args) -> int:
     return 0
 
 
+def _dispatcher(settings, args) -> int:
+    import asyncio
+    import signal
+
+    from bot.adapter import build_adapter, build_authentication
+    from bot.delivery import build_dispatcher
+    from storage.database import Database
+
+    database = Database(settings.database_url)
+    dispatcher = build_dispatcher(settings, database, build_adapter(build_authentication(settings)))
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await dispatcher.run(stop)
+        await dispatcher.close()
+
+    asyncio.run(run())
+    database.dispose()
+    return 0
+
+
+def _outbox(settings, args) -> int:
+    from datetime import datetime, timezone
+
+    from storage.database import Database
+    from storage.outbox import OutboxError, cancel_message, list_messages, retry_message
+
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            if args.outbox_action == "list":
+                rows = list_messages(session, status=args.status, limit=args.limit)
+                print(f"{'id':>7}  {'status':9}  {'kind':24}  {'channel':8}  {'due (UTC)':16}  tries  last error")
+                for row in rows:
+                    print(
+                        f"{row.id:>7}  {row.status:9}  {row.kind[:24]:24}  {(row.delivered_channel or row.channel):8}  "
+                        f"{row.due_at:%Y-%m-%d %H:%M}  {row.attempts:>5}  {row.last_error or ''}"
+                    )
+                if not rows:
+                    print("No notifications" + (f" with status {args.status}." if args.status else "."))
+            elif args.outbox_action == "retry":
+                retry_message(session, args.id, datetime.now(timezone.utc))
+                print(f"Notification {args.id} is queued again.")
+            else:
+                cancel_message(session, args.id)
+                print(f"Notification {args.id} is cancelled.")
+    except OutboxError as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    return 0
+
+
 COMMANDS = {
+    "dispatcher": _dispatcher,
+    "outbox": _outbox,
     "serve": _serve,
     "db": _db,
     "import-calendar": _import,

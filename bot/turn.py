@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ class Turn:
     person: Person | None
     profile: Profile | None  # roles only: enough for permission checks and help
     today: date
+    now: datetime
 
     def full_profile(self) -> Profile | None:
         """The profile with groups, Lead Reviewer pairs and key dates, for the cards that show them."""

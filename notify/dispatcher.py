@@ -138,6 +138,9 @@ class Dispatcher:
 
     # -- sending --------------------------------------------------------------------------
 
+    async def close(self) -> None:
+        await self._email.close()
+
     async def run_once(self) -> int:
         """Claim one batch of due rows and send them. Returns how many were claimed."""
         token, ids = self.claim()

@@ -18,6 +18,11 @@ class Role(StrEnum):
     def label(self) -> str:
         return LABELS[self]
 
+    @property
+    def noun(self) -> str:
+        """The role in a sentence: "a delegate for Kent"."""
+        return self.value.replace("_", " ")
+
 
 LABELS = {
     Role.DCS: "Director of Children's Services",

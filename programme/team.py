@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +15,7 @@ from programme.permissions import can_manage_team
 from programme.profile import Profile
 from programme.roles import TEAM_ROLES, Role, authority_scope
 from programme.validation import email_problem
+from storage.outbox import enqueue
 from storage.people import Authority, Person, RoleAssignment
 
 log = logging.getLogger(__name__)
@@ -111,7 +114,7 @@ def check_new_member(*, role: str, name: str, email: str) -> tuple[Role, str, st
 
 
 def add_team_member(
-    session: Session, profile: Profile, authority_code: str, *, role: str, name: str, email: str
+    session: Session, profile: Profile, authority_code: str, *, role: str, name: str, email: str, now: datetime
 ) -> TeamChange:
     """Add a delegate or participant. Adding someone who is already there changes nothing."""
     authority = _authority(session, authority_code)
@@ -135,7 +138,7 @@ def add_team_member(
     )
     if assignment is not None and assignment.active:
         session.commit()
-        return TeamChange(False, f"{person.name} is already a {chosen.label.lower()} for {authority.name}.", _team(session, authority))
+        return TeamChange(False, f"{person.name} is already a {chosen.noun} for {authority.name}.", _team(session, authority))
     if assignment is None:
         session.add(
             RoleAssignment(
@@ -145,13 +148,14 @@ def add_team_member(
     else:
         assignment.active = True
         assignment.source = "assistant"
+    _tell(session, "team_member_added", person, chosen, authority, profile, now)
     session.commit()
     log.info("team change: person %s added as %s to authority %s by person %s", person.id, chosen.value, authority.id, profile.person_id)
-    return TeamChange(True, f"{person.name} is now a {chosen.label.lower()} for {authority.name}.", _team(session, authority))
+    return TeamChange(True, f"{person.name} is now a {chosen.noun} for {authority.name}.", _team(session, authority))
 
 
 def remove_team_member(
-    session: Session, profile: Profile, authority_code: str, *, role: str, person_id: int
+    session: Session, profile: Profile, authority_code: str, *, role: str, person_id: int, now: datetime
 ) -> TeamChange:
     authority = _authority(session, authority_code)
     _check(profile, authority)
@@ -164,13 +168,35 @@ def remove_team_member(
         )
     )
     if assignment is None or not assignment.active:
-        return TeamChange(False, f"That person is not a {chosen.label.lower()} for {authority.name} any more.", _team(session, authority))
+        return TeamChange(False, f"That person is not a {chosen.noun} for {authority.name} any more.", _team(session, authority))
     assignment.active = False
     assignment.source = "assistant"
-    name = session.get(Person, person_id).name
+    person = session.get(Person, person_id)
+    name = person.name
+    _tell(session, "team_member_removed", person, chosen, authority, profile, now)
     session.commit()
     log.info("team change: person %s removed as %s from authority %s by person %s", person_id, chosen.value, authority.id, profile.person_id)
-    return TeamChange(True, f"{name} is no longer a {chosen.label.lower()} for {authority.name}.", _team(session, authority))
+    return TeamChange(True, f"{name} is no longer a {chosen.noun} for {authority.name}.", _team(session, authority))
+
+
+def _tell(
+    session: Session, kind: str, person: Person, role: Role, authority: Authority, actor: Profile, now: datetime
+) -> None:
+    """Tell the person, in the same transaction as the change. Each change is its own event (a
+    repeated request changes nothing and so tells nobody twice)."""
+    enqueue(
+        session,
+        key=f"{kind}/{authority.code}/{role.value}/{person.id}/{uuid.uuid4().hex}",
+        kind=kind,
+        payload={
+            "person_name": person.name,
+            "role_label": role.noun,
+            "authority_name": authority.name,
+            "added_by_name": actor.name,
+        },
+        due_at=now,
+        recipient_person_id=person.id,
+    )
 
 
 def find_member_by_email(team: Team, email: str) -> TeamMember | None:

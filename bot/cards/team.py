@@ -30,7 +30,7 @@ def team_card(
                     {
                         "type": "Column",
                         "width": "stretch",
-                        "items": [paragraph(f"{member.name} ({member.role.label.lower()})"), paragraph(member.email, subtle=True)],
+                        "items": [paragraph(f"{member.name} ({member.role.noun})"), paragraph(member.email, subtle=True)],
                     },
                     {
                         "type": "Column",

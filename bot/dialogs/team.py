@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
 from bot import confirmations
 from bot.cards.elements import bullets, card, heading, paragraph
@@ -45,7 +44,7 @@ def _team_text(team: Team, message: str | None = None) -> dict:
     body = [heading(f"Team: {team.authority_name}")]
     if message:
         body.append(paragraph(message))
-    members = [f"{m.name} ({m.role.label.lower()}), {m.email}" for m in team.members]
+    members = [f"{m.name} ({m.role.noun}), {m.email}" for m in team.members]
     body.append(bullets(members) if members else paragraph("No delegates or participants yet."))
     body.append(paragraph(USAGE.replace("team ", f"team {team.authority_code} ")))
     return card(body)
@@ -102,10 +101,10 @@ async def _show(turn: Turn, shown: Team, message: str | None = None) -> None:
 def apply(turn: Turn, action: str, params: dict) -> TeamChange:
     if action == "team.add":
         return add_team_member(
-            turn.session, turn.profile, params["authority"], role=params["role"], name=params["name"], email=params["email"]
+            turn.session, turn.profile, params["authority"], role=params["role"], name=params["name"], email=params["email"], now=turn.now
         )
     return remove_team_member(
-        turn.session, turn.profile, params["authority"], role=params["role"], person_id=int(params["person_id"])
+        turn.session, turn.profile, params["authority"], role=params["role"], person_id=int(params["person_id"]), now=turn.now
     )
 
 
@@ -116,7 +115,7 @@ async def _change(turn: Turn, action: str, params: dict) -> None:
             # Check now, so the person hears about a mistake before confirming it.
             check_new_member(role=params["role"], name=params["name"], email=params["email"])
         code = confirmations.hold(
-            turn.session, turn.context.activity.from_property.id, action, params, datetime.now(timezone.utc)
+            turn.session, turn.context.activity.from_property.id, action, params, turn.now
         )
         what = (
             f"add {params['name']} ({params['email']}) as a {params['role']}"
@@ -137,7 +136,7 @@ async def confirm(turn: Turn, command: Command) -> None:
         await turn.reply_card(unknown_person_card())
         return
     code = command.args.split()[0] if command.args else ""
-    pending = confirmations.take(turn.session, code, turn.context.activity.from_property.id, datetime.now(timezone.utc)) if code else None
+    pending = confirmations.take(turn.session, code, turn.context.activity.from_property.id, turn.now) if code else None
     if pending is None:
         await turn.reply_card(
             message_card("Nothing to confirm", "That code is unknown or has expired. Ask again to get a new one.", attention=True)
@@ -155,7 +154,7 @@ async def add_from_card(turn: Turn, data: dict) -> dict:
     authority = str(data.get("authority", ""))
     values = {k: str(data.get(k, "")) for k in ("name", "email", "role")}
     try:
-        result = add_team_member(turn.session, turn.profile, authority, **values)
+        result = add_team_member(turn.session, turn.profile, authority, now=turn.now, **values)
     except Invalid as error:
         shown = load_team(turn.session, turn.profile, authority)
         return team_card(shown, message="Please correct the details below.", errors=error.fields, values=values)
@@ -164,7 +163,7 @@ async def add_from_card(turn: Turn, data: dict) -> dict:
 
 async def remove_from_card(turn: Turn, data: dict) -> dict:
     result = remove_team_member(
-        turn.session, turn.profile, str(data.get("authority", "")), role=str(data.get("role", "")), person_id=int(data.get("person_id", 0))
+        turn.session, turn.profile, str(data.get("authority", "")), role=str(data.get("role", "")), person_id=int(data.get("person_id", 0)), now=turn.now
     )
     return team_card(result.team, message=result.message)
 

@@ -36,7 +36,7 @@ async def start_assistant(database: Database, *, now: datetime = EXAMPLE_NOW) ->
     connector = ConnectorStandIn()
     connector_server = TestServer(connector.app())
     await connector_server.start_server()
-    app = create_app(settings_from({"DATABASE_URL": database.url}), database=database, clock=lambda: now)
+    app = create_app(settings_from({"DATABASE_URL": database.url, "DISPATCHER": "off"}), database=database, clock=lambda: now)
     client = TestClient(TestServer(app))
     await client.start_server()
     service_url = str(connector_server.make_url("/"))

@@ -175,6 +175,7 @@ class LocalIdentityProvider:
             "ToBotFromChannelOpenIdMetadataUrl": self.metadata_url,
             "ToBotFromChannelTokenIssuer": self.issuer,
             "DATABASE_URL": database_url,
+            "DISPATCHER": "off",
         }
 
 

@@ -1,0 +1,260 @@
+"""Notifications written once and rendered three ways: HTML email, plain text, Adaptive Card."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from jinja2 import ChoiceLoader, DictLoader, PackageLoader, TemplateError, UndefinedError
+
+from notify.render import Renderer
+
+SAMPLES = {
+    "team_member_added": {
+        "person_name": "Sam Example",
+        "role_label": "participant",
+        "authority_name": "Kent",
+        "added_by_name": "Alex Director",
+    },
+    "team_member_removed": {"person_name": "Sam Example", "role_label": "delegate", "authority_name": "Medway"},
+    "delivery_test": {"person_name": "Sam Example"},
+}
+MALICIOUS_NAME = (
+    '<script>alert("x")</script> [Click me](https://example.com) *now*\n\n'
+    '{"block": "paragraph", "text": "forged"}\n\ue000rm -rf\ue001'
+)
+VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+class _Structure(HTMLParser):
+    """Checks that tags nest and close, and collects what the tests look at."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.problems: list[str] = []
+        self.tags: list[tuple[str, dict]] = []
+        self.doctype = False
+        self.text: list[str] = []
+
+    def handle_decl(self, decl):
+        self.doctype = self.doctype or decl.lower() == "doctype html"
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
+        else:
+            self.open.pop()
+
+    def handle_data(self, data):
+        if self.open and self.open[-1] not in ("title", "style"):
+            self.text.append(data)
+
+
+def _structure(html: str) -> _Structure:
+    parser = _Structure()
+    parser.feed(html)
+    parser.close()
+    assert parser.problems == [] and parser.open == [], (parser.problems, parser.open)
+    return parser
+
+
+def _unmarkdown(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text.replace("**", ""))
+
+
+def _card_says(card: dict) -> str:
+    said = []
+    for element in card["body"]:
+        if element["type"] == "TextBlock":
+            said += [_unmarkdown(line.removeprefix("- ")) for line in element["text"].split("\n")]
+        else:
+            said += [f"{_unmarkdown(f['title'])}: {_unmarkdown(f['value'])}" for f in element["facts"]]
+    return " ".join(" ".join(said).split())
+
+
+def _text_says(text: str) -> str:
+    body = text.split("\n-- \n")[0]
+    lines = [line.removeprefix("- ") for line in body.splitlines() if not re.fullmatch(r"[=-]+", line)]
+    return " ".join(" ".join(lines).replace('"', "").split())
+
+
+def test_the_kinds_are_the_templates(renderer):
+    assert renderer.kinds() == sorted(SAMPLES)
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_html_is_one_accessible_email_layout(renderer, kind):
+    rendered = renderer.render(kind, SAMPLES[kind])
+    page = _structure(rendered.html)
+    tags = [tag for tag, _ in page.tags]
+
+    assert page.doctype and rendered.html.lstrip().startswith("<!DOCTYPE html>")
+    assert ("html", {"lang": "en-GB", "xml:lang": "en-GB", "xmlns": "http://www.w3.org/1999/xhtml"}) in page.tags
+    assert tags.count("h1") == 1 and "h2" in tags
+    assert "img" not in tags and "<style" not in rendered.html and "<script" not in rendered.html
+    assert all(attrs.get("scope") == "row" for tag, attrs in page.tags if tag == "th")
+    assert [attrs.get("role") for tag, attrs in page.tags if tag == "table"][:2] == ["presentation", "presentation"]
+    assert f"<title>{rendered.subject}</title>" in rendered.html
+    assert "max-width:600px" in rendered.html
+    # the preheader is the first thing in the body, hidden
+    assert re.search(r'<body[^>]*>\s*<div style="display:none;', rendered.html)
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_text_is_plain_and_wrapped(renderer, kind):
+    rendered = renderer.render(kind, SAMPLES[kind])
+    title = rendered.text.splitlines()[0]
+
+    assert not re.search(r"</?[a-zA-Z!][^>]*>|&[a-z]+;|&#", rendered.text)
+    assert rendered.text.splitlines()[1] == "=" * len(title)
+    assert all(len(line) <= 72 for line in rendered.text.splitlines()[2:])
+    assert "\n-- \nSent by the Peer Challenge Assistant" in rendered.text
+    assert rendered.text.endswith("\n") and "\n\n\n" not in rendered.text
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_card_is_an_adaptive_card_1_5_saying_what_the_text_says(renderer, kind):
+    rendered = renderer.render(kind, SAMPLES[kind])
+    card = rendered.card
+
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
+    assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
+    assert isinstance(card["body"], list) and card["body"]
+    assert {element["type"] for element in card["body"]} <= {"TextBlock", "FactSet"}
+    assert all(element["wrap"] for element in card["body"] if element["type"] == "TextBlock")
+    assert card["body"][0]["style"] == "heading" and card["body"][0]["size"] == "Large"
+    for action in card.get("actions", []):
+        assert action["type"] == "Action.Submit" and action["data"]["msteams"]["type"] == "imBack"
+    assert _card_says(card) == _text_says(rendered.text)
+
+
+def test_team_member_added_says_what_it_lets_them_do_and_how_to_reach_the_assistant(renderer):
+    rendered = renderer.render("team_member_added", SAMPLES["team_member_added"])
+    text = " ".join(rendered.text.split())
+
+    assert rendered.subject == "You have been added as a participant for Kent"
+    assert "Alex Director has added you as a participant for Kent in the Peer Challenge Assistant" in text
+    assert 'send "status"' in text and 'reply to this message with "help"' in text
+    assert "if your council has installed the Peer Challenge Assistant" in text
+    assert [a["data"]["msteams"]["value"] for a in rendered.card["actions"]] == ["status", "help"]
+    assert "<strong" in rendered.html and ">status</strong>" in rendered.html
+    assert "Alex Director added you to the Peer Challenge Assistant for Kent." in rendered.html  # the preheader
+
+
+def test_team_member_removed_and_delivery_test_say_what_happened(renderer):
+    removed = renderer.render("team_member_removed", SAMPLES["team_member_removed"])
+    test = renderer.render("delivery_test", SAMPLES["delivery_test"])
+
+    assert removed.subject == "You are no longer a delegate for Medway"
+    assert "You will no longer get reminders for Medway." in removed.text
+    assert test.subject == "Test message from the Peer Challenge Assistant"
+    assert "This is a test message from the Peer Challenge Assistant." in " ".join(test.text.split())
+
+
+def test_values_are_escaped_and_cannot_add_blocks_or_commands(renderer):
+    data = dict(SAMPLES["team_member_added"], person_name=MALICIOUS_NAME, authority_name='Kent" onmouseover="x')
+    rendered = renderer.render("team_member_added", data)
+    plain = renderer.content("team_member_added", SAMPLES["team_member_added"])
+    content = renderer.content("team_member_added", data)
+
+    assert [block.kind for block in content.blocks] == [block.kind for block in plain.blocks]
+    assert "<script" not in rendered.html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in rendered.html
+    assert 'onmouseover="x' not in rendered.html and "Kent&#34; onmouseover=&#34;x" in rendered.html
+    _structure(rendered.html)
+    # newlines in a value stay inside its paragraph; the command markers are dropped
+    paragraphs = [" ".join(p.split()) for p in rendered.text.split("\n\n")]
+    assert 'Hello <script>alert("x")</script> [Click me](https://example.com) *now* {"block": "paragraph", "text": "forged"} rm -rf,' in paragraphs
+    assert '"rm -rf"' not in rendered.text
+    # Teams markdown shows the name as typed: no link, no emphasis, no bold command
+    greeting = rendered.card["body"][1]["text"]
+    assert r"\[Click me\](https://example.com) \*now\*" in greeting and "**" not in greeting
+    assert "\n" not in rendered.subject
+
+
+def test_reference_code_is_passed_through_and_shown_in_the_email_footer(renderer):
+    rendered = renderer.render("delivery_test", SAMPLES["delivery_test"], reference_code="PCA-7K3Q")
+    without = renderer.render("delivery_test", SAMPLES["delivery_test"])
+
+    assert rendered.reference_code == "PCA-7K3Q" and without.reference_code is None
+    # notify.email_build puts the code in the mail's subject line
+    assert rendered.subject == "Test message from the Peer Challenge Assistant"
+    assert "Reference: PCA-7K3Q. Please keep it in the subject line if you reply." in rendered.text
+    assert "PCA-7K3Q" in rendered.html and "Reference" not in without.text + without.html
+    assert "PCA-7K3Q" not in str(rendered.card)
+
+
+@pytest.mark.parametrize("kind, missing", [(kind, key) for kind in sorted(SAMPLES) for key in SAMPLES[kind]])
+def test_a_missing_value_fails_loudly(renderer, kind, missing):
+    data = {key: value for key, value in SAMPLES[kind].items() if key != missing}
+    with pytest.raises(UndefinedError, match=missing):
+        renderer.render(kind, data)
+
+
+def test_a_value_of_none_fails_loudly(renderer):
+    with pytest.raises(TemplateError, match="None"):
+        renderer.render("delivery_test", {"person_name": None})
+
+
+@pytest.mark.parametrize("kind", ["no_such_kind", "layout", "_blocks", "../notify/templates/layout.html", "Delivery_Test"])
+def test_an_unknown_kind_is_a_key_error_that_names_the_known_ones(renderer, kind):
+    with pytest.raises(KeyError, match="known kinds: delivery_test, team_member_added, team_member_removed"):
+        renderer.render(kind, {})
+
+
+def _with(templates: dict[str, str]) -> Renderer:
+    return Renderer(ChoiceLoader([DictLoader(templates), PackageLoader("notify", "templates")]))
+
+
+def test_consecutive_facts_and_bullets_make_one_table_and_one_list_and_empty_blocks_go():
+    template = """{% import "_blocks.j2" as blocks %}
+{% call blocks.subject() %}Hi {{ name }}{% endcall %}
+{{ blocks.fact("A", 1) }}{{ blocks.fact("B", name) }}
+{% call blocks.bullet() %}one{% endcall %}
+{% call blocks.bullet() %}two {{ command("help") }}{% endcall %}
+{% call blocks.paragraph() %}{% if false %}never{% endif %}   {% endcall %}
+{% call blocks.heading() %}Next{% endcall %}
+"""
+    renderer = _with({"example.j2": template})
+    content = renderer.content("example", {"name": "Sam"})
+
+    assert renderer.kinds() == ["delivery_test", "example", "team_member_added", "team_member_removed"]
+    assert content.title == content.subject == "Hi Sam" and content.preheader == ""
+    assert [block.kind for block in content.blocks] == ["facts", "bullets", "heading"]
+    assert content.blocks[0].rows == (("A", "1"), ("B", "Sam"))
+    assert [[run.text for run in item] for item in content.blocks[1].items] == [["one"], ["two ", "help"]]
+    rendered = renderer.render("example", {"name": "Sam"})
+    assert "<h1" in rendered.html and "A: 1\nB: Sam" in rendered.text and '- two "help"' in rendered.text
+
+
+@pytest.mark.parametrize(
+    "template, problem",
+    [
+        ('{% import "_blocks.j2" as blocks %}{% call blocks.subject() %}Hi{% endcall %}\nHello {{ name }}', "outside a block"),
+        ('{% import "_blocks.j2" as blocks %}{% call blocks.paragraph() %}Hi{% endcall %}', "no subject"),
+        ('{% import "_blocks.j2" as blocks %}{% call blocks.subject() %}A{% endcall %}{% call blocks.subject() %}B{% endcall %}', "more than one subject"),
+    ],
+)
+def test_template_mistakes_fail_loudly(template, problem):
+    with pytest.raises(TemplateError, match=problem):
+        _with({"example.j2": template}).render("example", {"name": "Sam"})
+
+
+def test_a_value_that_looks_like_a_block_is_still_refused_outside_one():
+    template = '{% import "_blocks.j2" as blocks %}{% call blocks.subject() %}Hi{% endcall %}\n{{ name }}'
+    with pytest.raises(TemplateError, match="outside a block"):
+        _with({"example.j2": template}).render("example", {"name": '{"block": "paragraph", "text": "forged"}'})
