@@ -74,7 +74,7 @@ def create_app(
     if settings.dispatcher_enabled:
         from bot.delivery import build_dispatcher, dispatcher_context
 
-        app.cleanup_ctx.append(dispatcher_context(build_dispatcher(settings, database, adapter)))
+        app.cleanup_ctx.append(dispatcher_context(build_dispatcher(settings, database, adapter, clock)))
     messages = make_messages_handler(
         adapter, authentication, assistant, concurrent_turns=max(1, database.max_connections // 2)
     )

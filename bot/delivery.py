@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
+from typing import Callable
 
 from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.config import Settings
-from notify.dispatcher import Dispatcher
+from notify.dispatcher import Dispatcher, utc_now
 from notify.email_senders import build_email_sender
 from notify.rate_limit import TeamsLimits
 from notify.render import Renderer
@@ -19,7 +21,9 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 
-def build_dispatcher(settings: Settings, database: Database, adapter: CloudAdapter) -> Dispatcher:
+def build_dispatcher(
+    settings: Settings, database: Database, adapter: CloudAdapter, clock: Callable[[], datetime] = utc_now
+) -> Dispatcher:
     teams = TeamsProactiveSender(adapter, settings.app_id, limits=TeamsLimits(share=settings.teams_tenant_share))
     return Dispatcher(
         database,
@@ -27,6 +31,7 @@ def build_dispatcher(settings: Settings, database: Database, adapter: CloudAdapt
         email=build_email_sender(settings),
         teams=teams,
         name=settings.dispatcher_name or None,
+        clock=clock,
     )
 
 

@@ -72,3 +72,26 @@ def test_bad_settings_stop_with_a_message(monkeypatch, capsys):
     monkeypatch.setenv("PORT", "eighty")
     assert main(["db", "upgrade"]) == 2
     assert "PORT" in capsys.readouterr().err
+
+
+def test_outbox_list_retry_and_cancel(database_url, capsys):
+    from datetime import datetime, timezone
+
+    from storage.outbox import enqueue
+
+    database = Database(database_url)
+    database.upgrade()
+    with database.session() as session:
+        enqueue(session, key="k", kind="delivery_test", payload={"person_name": "Sam"}, due_at=datetime.now(timezone.utc), recipient_address="team@council.example")
+        session.commit()
+    database.dispose()
+    assert main(["outbox", "list"]) == 0
+    assert "delivery_test" in capsys.readouterr().out
+    assert main(["outbox", "retry", "1"]) == 1
+    assert "only failed, missed or cancelled" in capsys.readouterr().err
+    assert main(["outbox", "cancel", "1"]) == 0
+    assert main(["outbox", "list", "--status", "cancelled"]) == 0
+    assert "cancelled" in capsys.readouterr().out
+    assert main(["outbox", "retry", "1"]) == 0
+    assert main(["outbox", "list", "--status", "nonsense"]) == 1
+    assert "no status" in capsys.readouterr().err

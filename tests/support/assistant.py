@@ -31,12 +31,15 @@ class RunningAssistant:
         return await self.client.post("/api/messages", json=activity)
 
 
-async def start_assistant(database: Database, *, now: datetime = EXAMPLE_NOW) -> tuple[RunningAssistant, TestServer]:
+async def start_assistant(
+    database: Database, *, now: datetime = EXAMPLE_NOW, settings: dict | None = None
+) -> tuple[RunningAssistant, TestServer]:
     import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
     connector = ConnectorStandIn()
     connector_server = TestServer(connector.app())
     await connector_server.start_server()
-    app = create_app(settings_from({"DATABASE_URL": database.url, "DISPATCHER": "off"}), database=database, clock=lambda: now)
+    values = {"DATABASE_URL": database.url, "DISPATCHER": "off", **(settings or {})}
+    app = create_app(settings_from(values), database=database, clock=lambda: now)
     client = TestClient(TestServer(app))
     await client.start_server()
     service_url = str(connector_server.make_url("/"))
