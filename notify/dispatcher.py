@@ -14,7 +14,7 @@ import asyncio
 import logging
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Callable
 
@@ -61,6 +61,10 @@ class _Job:
     teams_reference_id: int | None
     tenant_id: str | None
     conversation_id: str
+
+
+def _conversation_type(reference: dict) -> str:
+    return (reference.get("conversation") or {}).get("conversationType") or "personal"
 
 
 class Dispatcher:
@@ -234,6 +238,8 @@ class Dispatcher:
         wants_teams = job.channel in (TEAMS, "best") and job.teams_reference is not None and self._teams is not None
         if job.channel == TEAMS and not wants_teams:
             raise PermanentFailure("no active Teams conversation for the recipient")
+        if wants_teams and _conversation_type(job.teams_reference) != "personal":
+            job = await self._open_personal_chat(job)
         if wants_teams:
             try:
                 await self._teams.send_teams(
@@ -255,6 +261,20 @@ class Dispatcher:
             raise PermanentFailure("the recipient has no email address on record")
         await self._email.send_email(EmailMessage(to=job.email, rendered=rendered, message_id=job.id))
         return EMAIL
+
+    async def _open_personal_chat(self, job: _Job) -> _Job:
+        """We know the person from a team or group chat only: notices go to a one-to-one chat."""
+        old = job.teams_reference
+        reference = await self._teams.create_personal_conversation(
+            old.get("serviceUrl", ""), job.tenant_id or "", (old.get("user") or {}).get("id", "")
+        )
+        with self._database.session() as session:
+            record = session.get(ConversationReferenceRecord, job.teams_reference_id)
+            record.reference = reference
+            record.conversation_id = reference["conversation"]["id"]
+            session.commit()
+        log.info("outbox %s: opened a personal chat for conversation record %s", job.id, job.teams_reference_id)
+        return replace(job, teams_reference=reference, conversation_id=reference["conversation"]["id"])
 
     # -- recording ------------------------------------------------------------------------
 

@@ -64,3 +64,7 @@ class EmailSender(Protocol):
 class TeamsSender(Protocol):
     async def send_teams(self, message: TeamsMessage) -> None: ...
 
+    async def create_personal_conversation(self, service_url: str, tenant_id: str, user_id: str) -> dict:
+        """Open the one-to-one chat with someone we only know from a team or group chat."""
+        ...
+

@@ -140,6 +140,29 @@ async def test_teams_within_limits_with_email_when_the_app_was_removed(database)
         assert gone.active is False
 
 
+async def test_someone_known_only_from_a_team_channel_gets_a_personal_chat(database):
+    clock = Clock()
+    async with TeamsConnectorStandIn() as connector:
+        _fill(database, 1, teams_url=connector.url)
+        with database.session() as session:
+            record = session.scalar(select(ConversationReferenceRecord))
+            channel_reference = dict(record.reference)
+            channel_reference["conversation"] = {"id": "19:general@thread.tacv2", "conversationType": "channel", "tenantId": TENANT}
+            record.reference = channel_reference
+            session.commit()
+        settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-secret", "DATABASE_URL": database.url})
+        adapter = build_adapter(build_authentication(settings, StaticCredentialsFactory(APP_ID)))
+        teams = TeamsProactiveSender(adapter, APP_ID, limits=TeamsLimits(), backoff_base=0.01, backoff_cap=1.0)
+        dispatcher = Dispatcher(database, renderer=Renderer(), email=RecordingSender(), teams=teams, clock=clock)
+        await _drain_until_settled(dispatcher, clock, database)
+        delivered = [d.conversation_id for d in connector.delivered]
+    assert _rows(database)["test/0"].delivered_channel == "teams"
+    with database.session() as session:
+        record = session.scalar(select(ConversationReferenceRecord))
+    assert record.reference["conversation"]["conversationType"] == "personal"
+    assert delivered == [record.conversation_id] and record.conversation_id != "19:general@thread.tacv2"
+
+
 async def test_a_participant_added_in_teams_hears_of_it_by_email(database):
     with SmtpServer() as server:
         extra = {"DISPATCHER": "on", "MAIL_BACKEND": "smtp", "SMTP_HOST": server.host, "SMTP_PORT": str(server.port), "SMTP_SECURITY": "none", "ASSISTANT_MAILBOX": ASSISTANT}
