@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email.message
 import email.policy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
 
 from notify.message import EmailMessage
@@ -49,7 +49,7 @@ def build_mime(
     if reply_to:
         # Replies go to the mailbox connected to the Bot Framework email channel, whatever sends.
         mime["Reply-To"] = reply_to
-    mime["Date"] = format_datetime(date or datetime.now(timezone.utc))
+    mime["Date"] = format_datetime(date or datetime.now(UTC))
     mime["Message-ID"] = message_id(message.message_id, domain or address_domain(mail_from))
     recipient_address(mime)
     # Out-of-office and other automatic answers would reach the assistant as if a person wrote

@@ -1,15 +1,16 @@
 """Email through an SMTP server (Exchange Online's smtp.office365.com, a council relay, Mailpit...).
 
-One connection per message. Reminders leave in small bursts a few times a day, and servers close
-idle connections after a minute or so (Exchange Online, Postfix's smtpd_timeout): a kept connection
-would be stale at almost every send, and telling "stale before we began" from "lost during DATA"
-on a reused connection is exactly the ambiguity that duplicates mail. A fresh connection also lets
-concurrent sends proceed without a lock. The cost, one handshake per message, is small at our volume.
+One connection per message. Reminders leave in small bursts a few times a day, and servers drop
+idle connections within minutes (Postfix's smtpd_timeout is 300 s): a kept connection would be
+stale at almost every send, and on a reused connection "stale before we began" is hard to tell from
+"lost during DATA", the ambiguity that duplicates mail. Fresh connections also let concurrent sends
+proceed without a lock. The cost, one handshake per message, is small at our volume.
 
 Failures are classified for the dispatcher, which retries: a 4xx reply (at any stage, including a
-greylisting 451 at RCPT), a lost or refused connection, a TLS failure and a timeout are temporary; a
-5xx reply (a refused recipient, a refused message, refused credentials) is permanent. Reasons name the reply code and the stage,
-never the address, subject or body (a server's own text often quotes the address, so it is dropped).
+greylisting 451 at RCPT), a lost or refused connection, a TLS failure and a timeout are temporary;
+a 5xx reply (a refused recipient or message, refused credentials) is permanent. Reasons name the
+reply code and the stage, never the address, subject or body; a server's own text often quotes the
+address, so only its enhanced status code (5.1.1) is kept.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class SmtpEmailSender:
             if failure is None:
                 raise
             log.warning("outbox %s not sent by SMTP: %s", message.message_id, failure.reason)
+            # Not chained: aiosmtplib's messages quote addresses and server replies, and a traceback
+            # logged upstream would carry them.
             raise failure from None
         log.info("outbox %s sent by SMTP", message.message_id)
 

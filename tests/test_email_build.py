@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -28,7 +28,7 @@ def reparsed(message: EmailMessage, **options) -> email.message.EmailMessage:
 
 
 def test_headers_name_sender_recipient_reply_mailbox_and_reference():
-    parsed = reparsed(outbox(), date=datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc))
+    parsed = reparsed(outbox(), date=datetime(2025, 3, 3, 9, 0, tzinfo=UTC))
 
     assert parsed["From"] == MAIL_FROM
     assert parsed["To"] == TO
@@ -59,7 +59,8 @@ def test_text_and_html_alternatives_in_utf8():
 
 
 def test_non_ascii_subject_and_display_name_survive_encoding():
-    message = EmailMessage("Zoë Ó <zoe@surrey.example>", Rendered("Note agreed – thank you", TEXT, HTML, {}, None), 1)
+    rendered = Rendered("Note agreed – thank you", TEXT, HTML, {}, None)
+    message = EmailMessage("Zoë Ó <zoe@surrey.example>", rendered, 1)
     parsed = reparsed(message)
     assert parsed["Subject"] == "Note agreed – thank you"
     assert parsed["To"].addresses[0].display_name == "Zoë Ó"

@@ -16,11 +16,9 @@ reach the fault's stage. A 421 also closes the connection, as a real server does
 from __future__ import annotations
 
 import asyncio
-import datetime
 import email
 import email.message
 import email.policy
-import ipaddress
 import ssl
 import tempfile
 import threading
@@ -31,6 +29,8 @@ from typing import Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from tests.support.tls import write_certificate
 
 HOST = "127.0.0.1"
 REPLIES = {
@@ -142,14 +142,14 @@ class SmtpServer:
         with self._handler.lock:
             self._handler.faults.extend(_Fault("DATA", None) for _ in range(count))
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self._controller.start()
         return self
 
     def stop(self) -> None:
         self._controller.stop()
 
-    def __enter__(self) -> "SmtpServer":
+    def __enter__(self) -> SmtpServer:  # noqa: PYI034 (start() returns the same)
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
@@ -171,35 +171,9 @@ class _Authenticator:
 
 def self_signed_tls() -> tuple[ssl.SSLContext, ssl.SSLContext]:
     """A server context with a fresh certificate for 127.0.0.1, and a client context that trusts it."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    certificate_pem = certificate.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     with tempfile.TemporaryDirectory() as directory:  # load_cert_chain reads files only
-        cert_file, key_file = Path(directory) / "cert.pem", Path(directory) / "key.pem"
-        cert_file.write_bytes(certificate_pem)
-        key_file.write_bytes(key_pem)
+        cert_file, key_file = write_certificate(Path(directory))
         server.load_cert_chain(cert_file, key_file)
-    client = ssl.create_default_context(cadata=certificate_pem.decode("ascii"))
+        client = ssl.create_default_context(cadata=cert_file.read_text())
     return server, client
