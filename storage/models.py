@@ -6,6 +6,7 @@ from storage.calendar import Cycle, Group, GroupMember
 from storage.conversations import ConversationReferenceRecord
 from storage.feedback import Feedback
 from storage.outbox import OutboxMessage
+from storage.panel import FormSubmission, Nomination
 from storage.people import Authority, Person, RoleAssignment
 
 __all__ = [
@@ -15,8 +16,10 @@ __all__ = [
     "ConversationReferenceRecord",
     "Cycle",
     "Feedback",
+    "FormSubmission",
     "Group",
     "GroupMember",
+    "Nomination",
     "OutboxMessage",
     "Person",
     "RoleAssignment",

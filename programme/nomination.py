@@ -1,0 +1,215 @@
+"""Nominations to the regional panel: the form, who may nominate, and what a nomination sets off.
+
+The rules come from the programme's "Support for validating and challenging self-assessment
+conclusions": a DCS nomination is enough (no interview or qualification); a nomination may be
+restricted to areas of expertise or left open; it covers universal moderation, small packages of
+improvement support, or both; the colleague must have agreed; a panel member may decline.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from programme.errors import NotAllowed
+from programme.forms import Checked, Choice, Field, Form, Kind, check
+from programme.profile import Profile
+from programme.roles import Role
+from storage.outbox import enqueue
+from storage.panel import FormSubmission, Nomination
+from storage.people import Authority, Person, RoleAssignment
+
+log = logging.getLogger(__name__)
+
+OPEN = "open"
+AREAS = (
+    Choice("send", "SEND"),
+    Choice("fostering", "Fostering"),
+    Choice("adoption", "Adoption and special guardianship"),
+    Choice("safeguarding", "Safeguarding"),
+    Choice("children_in_care", "Children in care"),
+    Choice("education", "Education and children missing education"),
+    Choice("quality_assurance", "Quality assurance"),
+    Choice("performance_data", "Performance data and benchmarking"),
+    Choice("workforce", "Workforce"),
+    Choice("leadership", "Leadership"),
+    Choice(OPEN, "Open: any area, at the DCS's discretion"),
+)
+COVERS = (
+    Choice("universal", "Universal moderation (usually 2-4 days)"),
+    Choice("small_packages", "Small packages of improvement support (up to 39 days)"),
+    Choice("both", "Both"),
+)
+ACTIVE_STATUSES = ("nominated", "joined")
+
+
+def nomination_form(authorities: list[tuple[str, str]]) -> Form:
+    """The form for someone who may nominate for these authorities (code, name)."""
+    return Form(
+        name="nomination",
+        title="Nominate a colleague to the regional panel",
+        intro=(
+            "A DCS nomination is enough to join the panel: no interview or qualification is needed. "
+            "Panel members may decline any invitation."
+        ),
+        submit_label="Nominate",
+        fields=(
+            Field("authority", "Authority", Kind.CHOICE, choices=tuple(Choice(c, n) for c, n in authorities)),
+            Field("nominee_name", "Colleague's full name", max_length=120),
+            Field("nominee_email", "Colleague's work email", Kind.EMAIL),
+            Field("job_title", "Job title", max_length=120),
+            Field("service_area", "Service area", max_length=120, help="For example: Children's social care"),
+            Field("covers", "The nomination covers", Kind.CHOICE, choices=COVERS),
+            Field(
+                "areas",
+                "Areas of expertise",
+                Kind.MULTI_CHOICE,
+                choices=AREAS,
+                help="One or more; or 'Open' to leave it to the panel's judgement.",
+            ),
+            Field("agreed", "My colleague has agreed to be nominated", Kind.CONFIRM),
+        ),
+    )
+
+
+def nominating_authorities(session: Session, profile: Profile) -> list[tuple[str, str]]:
+    """The authorities this person may nominate for: their own as DCS or delegate; any, for coordinators."""
+    query = select(Authority.code, Authority.name).where(Authority.active.is_(True)).order_by(Authority.name)
+    if not profile.is_coordinator:
+        query = query.where(Authority.code.in_(profile.authorities_as(Role.DCS, Role.DELEGATE)))
+    return [(code, name) for code, name in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    done: bool
+    message: str
+    checked: Checked | None = None
+    nomination_id: int | None = None
+    already_on_panel: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def as_result(self) -> dict:
+        return {"done": self.done, "message": self.message, "nomination_id": self.nomination_id, "already_on_panel": self.already_on_panel}
+
+
+def previous_result(session: Session, token: str) -> Outcome | None:
+    stored = session.get(FormSubmission, token)
+    if stored is None:
+        return None
+    result = stored.result
+    return Outcome(result["done"], result["message"], nomination_id=result.get("nomination_id"), already_on_panel=result.get("already_on_panel", False))
+
+
+def submit_nomination(session: Session, profile: Profile, token: str, submitted: dict, now: datetime) -> Outcome:
+    """Store one nomination for this form token, however often it arrives, and tell the people concerned."""
+    if not token:
+        raise ValueError("a nomination needs its form token")
+    repeat = previous_result(session, token)
+    if repeat is not None:
+        return repeat
+    authorities = nominating_authorities(session, profile)
+    if not authorities:
+        raise NotAllowed(
+            "Only a DCS or their delegate can nominate colleagues to the panel, for their own authority "
+            "(or a programme coordinator, for any authority)."
+        )
+    form = nomination_form(authorities)
+    checked = check(form, submitted)
+    errors = dict(checked.errors)
+    areas = checked.values.get("areas") or []
+    if OPEN in areas and len(areas) > 1:
+        errors["areas"] = "Choose 'Open' on its own, or only the areas that apply."
+    if errors:
+        return Outcome(False, "Please correct the details below.", checked=checked, errors=errors)
+    values = checked.values
+    authority = session.scalar(select(Authority).where(Authority.code == values["authority"]))
+    nominee = _person(session, values["nominee_email"], values["nominee_name"])
+    if _on_panel(session, nominee.id):
+        outcome = Outcome(
+            False,
+            f"{nominee.name} is already on the regional panel (or nominated). "
+            "To change their areas of expertise, use `my nominations`.",
+            already_on_panel=True,
+        )
+        _remember(session, token, profile, outcome)
+        session.commit()
+        return outcome
+    nomination = Nomination(
+        authority_id=authority.id,
+        nominee_person_id=nominee.id,
+        job_title=values["job_title"],
+        service_area=values["service_area"],
+        covers=values["covers"],
+        areas=areas,
+        nominated_by_person_id=profile.person_id,
+        on_behalf=not profile.holds_for(authority.code, Role.DCS, Role.DELEGATE),
+        form_token=token,
+    )
+    session.add(nomination)
+    session.flush()
+    _tell(session, nomination, nominee, authority, profile, form, now)
+    outcome = Outcome(True, f"{nominee.name} is nominated to the regional panel for {authority.name}.", nomination_id=nomination.id)
+    _remember(session, token, profile, outcome)
+    session.commit()
+    log.info("nomination %s stored for authority %s by person %s", nomination.id, authority.id, profile.person_id)
+    return outcome
+
+
+def _person(session: Session, email: str, name: str) -> Person:
+    person = session.scalar(select(Person).where(Person.email == email))
+    if person is None:
+        person = Person(email=email, name=name)
+        session.add(person)
+        session.flush()
+    return person
+
+
+def _on_panel(session: Session, person_id: int) -> bool:
+    member = session.scalar(
+        select(RoleAssignment.id).where(
+            RoleAssignment.person_id == person_id,
+            RoleAssignment.role == Role.PANEL_MEMBER.value,
+            RoleAssignment.active.is_(True),
+        )
+    )
+    nominated = session.scalar(
+        select(Nomination.id).where(Nomination.nominee_person_id == person_id, Nomination.status.in_(ACTIVE_STATUSES))
+    )
+    return member is not None or nominated is not None
+
+
+def _remember(session: Session, token: str, profile: Profile, outcome: Outcome) -> None:
+    session.add(FormSubmission(token=token, form="nomination", person_id=profile.person_id, result=outcome.as_result()))
+
+
+def _tell(session, nomination: Nomination, nominee: Person, authority: Authority, profile: Profile, form: Form, now) -> None:
+    covers = form.field("covers").choice_title(nomination.covers)
+    areas = ", ".join(form.field("areas").choice_title(a) for a in nomination.areas)
+    details = {
+        "nominee_name": nominee.name,
+        "authority_name": authority.name,
+        "nominated_by_name": profile.name,
+        "job_title": nomination.job_title,
+        "service_area": nomination.service_area,
+        "covers": covers,
+        "areas": areas,
+    }
+    coordinators = session.scalars(
+        select(RoleAssignment.person_id)
+        .where(RoleAssignment.role == Role.COORDINATOR.value, RoleAssignment.active.is_(True))
+        .distinct()
+    ).all()
+    for person_id in coordinators:
+        enqueue(session, key=f"nomination/{nomination.id}/coordinator/{person_id}", kind="nomination_received",
+                payload=details, due_at=now, recipient_person_id=person_id)
+    enqueue(session, key=f"nomination/{nomination.id}/nominee", kind="panel_invitation",
+            payload={**details, "reference_code": f"P{secrets.token_hex(3).upper()}"}, due_at=now,
+            recipient_person_id=nominee.id, channel="email")
+    enqueue(session, key=f"nomination/{nomination.id}/nominator", kind="nomination_confirmation",
+            payload=details, due_at=now, recipient_person_id=profile.person_id)
