@@ -13,7 +13,7 @@ from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValu
 
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command
-from bot.dialogs import feedback, greeting, team
+from bot.dialogs import feedback, greeting, nominate, team
 from bot.identity import forget_conversation, identify
 from bot.turn import Turn
 from programme.errors import Invalid, ProgrammeError
@@ -22,7 +22,7 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-DIALOGS = (greeting, feedback, team)
+DIALOGS = (greeting, feedback, team, nominate)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict], Awaitable[dict]]
@@ -67,6 +67,9 @@ class Assistant(TeamsActivityHandler):
         command = parse_command(text)
         with self._database.session() as session:
             turn = await self._turn(turn_context, session)
+            if turn.by_email and turn.profile is not None and (code := nominate.email_form_code(turn)):
+                await nominate.submit_from_email(turn, code)
+                return
             handler = self._commands.get(command.word)
             if handler is None:
                 await _not_understood(turn, command)

@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
         acted = outbox_actions.add_parser(action)
         acted.add_argument("id", type=int)
 
+    export = commands.add_parser("export", help="export records for operators")
+    export.add_argument("what", choices=["panel"], help="panel: everyone nominated and not withdrawn or declined")
+    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--output", type=Path, default=None, help="default: standard output")
+
     manifest = commands.add_parser("manifest", help="write the Teams app package")
     manifest.add_argument("--output", type=Path, default=PROJECT_ROOT / "build" / "app.zip")
     manifest.add_argument("--domain", action="append", default=[], help="a valid domain (repeatable)")
@@ -192,8 +197,32 @@ def _outbox(settings, args) -> int:
     return 0
 
 
+def _export(settings, args) -> int:
+    import csv
+
+    from programme.panel import export_panel_rows
+    from storage.database import Database
+
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            header, rows = export_panel_rows(session)
+    finally:
+        database.dispose()
+    if args.output is None:
+        csv.writer(sys.stdout).writerows([header, *rows])
+        return 0
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    # With a byte order mark, Excel reads the names as UTF-8.
+    with args.output.open("w", encoding="utf-8-sig", newline="") as file:
+        csv.writer(file).writerows([header, *rows])
+    print(f"Wrote {len(rows)} panel nominations to {args.output}")
+    return 0
+
+
 COMMANDS = {
     "dispatcher": _dispatcher,
+    "export": _export,
     "outbox": _outbox,
     "serve": _serve,
     "db": _db,

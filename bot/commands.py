@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 _TAG = re.compile(r"<[^>]+>")
+_LINE_BREAK = re.compile(r"(?i)<br\s*/?>|</(?:p|div|li|tr|h[1-6])>")
 _QUOTE_START = re.compile(r"^(>|On .+ wrote:|From: |-----Original Message-----|________________)")
 
 
@@ -17,13 +18,19 @@ class Command:
     body: str  # everything the person wrote after the command word, quoted replies left out
 
 
-def parse_command(text: str | None) -> Command:
-    cleaned = html.unescape(_TAG.sub(" ", text or "")).replace("\r\n", "\n")
+def unquoted(text: str | None) -> str:
+    """What the person wrote: markup removed, the quoted earlier message left out."""
+    cleaned = html.unescape(_TAG.sub(" ", _LINE_BREAK.sub("\n", text or ""))).replace("\r\n", "\n")
     lines: list[str] = []
     for line in cleaned.split("\n"):
         if _QUOTE_START.match(line.strip()):
             break
         lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def parse_command(text: str | None) -> Command:
+    lines = unquoted(text).split("\n")
     while lines and not lines[0].strip():
         lines.pop(0)
     if not lines:

@@ -37,6 +37,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("status", "Your group, dates and Lead Reviewer pairs"),
     Command("team", "Add or remove your authority's delegates and participants"),
     Command("feedback", "Send feedback to the programme coordinators"),
+    Command("nominate", "Nominate a colleague to the regional panel"),
 )
 
 

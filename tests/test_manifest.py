@@ -113,10 +113,11 @@ def test_bot_is_conversational_in_every_scope_with_personal_commands() -> None:
                 {"title": "status", "description": "Your group, dates and Lead Reviewer pairs"},
                 {"title": "team", "description": "Add or remove your authority's delegates and participants"},
                 {"title": "feedback", "description": "Send feedback to the programme coordinators"},
+                {"title": "nominate", "description": "Nominate a colleague to the regional panel"},
             ],
         }
     ]
-    assert [command.title for command in COMMANDS] == ["help", "status", "team", "feedback"]
+    assert [command.title for command in COMMANDS] == ["help", "status", "team", "feedback", "nominate"]
 
 
 def test_names_descriptions_and_fictional_urls() -> None:

@@ -10,6 +10,7 @@ EVERYONE = [
     ("status", "Your authority, group, challenge date, who reviews whom and the dates that matter next"),
     ("feedback <your words>", "Tell the programme coordinators what works and what does not"),
 ]
+NOMINATE = [("nominate", "Nominate a colleague to the regional panel")]
 DCS = [("team", "See, add and remove your authority's delegates and participants")]
 COORDINATOR = [("team <authority code>", "See and change any authority's delegates and participants")]
 
@@ -18,6 +19,8 @@ def commands_for(profile: Profile | None) -> list[tuple[str, str]]:
     if profile is None:
         return [EVERYONE[0]]
     commands = list(EVERYONE)
+    if profile.leads_an_authority or profile.is_coordinator:
+        commands += NOMINATE
     if profile.is_coordinator:
         commands += COORDINATOR
     elif profile.authorities_as(Role.DCS):

@@ -96,6 +96,8 @@ def welcome_card(profile: Profile) -> dict:
                 body += _authority_section(view, with_dates=False)
     if profile.authorities_as(Role.DCS):
         actions.insert(1, command_button("My team", "team"))
+    if profile.leads_an_authority or profile.is_coordinator:
+        actions.insert(1, command_button("Nominate a colleague", "nominate"))
     return card(body, actions)
 
 

@@ -1,0 +1,110 @@
+"""Nominating through the real app: the card in Teams with Universal Actions, and the email round trip."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.outbox import OutboxMessage
+from storage.panel import Nomination
+from tests.support.activities import card_action, email_message, teams_message
+from tests.support.assistant import start_assistant
+from tests.support.connector import texts_in
+
+DCS = {"id": "29:dcs-wokingham", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000c001", "email": "harriet.quillfeather@wokingham.example", "name": "Harriet Quillfeather"}
+PARTICIPANT = {"id": "29:participant", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000c002", "email": "maya.okafield@east-sussex.example", "name": "Maya Okafield"}
+GOOD = {
+    "authority": "wokingham",
+    "nominee_name": "Sam Example",
+    "nominee_email": "sam.example@wokingham.example",
+    "job_title": "Head of Quality Assurance",
+    "service_area": "Children's social care",
+    "covers": "both",
+    "areas": "send,fostering",
+    "agreed": "true",
+}
+
+
+@pytest.fixture
+async def assistant(database):
+    running, connector_server = await start_assistant(database)
+    for user in (DCS, PARTICIPANT):
+        running.connector.members[user["id"]] = {"id": user["id"], "name": user["name"], "aadObjectId": user["aadObjectId"], "email": user["email"]}
+    yield running
+    await running.client.close()
+    await connector_server.close()
+
+
+def _nominations(database) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(Nomination))
+
+
+async def _act(assistant, user, data):
+    activity = card_action(assistant.service_url, "nomination.submit", data, user_id=user["id"], aad_object_id=user["aadObjectId"])
+    response = await assistant.post(activity)
+    assert response.status == 200
+    return (await response.json())["value"]
+
+
+async def test_the_nomination_card_refreshes_with_errors_then_confirms_once(assistant):
+    await assistant.post(teams_message(assistant.service_url, "nominate", user_id=DCS["id"], aad_object_id=DCS["aadObjectId"]))
+    posted = assistant.connector.cards()[-1]
+    submit = posted["actions"][0]
+    assert submit["type"] == "Action.Execute" and submit["verb"] == "nomination.submit"
+    token = submit["data"]["token"]
+    assert any(e.get("id") == "authority" and e.get("value") == "wokingham" for e in posted["body"])
+
+    missing = await _act(assistant, DCS, {"token": token, **GOOD, "job_title": ""})
+    ids = [e.get("id") for e in missing["body"]]
+    assert ids[ids.index("job_title") + 1] == "job_title-error"  # the error sits beside its field
+    assert next(e for e in missing["body"] if e.get("id") == "nominee_name")["value"] == "Sam Example"  # values kept
+    assert _nominations(assistant.database) == 0
+
+    confirmed = await _act(assistant, DCS, {"token": token, **GOOD})
+    assert "Nomination received" in texts_in(confirmed)
+    again = await _act(assistant, DCS, {"token": token, **GOOD})  # Teams resends: a new activity id, same form
+    assert "Nomination received" in texts_in(again)
+    assert _nominations(assistant.database) == 1
+    with assistant.database.session() as session:
+        kinds = sorted(session.scalars(select(OutboxMessage.kind)))
+    assert kinds == ["nomination_confirmation", "nomination_received", "nomination_received", "panel_invitation"]
+
+
+async def test_a_participant_cannot_nominate(assistant):
+    await assistant.post(teams_message(assistant.service_url, "nominate", user_id=PARTICIPANT["id"], aad_object_id=PARTICIPANT["aadObjectId"]))
+    assert "Only a DCS or their delegate" in assistant.connector.texts_of_cards()
+    refused = await _act(assistant, PARTICIPANT, {"token": "forged", **GOOD, "authority": "east-sussex"})
+    assert "Only a DCS or their delegate" in texts_in(refused)
+    assert _nominations(assistant.database) == 0
+
+
+async def test_nominating_by_email_in_one_round_trip(assistant):
+    await assistant.post(email_message(assistant.service_url, DCS["email"], "nominate"))
+    template = assistant.connector.sent[-1]
+    code = re.search(r"\[(N-[A-Z0-9]{8})\]", template["channelData"]["subject"]).group(1)
+    assert "Colleague's work email:" in template["text"]
+
+    def reply(lines: str, sender=DCS["email"]):
+        return email_message(assistant.service_url, sender, lines + "\n\nOn Monday, the assistant wrote:\n> " + template["text"].replace("\n", "\n> "), subject=f"RE: Nominate a colleague [{code}]")
+
+    filled = (
+        "Authority: Wokingham\nColleague's full name: Sam Example\nColleague's work email: sam.example@wokingham\n"
+        "Job title: Head of Quality Assurance\nService area: Children's social care\nThe nomination covers: Both\n"
+        "Areas of expertise: SEND, Fostering\nMy colleague has agreed to be nominated: yes"
+    )
+    await assistant.post(reply(filled))
+    answer = assistant.connector.sent[-1]
+    assert "Please correct" in answer["text"] and "Colleague's work email:" in answer["text"]
+    assert "Colleague's full name: Sam Example" in answer["text"]  # pre-filled with what was sent
+    assert _nominations(assistant.database) == 0
+
+    await assistant.post(reply(filled.replace("@wokingham\n", "@wokingham.example\n"), sender="someone.else@elsewhere.example"))
+    assert _nominations(assistant.database) == 0  # the code was sent to another address
+
+    await assistant.post(reply(filled.replace("@wokingham\n", "@wokingham.example\n")))
+    assert "Nomination received" in assistant.connector.sent[-1]["text"]
+    await assistant.post(reply(filled.replace("@wokingham\n", "@wokingham.example\n")))
+    assert _nominations(assistant.database) == 1
