@@ -16,10 +16,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.errors import NotAllowed
+from programme.errors import NotAllowed, NotFound
 from programme.forms import Checked, Choice, Field, Form, Kind, check
 from programme.profile import Profile
-from programme.roles import Role
+from programme.roles import Role, authority_scope
 from storage.outbox import enqueue
 from storage.panel import FormSubmission, Nomination
 from storage.people import Authority, Person, RoleAssignment
@@ -150,6 +150,7 @@ def submit_nomination(session: Session, profile: Profile, token: str, submitted:
         nominated_by_person_id=profile.person_id,
         on_behalf=not profile.holds_for(authority.code, Role.DCS, Role.DELEGATE),
         form_token=token,
+        invitation_code=f"P{secrets.token_hex(4).upper()}",
     )
     session.add(nomination)
     session.flush()
@@ -209,7 +210,50 @@ def _tell(session, nomination: Nomination, nominee: Person, authority: Authority
         enqueue(session, key=f"nomination/{nomination.id}/coordinator/{person_id}", kind="nomination_received",
                 payload=details, due_at=now, recipient_person_id=person_id)
     enqueue(session, key=f"nomination/{nomination.id}/nominee", kind="panel_invitation",
-            payload={**details, "reference_code": f"P{secrets.token_hex(3).upper()}"}, due_at=now,
+            payload={**details, "reference_code": nomination.invitation_code}, due_at=now,
             recipient_person_id=nominee.id, channel="email")
     enqueue(session, key=f"nomination/{nomination.id}/nominator", kind="nomination_confirmation",
             payload=details, due_at=now, recipient_person_id=profile.person_id)
+
+
+def answer_invitation(session: Session, person: Person, *, accept: bool, code: str | None, now: datetime) -> str:
+    """The nominee joins the panel or declines. By email the invitation's code must come back from
+    the nominee's own address; in Teams the person is known, and their one open invitation is meant."""
+    query = select(Nomination).where(Nomination.nominee_person_id == person.id)
+    if code:
+        query = query.where(Nomination.invitation_code == code.upper())
+    invitations = session.scalars(query.order_by(Nomination.id.desc())).all()
+    open_ones = [n for n in invitations if n.status == "nominated"]
+    if not invitations:
+        raise NotFound("I can't find an invitation to the panel for you. If you replied by email, keep the reference in the subject line.")
+    if not open_ones:
+        latest = invitations[0]
+        return f"You have already answered this invitation: you {'joined' if latest.status == 'joined' else latest.status} the panel."
+    if len(open_ones) > 1 and not code:
+        raise NotFound("You have more than one open invitation: reply to the invitation email itself, keeping its reference.")
+    nomination = open_ones[0]
+    authority = session.get(Authority, nomination.authority_id)
+    nomination.status = "joined" if accept else "declined"
+    if accept:
+        _join_panel(session, person, authority)
+    enqueue(session, key=f"nomination/{nomination.id}/answer", kind="nomination_answer",
+            payload={"nominee_name": person.name, "authority_name": authority.name, "answer": "joined" if accept else "declined"},
+            due_at=now, recipient_person_id=nomination.nominated_by_person_id)
+    session.commit()
+    log.info("nomination %s answered: %s", nomination.id, nomination.status)
+    if accept:
+        return "Thank you: you have joined the regional panel. You may decline any invitation to a piece of work."
+    return "Thank you for letting us know: you have declined the nomination. Nothing more will be asked of you."
+
+
+def _join_panel(session: Session, person: Person, authority: Authority) -> None:
+    scope = authority_scope(authority.code)
+    role = session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.person_id == person.id, RoleAssignment.role == Role.PANEL_MEMBER.value, RoleAssignment.scope == scope
+        )
+    )
+    if role is None:
+        session.add(RoleAssignment(person_id=person.id, role=Role.PANEL_MEMBER.value, scope=scope, authority_id=authority.id, source="assistant"))
+    else:
+        role.active = True

@@ -108,3 +108,26 @@ async def test_nominating_by_email_in_one_round_trip(assistant):
     assert "Nomination received" in assistant.connector.sent[-1]["text"]
     await assistant.post(reply(filled.replace("@wokingham\n", "@wokingham.example\n")))
     assert _nominations(assistant.database) == 1
+
+
+async def test_the_nominee_joins_by_replying_to_the_invitation_and_the_dcs_hears(assistant):
+    await _act(assistant, DCS, {"token": "t-join", **GOOD})
+    with assistant.database.session() as session:
+        nomination = session.scalar(select(Nomination))
+        code = nomination.invitation_code
+    nominee = "sam.example@wokingham.example"
+    await assistant.post(email_message(assistant.service_url, nominee, "join"))  # no reference: which invitation?
+    assert "keeping the reference" in assistant.connector.sent[-1]["text"]
+    await assistant.post(email_message(assistant.service_url, "maya.okafield@east-sussex.example", "join", subject=f"RE: invitation [{code}]"))
+    assert "can't find an invitation" in assistant.connector.sent[-1]["text"]
+    await assistant.post(email_message(assistant.service_url, nominee, "join\n\nThanks", subject=f"RE: You have been nominated [{code}]"))
+    assert "joined the regional panel" in assistant.connector.sent[-1]["text"]
+    await assistant.post(email_message(assistant.service_url, nominee, "decline", subject=f"RE: You have been nominated [{code}]"))
+    assert "already answered" in assistant.connector.sent[-1]["text"]
+    with assistant.database.session() as session:
+        assert session.get(Nomination, nomination.id).status == "joined"
+        answers = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "nomination_answer")).all()
+        assert len(answers) == 1 and answers[0].payload["answer"] == "joined"
+        from storage.people import RoleAssignment
+
+        assert session.scalar(select(RoleAssignment).where(RoleAssignment.role == "panel_member", RoleAssignment.scope == "authority:wokingham")) is not None

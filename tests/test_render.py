@@ -35,6 +35,7 @@ SAMPLES = {
         "covers": "Both",
         "areas": "SEND, Fostering",
     },
+    "nomination_answer": {"nominee_name": "Sam Example", "authority_name": "Kent", "answer": "joined"},
     "nomination_confirmation": {"nominee_name": "Sam Example", "authority_name": "Kent", "covers": "Both", "areas": "SEND"},
 }
 MALICIOUS_NAME = (

@@ -19,8 +19,14 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, unquoted
 from bot.forms_text import parse_reply, text_template
 from bot.turn import Turn
-from programme.errors import NotAllowed
-from programme.nomination import Outcome, nominating_authorities, nomination_form, submit_nomination
+from programme.errors import NotAllowed, NotFound
+from programme.nomination import (
+    Outcome,
+    answer_invitation,
+    nominating_authorities,
+    nomination_form,
+    submit_nomination,
+)
 from storage.bot_state import BotStateRecord
 
 VERB = "nomination.submit"
@@ -120,5 +126,38 @@ def _html(text: str) -> str:
     return '<div style="font-family:Segoe UI,Arial,sans-serif;font-size:15px;line-height:1.4"><pre style="font-family:inherit;white-space:pre-wrap">' + escape(text) + "</pre></div>"
 
 
-COMMANDS = {"nominate": nominate}
+_INVITATION = re.compile(r"\[(P[0-9A-F]{8})\]", re.I)
+
+
+async def _answer(turn: Turn, accept: bool) -> None:
+    if turn.person is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    code = None
+    if turn.by_email:
+        channel_data = turn.context.activity.channel_data if isinstance(turn.context.activity.channel_data, dict) else {}
+        match = _INVITATION.search(str(channel_data.get("subject") or "")) or _INVITATION.search(turn.context.activity.text or "")
+        if match is None:
+            await turn.reply_card(
+                message_card("Which invitation?", "Reply to the invitation email itself, keeping the reference in its subject line.", attention=True)
+            )
+            return
+        code = match.group(1)
+    try:
+        text = answer_invitation(turn.session, turn.person, accept=accept, code=code, now=turn.now)
+    except NotFound as error:
+        await turn.reply_card(message_card("The regional panel", str(error), attention=True), subject="The regional panel")
+        return
+    await turn.reply_card(message_card("The regional panel", text), subject="The regional panel")
+
+
+async def join(turn: Turn, _command: Command) -> None:
+    await _answer(turn, True)
+
+
+async def decline(turn: Turn, _command: Command) -> None:
+    await _answer(turn, False)
+
+
+COMMANDS = {"nominate": nominate, "join": join, "decline": decline}
 ACTIONS = {VERB: submit_from_card}

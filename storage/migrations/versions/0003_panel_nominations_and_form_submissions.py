@@ -37,13 +37,15 @@ def upgrade() -> None:
     sa.Column('on_behalf', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('form_token', sa.String(length=64), nullable=False),
+    sa.Column('invitation_code', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['authority_id'], ['authorities.id'], name=op.f('fk_nominations_authority_id_authorities')),
     sa.ForeignKeyConstraint(['nominated_by_person_id'], ['people.id'], name=op.f('fk_nominations_nominated_by_person_id_people')),
     sa.ForeignKeyConstraint(['nominee_person_id'], ['people.id'], name=op.f('fk_nominations_nominee_person_id_people')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_nominations')),
-    sa.UniqueConstraint('form_token', name=op.f('uq_nominations_form_token'))
+    sa.UniqueConstraint('form_token', name=op.f('uq_nominations_form_token')),
+    sa.UniqueConstraint('invitation_code', name=op.f('uq_nominations_invitation_code'))
     )
     # ### end Alembic commands ###
 
