@@ -106,14 +106,22 @@ def previous_result(session: Session, token: str) -> Outcome | None:
     return Outcome(result["done"], result["message"], nomination_id=result.get("nomination_id"), already_on_panel=result.get("already_on_panel", False))
 
 
-def submit_nomination(session: Session, profile: Profile, token: str, submitted: dict, now: datetime) -> Outcome:
+def submit_nomination(
+    session: Session,
+    profile: Profile,
+    token: str,
+    submitted: dict,
+    now: datetime,
+    *,
+    authorities: list[tuple[str, str]] | None = None,
+) -> Outcome:
     """Store one nomination for this form token, however often it arrives, and tell the people concerned."""
     if not token:
         raise ValueError("a nomination needs its form token")
     repeat = previous_result(session, token)
     if repeat is not None:
         return repeat
-    authorities = nominating_authorities(session, profile)
+    authorities = authorities if authorities is not None else nominating_authorities(session, profile)
     if not authorities:
         raise NotAllowed(
             "Only a DCS or their delegate can nominate colleagues to the panel, for their own authority "

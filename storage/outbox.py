@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base, Timestamped, UtcDateTime, utcnow
 
+_INSERTS: dict = {}
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "missed")
 
 
@@ -51,26 +52,30 @@ def enqueue(
     returns False, and nothing is written."""
     if (recipient_person_id is None) == (recipient_address is None):
         raise ValueError("a notification goes to exactly one person or one address")
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(OutboxMessage)
-        .values(
-            idempotency_key=key,
-            kind=kind,
-            payload=payload,
-            due_at=due_at,
-            recipient_person_id=recipient_person_id,
-            recipient_address=recipient_address,
-            channel=channel,
-            status="pending",
-            attempts=0,
-            created_at=utcnow(),
-            updated_at=utcnow(),
+    dialect = session.get_bind().dialect.name
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        # Built once per dialect: building an insert's values for every call is most of its cost.
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        table = OutboxMessage.__table__
+        statement = _INSERTS[dialect] = (
+            insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
         )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutboxMessage.id)
-    )
-    return session.execute(statement).scalar() is not None
+    moment = utcnow()
+    values = {
+        "idempotency_key": key,
+        "kind": kind,
+        "payload": payload,
+        "due_at": due_at,
+        "recipient_person_id": recipient_person_id,
+        "recipient_address": recipient_address,
+        "channel": channel,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": moment,
+        "updated_at": moment,
+    }
+    return session.execute(statement, values).scalar() is not None
 
 
 class OutboxError(ValueError):

@@ -63,12 +63,12 @@ async def nominate(turn: Turn, _command: Command) -> None:
 
 
 async def submit_from_card(turn: Turn, data: dict) -> dict:
-    form, _ = _form(turn)
+    form, authorities = _form(turn)
     token = str(data.get("token") or "")
     if not token:
         return message_card("Please start again", "This form has no reference. Type `nominate` for a new one.", attention=True)
     submitted = {spec.name: data.get(spec.name) for spec in form.fields}
-    outcome = submit_nomination(turn.session, turn.profile, token, submitted, turn.now)
+    outcome = submit_nomination(turn.session, turn.profile, token, submitted, turn.now, authorities=authorities)
     if outcome.errors:
         return form_card(form, verb=VERB, data={"token": token}, values=outcome.checked.raw, errors=outcome.errors, message=outcome.message)
     return _confirmation(outcome)
