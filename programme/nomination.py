@@ -236,7 +236,9 @@ def answer_invitation(session: Session, person: Person, *, accept: bool, code: s
         raise NotFound("I can't find an invitation to the panel for you. If you replied by email, keep the reference in the subject line.")
     if not open_ones:
         latest = invitations[0]
-        return f"You have already answered this invitation: you {'joined' if latest.status == 'joined' else latest.status} the panel."
+        if latest.status == "withdrawn":
+            return "This nomination has been withdrawn, so there is nothing to answer."
+        return f"You have already answered this invitation: you {latest.status} the panel."
     if len(open_ones) > 1 and not code:
         raise NotFound("You have more than one open invitation: reply to the invitation email itself, keeping its reference.")
     nomination = open_ones[0]
