@@ -13,7 +13,7 @@ from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValu
 
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command
-from bot.dialogs import feedback, greeting, nominate, team
+from bot.dialogs import confirm, feedback, greeting, nominate, panel, team
 from bot.identity import forget_conversation, identify
 from bot.turn import Turn
 from programme.errors import Invalid, ProgrammeError
@@ -22,7 +22,7 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-DIALOGS = (greeting, feedback, team, nominate)
+DIALOGS = (greeting, feedback, team, nominate, panel, confirm)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict], Awaitable[dict]]

@@ -10,9 +10,15 @@ EVERYONE = [
     ("status", "Your authority, group, challenge date, who reviews whom and the dates that matter next"),
     ("feedback <your words>", "Tell the programme coordinators what works and what does not"),
 ]
-NOMINATE = [("nominate", "Nominate a colleague to the regional panel")]
+NOMINATE = [
+    ("nominate", "Nominate a colleague to the regional panel"),
+    ("my nominations", "Your nominations, to change their areas or withdraw them"),
+]
 DCS = [("team", "See, add and remove your authority's delegates and participants")]
-COORDINATOR = [("team <authority code>", "See and change any authority's delegates and participants")]
+COORDINATOR = [
+    ("team <authority code>", "See and change any authority's delegates and participants"),
+    ("panel area=send covers=universal authority=kent", "The regional panel, filtered as you choose"),
+]
 
 
 def commands_for(profile: Profile | None) -> list[tuple[str, str]]:

@@ -131,19 +131,10 @@ async def _change(turn: Turn, action: str, params: dict) -> None:
     await _show(turn, result.team, result.message)
 
 
-async def confirm(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
-    code = command.args.split()[0] if command.args else ""
-    pending = confirmations.take(turn.session, code, turn.context.activity.from_property.id, turn.now) if code else None
-    if pending is None:
-        await turn.reply_card(
-            message_card("Nothing to confirm", "That code is unknown or has expired. Ask again to get a new one.", attention=True)
-        )
-        return
+async def confirmed(turn: Turn, action: str, params: dict) -> None:
+    """Carry out a team change whose email confirmation code came back."""
     try:
-        result = apply(turn, pending.action, pending.params)
+        result = apply(turn, action, params)
     except ProgrammeError as error:
         await turn.reply_card(message_card("Team", _explain(error), attention=True))
         return
@@ -168,5 +159,6 @@ async def remove_from_card(turn: Turn, data: dict) -> dict:
     return team_card(result.team, message=result.message)
 
 
-COMMANDS = {"team": team, "confirm": confirm}
+COMMANDS = {"team": team}
+CONFIRMED = {"team.add": confirmed, "team.remove": confirmed}
 ACTIONS = {"team.add": add_from_card, "team.remove": remove_from_card}

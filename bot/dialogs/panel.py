@@ -1,0 +1,150 @@
+"""panel (coordinators) and my nominations: the regional panel, with withdraw and change actions."""
+
+from __future__ import annotations
+
+import re
+
+from bot import confirmations
+from bot.cards.elements import card, execute, facts, heading, paragraph, subheading
+from bot.cards.forms import form_card
+from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.commands import Command
+from bot.turn import Turn
+from programme.errors import Invalid, ProgrammeError
+from programme.forms import Form
+from programme.nomination import nomination_form
+from programme.panel import PanelEntry, list_panel, my_nominations, update_areas, withdraw_nomination
+
+_FILTER = re.compile(r"(area|covers|authority)\s*[=:]\s*(\S+)", re.I)
+_WITHDRAW = re.compile(r"^withdraw\s+(?:nomination\s+)?#?(\d+)$", re.I)
+
+
+def _explain(error: ProgrammeError) -> str:
+    return " ".join(error.fields.values()) if isinstance(error, Invalid) else str(error)
+
+
+def _entry(entry: PanelEntry, *, actions: bool) -> list[dict]:
+    body = [
+        subheading(f"{entry.nominee_name}, {entry.authority_name} (#{entry.nomination_id})"),
+        facts(
+            [
+                ("Job", f"{entry.job_title}, {entry.service_area}"),
+                ("Covers", entry.covers),
+                ("Areas", ", ".join(entry.areas)),
+                ("Status", entry.status),
+                ("Nominated by", entry.nominated_by),
+            ]
+        ),
+    ]
+    if actions and entry.status in ("nominated", "joined"):
+        body.append(
+            {
+                "type": "ActionSet",
+                "actions": [
+                    execute("Change areas", "nomination.edit", {"id": entry.nomination_id}),
+                    execute("Withdraw", "nomination.withdraw", {"id": entry.nomination_id}, style="destructive"),
+                ],
+            }
+        )
+    return body
+
+
+async def panel(turn: Turn, command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    filters = {key.lower(): value for key, value in _FILTER.findall(command.args)}
+    try:
+        entries = list_panel(turn.session, turn.profile, **filters)
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("The regional panel", _explain(error), attention=True), subject="The regional panel")
+        return
+    body = [heading(f"The regional panel: {len(entries)}"), paragraph("Filter with `panel area=send covers=universal authority=kent`.", subtle=True)]
+    for entry in entries:
+        body += _entry(entry, actions=False)
+    await turn.reply_card(card(body), subject="The regional panel")
+
+
+def _my_card(turn: Turn, message: str | None = None) -> dict:
+    entries = my_nominations(turn.session, turn.profile)
+    body = [heading("Your nominations")]
+    if message:
+        body.append(paragraph(message))
+    if not entries:
+        body.append(paragraph("None yet. Type `nominate` to nominate a colleague.", subtle=True))
+    for entry in entries:
+        body += _entry(entry, actions=not turn.by_email)
+    if turn.by_email and entries:
+        body.append(paragraph("To withdraw one, reply with `withdraw nomination` and its number, for example `withdraw nomination 12`."))
+    return card(body)
+
+
+async def my(turn: Turn, command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    if command.args.lower().startswith("nomination"):
+        await turn.reply_card(_my_card(turn), subject="Your nominations")
+        return
+    await turn.reply_card(message_card("Sorry", "Did you mean `my nominations`?"))
+
+
+async def withdraw(turn: Turn, command: Command) -> None:
+    """withdraw nomination N: in Teams at once; by email once the confirmation code comes back."""
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    match = _WITHDRAW.match(f"withdraw {command.args}".strip())
+    if not match:
+        await turn.reply_card(message_card("Withdraw", "Write `withdraw nomination` and its number, as shown in `my nominations`.", attention=True))
+        return
+    params = {"id": int(match.group(1))}
+    if turn.by_email:
+        code = confirmations.hold(turn.session, turn.context.activity.from_property.id, "nomination.withdraw", params, turn.now)
+        await turn.reply_card(
+            message_card("Please confirm", f"To withdraw nomination {params['id']}, reply with: confirm {code}"),
+            subject=f"Confirm withdrawal [{code}]",
+        )
+        return
+    await confirmed(turn, "nomination.withdraw", params)
+
+
+async def confirmed(turn: Turn, _action: str, params: dict) -> None:
+    try:
+        message = withdraw_nomination(turn.session, turn.profile, int(params["id"]), turn.now)
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("Withdraw", _explain(error), attention=True))
+        return
+    await turn.reply_card(_my_card(turn, message), subject="Your nominations")
+
+
+def _areas_form() -> Form:
+    full = nomination_form([])
+    return Form(name="nomination_areas", title="Change the areas of a nomination", intro="", fields=(full.field("covers"), full.field("areas")), submit_label="Save")
+
+
+async def withdraw_from_card(turn: Turn, data: dict) -> dict:
+    message = withdraw_nomination(turn.session, turn.profile, int(data.get("id", 0)), turn.now)
+    return _my_card(turn, message)
+
+
+async def edit_from_card(turn: Turn, data: dict) -> dict:
+    nomination_id = int(data.get("id", 0))
+    entry = next((e for e in my_nominations(turn.session, turn.profile) if e.nomination_id == nomination_id), None)
+    values = {"covers": entry.covers_code, "areas": ",".join(entry.area_codes)} if entry else {}
+    return form_card(_areas_form(), verb="nomination.update", data={"id": nomination_id}, values=values)
+
+
+async def update_from_card(turn: Turn, data: dict) -> dict:
+    nomination_id = int(data.get("id", 0))
+    try:
+        message = update_areas(turn.session, turn.profile, nomination_id, data.get("areas"), data.get("covers"), turn.now)
+    except Invalid as error:
+        values = {"covers": str(data.get("covers") or ""), "areas": str(data.get("areas") or "")}
+        return form_card(_areas_form(), verb="nomination.update", data={"id": nomination_id}, values=values, errors=error.fields, message="Please correct the details below.")
+    return _my_card(turn, message)
+
+
+COMMANDS = {"panel": panel, "my": my, "withdraw": withdraw}
+ACTIONS = {"nomination.withdraw": withdraw_from_card, "nomination.edit": edit_from_card, "nomination.update": update_from_card}
+CONFIRMED = {"nomination.withdraw": confirmed}
