@@ -131,3 +131,10 @@ async def test_the_nominee_joins_by_replying_to_the_invitation_and_the_dcs_hears
         from storage.people import RoleAssignment
 
         assert session.scalar(select(RoleAssignment).where(RoleAssignment.role == "panel_member", RoleAssignment.scope == "authority:wokingham")) is not None
+
+
+async def test_a_stranger_cannot_nominate(assistant):
+    stranger = {"id": "29:stranger", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000c009"}
+    refused = await _act(assistant, stranger, {"token": "t-stranger", **GOOD})
+    assert "I don't know you yet" in texts_in(refused)
+    assert _nominations(assistant.database) == 0
