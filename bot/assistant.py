@@ -64,6 +64,8 @@ class Assistant(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext):
         activity = turn_context.activity
         text = TurnContext.remove_recipient_mention(activity) if activity.entities else activity.text
+        if not (text or "").strip() and isinstance(activity.value, dict) and isinstance(activity.value.get("command"), str):
+            text = activity.value["command"]  # a command button (Action.Submit with the command in its data)
         command = parse_command(text)
         with self._database.session() as session:
             turn = await self._turn(turn_context, session)

@@ -257,7 +257,7 @@ def card(content: Content) -> dict:
         elif block.kind == "reply_with":
             body.append(_text_block("Reply with: " + ", ".join(f"**{_MARKDOWN.sub('', c)}**" for c in block.commands)))
             actions += [
-                {"type": "Action.Submit", "title": c, "data": {"msteams": {"type": "imBack", "value": c}}} for c in block.commands
+                {"type": "Action.Submit", "title": c, "data": {"command": c}} for c in block.commands
             ]
     result: dict[str, Any] = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION, "body": body}
     if actions:

@@ -12,7 +12,9 @@ test-results/playground-nominate/ (gitignored) for a person to look at.
 
 What the Playground (version 0.2.28) does with these cards, found while writing this test:
 
-* Action.Submit whose data carries `msteams` (our command buttons: imBack) does nothing. Its
+* (Fixed on our side: command buttons now carry `{"command": ...}` in their data, which works
+  everywhere; the fallback below is kept in case an imBack button comes back.)
+  Action.Submit whose data carries `msteams` (imBack buttons) does nothing. Its
   Adaptive Card renderer serialises the action's data back into the card payload, which the page
   keeps frozen in its Redux store, and throws "Cannot add property msTeams, object is not
   extensible" (a page error; no request is sent). Even without that, it posts Action.Submit data
@@ -243,6 +245,9 @@ def test_a_dcs_nominates_a_colleague_from_the_welcome_card(tools, tmp_path):
                     send_area.check()
                     fostering.check()
                     agreed.check()
+                    # Still there (a re-render, e.g. a message arriving, would have emptied them).
+                    expect(name).to_have_value(NOMINEE["name"])
+                    expect(email).to_have_value(NOMINEE["email"])
                     expect(job_title).to_have_value("")
                     shots.take(form, "form-filled-without-job-title")
                     form.get_by_role("button", name="Nominate", exact=True).click()

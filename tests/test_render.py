@@ -157,7 +157,7 @@ def test_card_is_an_adaptive_card_1_5_saying_what_the_text_says(renderer, kind):
     assert all(element["wrap"] for element in card["body"] if element["type"] == "TextBlock")
     assert card["body"][0]["style"] == "heading" and card["body"][0]["size"] == "Large"
     for action in card.get("actions", []):
-        assert action["type"] == "Action.Submit" and action["data"]["msteams"]["type"] == "imBack"
+        assert action["type"] == "Action.Submit" and isinstance(action["data"]["command"], str)
     assert _card_says(card) == _text_says(rendered.text)
 
 
@@ -169,7 +169,7 @@ def test_team_member_added_says_what_it_lets_them_do_and_how_to_reach_the_assist
     assert "Alex Director has added you as a participant for Kent in the Peer Challenge Assistant" in text
     assert 'send "status"' in text and 'reply to this message with "help"' in text
     assert "if your council has installed the Peer Challenge Assistant" in text
-    assert [a["data"]["msteams"]["value"] for a in rendered.card["actions"]] == ["status", "help"]
+    assert [a["data"]["command"] for a in rendered.card["actions"]] == ["status", "help"]
     assert "<strong" in rendered.html and ">status</strong>" in rendered.html
     assert "Alex Director added you to the Peer Challenge Assistant for Kent." in rendered.html  # the preheader
 

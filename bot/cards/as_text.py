@@ -18,7 +18,8 @@ def _commands(card: dict) -> list[str]:
 
     def walk(node):
         if isinstance(node, dict):
-            value = node.get("data", {}).get("msteams", {}).get("value") if node.get("type") == "Action.Submit" else None
+            data = node.get("data") if node.get("type") == "Action.Submit" and isinstance(node.get("data"), dict) else {}
+            value = data.get("command") or (data.get("msteams") or {}).get("value")
             if value:
                 found.append(value)
             for child in node.values():

@@ -42,8 +42,9 @@ def facts(pairs: list[tuple[str, str]]) -> dict:
 
 
 def command_button(title: str, command: str) -> dict:
-    """A button that sends `command` as if the person had typed it."""
-    return {"type": "Action.Submit", "title": title, "data": {"msteams": {"type": "imBack", "value": command}}}
+    """A button that runs `command` as if the person had typed it. The command travels in the
+    submit's data rather than as an imBack: the Agents Playground cannot send imBack buttons."""
+    return {"type": "Action.Submit", "title": title, "data": {"command": command}}
 
 
 def execute(title: str, verb: str, data: dict | None = None, *, style: str | None = None) -> dict:
