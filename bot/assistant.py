@@ -16,7 +16,7 @@ from bot.commands import Command, parse_command
 from bot.dialogs import confirm, feedback, greeting, nominate, panel, team
 from bot.identity import forget_conversation, identify
 from bot.turn import Turn
-from programme.errors import Invalid, ProgrammeError
+from programme.errors import ProgrammeError
 from programme.profile import load_profile
 from storage.database import Database
 
@@ -97,8 +97,7 @@ class Assistant(TeamsActivityHandler):
                 try:
                     content = await handler(turn, data)
                 except ProgrammeError as error:
-                    text = " ".join(error.fields.values()) if isinstance(error, Invalid) else str(error)
-                    content = message_card("Not done", text, attention=True)
+                    content = message_card("Not done", str(error), attention=True)
         return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=content)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext):

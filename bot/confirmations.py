@@ -29,8 +29,13 @@ def _key(code: str) -> str:
     return f"pending-confirmation/{code.upper()}"
 
 
+def new_code(length: int = 6) -> str:
+    """A code a person can read and type back: no 0/O or 1/I to confuse."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
 def hold(session: Session, address: str, action: str, params: dict, now: datetime) -> str:
-    code = "".join(secrets.choice(_ALPHABET) for _ in range(6))
+    code = new_code()
     document = {"address": address.lower(), "action": action, "params": params, "expires": (now + LIFETIME).isoformat()}
     session.add(BotStateRecord(key=_key(code), document=json.dumps(document), e_tag=secrets.token_hex(8)))
     session.commit()

@@ -132,7 +132,7 @@ def update_areas(
             f"{nominee.name}'s nomination for {authority.name} is {nomination.status}, so it can no longer be changed."
         )
     checked = check(
-        _areas_form(authority),
+        areas_form(),
         {
             "areas": nomination.areas if areas_raw is None else areas_raw,
             "covers": nomination.covers if covers_raw is None else covers_raw,
@@ -244,9 +244,9 @@ def _leave_panel(session: Session, nominee: Person, authority: Authority, now: d
     )
 
 
-def _areas_form(authority: Authority) -> Form:
+def areas_form() -> Form:
     """The nomination form's own `covers` and `areas` fields, so the rules cannot drift apart."""
-    nomination = nomination_form([(authority.code, authority.name)])
+    nomination = nomination_form([])
     return Form(
         name="nomination_areas",
         title="Change what a nomination covers",

@@ -13,6 +13,7 @@ from html import escape
 import secrets
 import uuid
 
+from bot import confirmations
 from bot.cards.elements import card, command_button, heading, paragraph
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card, unknown_person_card
@@ -32,7 +33,6 @@ from storage.bot_state import BotStateRecord
 VERB = "nomination.submit"
 SUBJECT = "Nominate a colleague to the regional panel"
 _CODE = re.compile(r"\[(N-[A-Z0-9]{8})\]")
-_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def _form(turn: Turn):
@@ -88,7 +88,7 @@ def _key(code: str) -> str:
 
 
 def _hold_email_form(turn: Turn) -> str:
-    code = "N-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    code = "N-" + confirmations.new_code(8)
     document = json.dumps({"address": turn.context.activity.from_property.id.lower(), "form": "nomination"})
     turn.session.add(BotStateRecord(key=_key(code), document=document, e_tag=secrets.token_hex(8)))
     turn.session.commit()

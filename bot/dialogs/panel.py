@@ -11,16 +11,10 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
 from programme.errors import Invalid, ProgrammeError
-from programme.forms import Form
-from programme.nomination import nomination_form
-from programme.panel import PanelEntry, list_panel, my_nominations, update_areas, withdraw_nomination
+from programme.panel import PanelEntry, areas_form, list_panel, my_nominations, update_areas, withdraw_nomination
 
 _FILTER = re.compile(r"(area|covers|authority)\s*[=:]\s*(\S+)", re.I)
 _WITHDRAW = re.compile(r"^withdraw\s+(?:nomination\s+)?#?(\d+)$", re.I)
-
-
-def _explain(error: ProgrammeError) -> str:
-    return " ".join(error.fields.values()) if isinstance(error, Invalid) else str(error)
 
 
 def _entry(entry: PanelEntry, *, actions: bool) -> list[dict]:
@@ -57,7 +51,7 @@ async def panel(turn: Turn, command: Command) -> None:
     try:
         entries = list_panel(turn.session, turn.profile, **filters)
     except ProgrammeError as error:
-        await turn.reply_card(message_card("The regional panel", _explain(error), attention=True), subject="The regional panel")
+        await turn.reply_card(message_card("The regional panel", str(error), attention=True), subject="The regional panel")
         return
     body = [heading(f"The regional panel: {len(entries)}"), paragraph("Filter with `panel area=send covers=universal authority=kent`.", subtle=True)]
     for entry in entries:
@@ -113,14 +107,9 @@ async def confirmed(turn: Turn, _action: str, params: dict) -> None:
     try:
         message = withdraw_nomination(turn.session, turn.profile, int(params["id"]), turn.now)
     except ProgrammeError as error:
-        await turn.reply_card(message_card("Withdraw", _explain(error), attention=True))
+        await turn.reply_card(message_card("Withdraw", str(error), attention=True))
         return
     await turn.reply_card(_my_card(turn, message), subject="Your nominations")
-
-
-def _areas_form() -> Form:
-    full = nomination_form([])
-    return Form(name="nomination_areas", title="Change the areas of a nomination", intro="", fields=(full.field("covers"), full.field("areas")), submit_label="Save")
 
 
 async def withdraw_from_card(turn: Turn, data: dict) -> dict:
@@ -132,7 +121,7 @@ async def edit_from_card(turn: Turn, data: dict) -> dict:
     nomination_id = int(data.get("id", 0))
     entry = next((e for e in my_nominations(turn.session, turn.profile) if e.nomination_id == nomination_id), None)
     values = {"covers": entry.covers_code, "areas": ",".join(entry.area_codes)} if entry else {}
-    return form_card(_areas_form(), verb="nomination.update", data={"id": nomination_id}, values=values)
+    return form_card(areas_form(), verb="nomination.update", data={"id": nomination_id}, values=values)
 
 
 async def update_from_card(turn: Turn, data: dict) -> dict:
@@ -141,7 +130,7 @@ async def update_from_card(turn: Turn, data: dict) -> dict:
         message = update_areas(turn.session, turn.profile, nomination_id, data.get("areas"), data.get("covers"), turn.now)
     except Invalid as error:
         values = {"covers": str(data.get("covers") or ""), "areas": str(data.get("areas") or "")}
-        return form_card(_areas_form(), verb="nomination.update", data={"id": nomination_id}, values=values, errors=error.fields, message="Please correct the details below.")
+        return form_card(areas_form(), verb="nomination.update", data={"id": nomination_id}, values=values, errors=error.fields, message="Please correct the details below.")
     return _my_card(turn, message)
 
 

@@ -86,11 +86,7 @@ async def team(turn: Turn, command: Command) -> None:
             return
         raise Invalid({"command": f"I did not understand that. {USAGE}"})
     except ProgrammeError as error:
-        await turn.reply_card(message_card("Team", _explain(error), attention=True), subject="Your team")
-
-
-def _explain(error: ProgrammeError) -> str:
-    return " ".join(error.fields.values()) if isinstance(error, Invalid) else str(error)
+        await turn.reply_card(message_card("Team", str(error), attention=True), subject="Your team")
 
 
 async def _show(turn: Turn, shown: Team, message: str | None = None) -> None:
@@ -136,7 +132,7 @@ async def confirmed(turn: Turn, action: str, params: dict) -> None:
     try:
         result = apply(turn, action, params)
     except ProgrammeError as error:
-        await turn.reply_card(message_card("Team", _explain(error), attention=True))
+        await turn.reply_card(message_card("Team", str(error), attention=True))
         return
     await _show(turn, result.team, result.message)
 
