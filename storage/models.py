@@ -5,11 +5,16 @@ from storage.bot_state import BotStateRecord
 from storage.calendar import Cycle, Group, GroupMember
 from storage.conversations import ConversationReferenceRecord
 from storage.feedback import Feedback
+from storage.moderation import Assignment, Enquiry, EnquiryEvent, PanelAvailability
 from storage.outbox import OutboxMessage
 from storage.panel import FormSubmission, Nomination
 from storage.people import Authority, Person, RoleAssignment
 
 __all__ = [
+    "Assignment",
+    "Enquiry",
+    "EnquiryEvent",
+    "PanelAvailability",
     "Authority",
     "Base",
     "BotStateRecord",

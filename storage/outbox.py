@@ -35,6 +35,8 @@ class OutboxMessage(Timestamped, Base):
     delivered_channel: Mapped[str | None] = mapped_column(String(20), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # The id Teams gave the message we posted, so a later change can update it in place.
+    teams_activity_id: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 def enqueue(
