@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 TEAMS = "teams"
 EMAIL = "email"
+SKIPPED = "none"  # an update with nothing to update
 
 
 def utc_now() -> datetime:
@@ -61,6 +62,7 @@ class _Job:
     teams_reference_id: int | None
     tenant_id: str | None
     conversation_id: str
+    replaces: tuple[str | None, str | None] | None = None  # the earlier message's (channel, Teams id)
 
 
 def _conversation_type(reference: dict) -> str:
@@ -191,7 +193,7 @@ class Dispatcher:
                 log.error("outbox %s: unexpected %s while sending", row_id, type(error).__name__)
                 self._failed(job, token, TemporaryFailure(f"unexpected {type(error).__name__}"))
             else:
-                self._sent(job, token, channel)
+                self._sent(job, token, *channel)
             finally:
                 renewer.cancel()
 
@@ -220,7 +222,12 @@ class Dispatcher:
                     .order_by(ConversationReferenceRecord.updated_at.desc())
                     .limit(1)
                 )
+            replaces = None
+            if isinstance(row.payload, dict) and row.payload.get("replaces"):
+                earlier = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == str(row.payload["replaces"])))
+                replaces = (earlier.delivered_channel, earlier.teams_activity_id) if earlier is not None else (None, None)
             return _Job(
+                replaces=replaces,
                 id=row.id,
                 kind=row.kind,
                 payload=dict(row.payload or {}),
@@ -233,8 +240,11 @@ class Dispatcher:
                 conversation_id=reference.conversation_id if reference else "",
             )
 
-    async def _send(self, job: _Job) -> str:
+    async def _send(self, job: _Job) -> tuple[str, str | None]:
+        """Sends the row; returns the channel used and, for Teams, the id of the posted message."""
         rendered = self._renderer.render(job.kind, job.payload, reference_code=job.payload.get("reference_code"))
+        if job.replaces is not None:
+            return await self._update(job, rendered)
         wants_teams = job.channel in (TEAMS, "best") and job.teams_reference is not None and self._teams is not None
         if job.channel == TEAMS and not wants_teams:
             raise PermanentFailure("no active Teams conversation for the recipient")
@@ -242,16 +252,8 @@ class Dispatcher:
             job = await self._open_personal_chat(job)
         if wants_teams:
             try:
-                await self._teams.send_teams(
-                    TeamsMessage(
-                        reference=job.teams_reference,
-                        rendered=rendered,
-                        message_id=job.id,
-                        tenant_id=job.tenant_id,
-                        conversation_id=job.conversation_id,
-                    )
-                )
-                return TEAMS
+                activity_id = await self._teams.send_teams(self._teams_message(job, rendered))
+                return TEAMS, activity_id
             except ConversationGone:
                 self._deactivate(job.teams_reference_id)
                 if job.channel == TEAMS:
@@ -260,7 +262,26 @@ class Dispatcher:
         if not job.email:
             raise PermanentFailure("the recipient has no email address on record")
         await self._email.send_email(EmailMessage(to=job.email, rendered=rendered, message_id=job.id))
-        return EMAIL
+        return EMAIL, None
+
+    def _teams_message(self, job: _Job, rendered) -> TeamsMessage:
+        return TeamsMessage(
+            reference=job.teams_reference, rendered=rendered, message_id=job.id,
+            tenant_id=job.tenant_id, conversation_id=job.conversation_id,
+        )
+
+    async def _update(self, job: _Job, rendered) -> tuple[str, str | None]:
+        """A newer version of a card we posted: replace it in place. An email cannot be changed once
+        sent, and a card not yet posted will be posted as it then stands: nothing to do for those."""
+        channel, activity_id = job.replaces
+        if channel != TEAMS or not activity_id or job.teams_reference is None or self._teams is None:
+            return SKIPPED, None
+        try:
+            await self._teams.update_teams(self._teams_message(job, rendered), activity_id)
+        except ConversationGone:
+            self._deactivate(job.teams_reference_id)
+            return SKIPPED, None
+        return TEAMS, activity_id
 
     async def _open_personal_chat(self, job: _Job) -> _Job:
         """We know the person from a team or group chat only: notices go to a one-to-one chat."""
@@ -298,8 +319,11 @@ class Dispatcher:
             )
             session.commit()
 
-    def _sent(self, job: _Job, token: str, channel: str) -> None:
-        self._record(job, token, status="sent", delivered_channel=channel, sent_at=self._clock(), last_error=None)
+    def _sent(self, job: _Job, token: str, channel: str, activity_id: str | None = None) -> None:
+        self._record(
+            job, token, status="sent", delivered_channel=channel, sent_at=self._clock(), last_error=None,
+            teams_activity_id=activity_id,
+        )
         log.info("outbox %s: sent by %s", job.id, channel)
 
     def _failed(self, job: _Job, token: str, failure: DeliveryFailure) -> None:

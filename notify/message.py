@@ -62,7 +62,13 @@ class EmailSender(Protocol):
 
 
 class TeamsSender(Protocol):
-    async def send_teams(self, message: TeamsMessage) -> None: ...
+    async def send_teams(self, message: TeamsMessage) -> str | None:
+        """Post the message; return the id Teams gave it, if any."""
+        ...
+
+    async def update_teams(self, message: TeamsMessage, activity_id: str) -> None:
+        """Replace a message posted earlier with this one."""
+        ...
 
     async def create_personal_conversation(self, service_url: str, tenant_id: str, user_id: str) -> dict:
         """Open the one-to-one chat with someone we only know from a team or group chat."""

@@ -58,6 +58,9 @@ class Block:
     items: tuple[tuple[Run, ...], ...] = ()  # bullets
     rows: tuple[tuple[str, str], ...] = ()  # facts
     commands: tuple[str, ...] = ()  # reply_with
+    title: str = ""  # action: a button in Teams (Universal Actions); email offers reply_with instead
+    verb: str = ""
+    data: tuple[tuple[str, str | int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,9 @@ def _parse(output: str, nonce: str, kind: str) -> Content:
                 blocks.append(Block("facts", rows=(row,)))
         elif name == "reply_with":
             blocks.append(Block("reply_with", commands=tuple(_plain_text(str(c)) for c in fields["commands"])))
+        elif name == "action":
+            data = tuple((str(k), v if isinstance(v, int) else _plain_text(str(v))) for k, v in dict(fields["data"]).items())
+            blocks.append(Block("action", title=_plain_text(str(fields["title"])), verb=_plain_text(str(fields["verb"])), data=data))
         else:
             raise TemplateError(f"{kind}.j2 uses an unknown block {name!r}")
     if not singles.get("subject"):
@@ -259,6 +265,8 @@ def card(content: Content) -> dict:
             actions += [
                 {"type": "Action.Submit", "title": c, "data": {"command": c}} for c in block.commands
             ]
+        elif block.kind == "action":
+            actions.append({"type": "Action.Execute", "title": block.title, "verb": block.verb, "data": dict(block.data)})
     result: dict[str, Any] = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION, "body": body}
     if actions:
         result["actions"] = list({a["title"]: a for a in actions}.values())

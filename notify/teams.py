@@ -152,28 +152,44 @@ class TeamsProactiveSender:
 
     # -- sending --------------------------------------------------------------------------
 
-    async def send_teams(self, message: TeamsMessage) -> None:
+    async def send_teams(self, message: TeamsMessage) -> str | None:
+        """Posts the message; returns the id Teams gave it, so it can be updated later."""
+        return await self._post(message, None)
+
+    async def update_teams(self, message: TeamsMessage, activity_id: str) -> None:
+        """Replaces a card we posted earlier with this one, in place."""
+        await self._post(message, activity_id)
+
+    async def _post(self, message: TeamsMessage, replaces: str | None) -> str | None:
         reference = ConversationReference().deserialize(message.reference)
         conversation = reference.conversation
         conversation_id = message.conversation_id or (conversation.id if conversation else "")
         tenant_id = message.tenant_id or (conversation.tenant_id if conversation else None)
         activity = self._activity(message)
+        posted: list[str | None] = []
 
         async def attempt() -> None:
-            sent: list[BaseException] = []
+            problems: list[BaseException] = []
 
             async def callback(context: TurnContext) -> None:
                 try:
                     self._tune(context)
-                    await context.send_activity(activity)
+                    if replaces:
+                        activity.id = replaces
+                        await context.update_activity(activity)
+                        posted.append(replaces)
+                    else:
+                        response = await context.send_activity(activity)
+                        posted.append(getattr(response, "id", None))
                 except Exception as error:  # noqa: BLE001 - handed to the caller, never to on_turn_error
-                    sent.append(error)
+                    problems.append(error)
 
             await self._adapter.continue_conversation(reference, callback, self._app_id)
-            if sent:
-                raise sent[0]
+            if problems:
+                raise problems[0]
 
         await self._with_retries(attempt, conversation_id, tenant_id, message.message_id)
+        return posted[-1] if posted else None
 
     def _activity(self, message: TeamsMessage) -> Activity:
         rendered = message.rendered

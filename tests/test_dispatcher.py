@@ -181,3 +181,28 @@ async def test_cancel_stops_a_pending_notification(database):
         session.commit()
         cancel_message(session, _row(database).id)
     assert await _dispatcher(database, sender, clock).drain() == 0 and not sender.emails
+
+
+async def test_a_newer_version_of_a_teams_card_replaces_it_in_place_and_an_email_is_left_alone(database):
+    sender, clock = RecordingSender(), Clock()
+    with database.session() as session:
+        in_teams = _person(session, "a@kent.example", teams=True)
+        by_email = _person(session, "b@kent.example")
+        _enqueue(session, in_teams.id, "card/t")
+        _enqueue(session, by_email.id, "card/e")
+        session.commit()
+    await _dispatcher(database, sender, clock).drain()
+    posted = _row(database, "card/t").teams_activity_id
+    assert posted == "activity-1" and _row(database, "card/e").teams_activity_id is None
+
+    with database.session() as session:
+        for key, person in (("card/t", in_teams), ("card/e", by_email)):
+            enqueue(session, key=f"{key}/update", kind="delivery_test", payload={"person_name": "Sam", "replaces": key},
+                    due_at=NOW, recipient_person_id=person.id, channel="teams")
+        session.commit()
+    await _dispatcher(database, sender, clock).drain()
+
+    assert [activity_id for activity_id, _ in sender.updates] == [posted]
+    assert len(sender.teams) == 1 and len(sender.emails) == 1  # nothing posted anew
+    assert _row(database, "card/t/update").status == "sent" and _row(database, "card/t/update").delivered_channel == "teams"
+    assert _row(database, "card/e/update").status == "sent" and _row(database, "card/e/update").delivered_channel == "none"

@@ -10,6 +10,40 @@ from jinja2 import ChoiceLoader, DictLoader, PackageLoader, TemplateError, Undef
 
 from notify.render import Renderer
 
+def _only(values: dict, *keys: str) -> dict:
+    return {key: values[key] for key in keys}
+
+
+ENQUIRY = {
+    "enquiry_id": 7,
+    "authority_name": "Kent",
+    "support": "Universal moderation",
+    "conclusion": "Our early help offer reduces repeat referrals.",
+    "work": "Case file review",
+    "expertise": "Safeguarding",
+    "estimated_days": "3",
+    "report_needed_by": "2022-12-01",
+    "report_reason": "",
+    "contact": "Alex Director (alex.director@kent.example)",
+    "submitted_by": "Alex Director",
+    "stage": "Received",
+    "last_change": "Alex Director, 2022-10-03 09:00 UTC",
+}
+ASSIGNMENT = {
+    "assignment_id": 3,
+    "enquiry_id": 7,
+    "member_name": "Sam Example",
+    "authority_name": "Kent",
+    "support": "Universal moderation",
+    "conclusion": "Our early help offer reduces repeat referrals.",
+    "scope": "Case file review of 12 cases",
+    "days": "3",
+    "report_due": "2022-12-01",
+    "times_offered": "Tuesday 10:00 or Wednesday 14:00",
+    "member_availability": "",
+    "inviter_name": "Robin Example",
+    "status": "Invited: discussion to come",
+}
 SAMPLES = {
     "team_member_added": {
         "person_name": "Sam Example",
@@ -37,6 +71,28 @@ SAMPLES = {
     },
     "nomination_answer": {"nominee_name": "Sam Example", "authority_name": "Kent", "answer": "joined"},
     "nomination_confirmation": {"nominee_name": "Sam Example", "authority_name": "Kent", "covers": "Both", "areas": "SEND"},
+    "enquiry_received": {**ENQUIRY, "warnings": ["Universal moderation is usually 2 to 4 days."]},
+    "enquiry_confirmation": _only(
+        {**ENQUIRY, "warnings": []}, "authority_name", "conclusion", "contact", "enquiry_id", "estimated_days",
+        "report_needed_by", "support", "warnings",
+    ),
+    "enquiry_stage": {
+        **_only(ENQUIRY, "authority_name", "enquiry_id", "last_change", "stage"),
+        "reason": "", "agreed_days": "3", "agreed_scope": "Case file review", "report_due": "2022-12-01",
+    },
+    "assignment_invitation": _only(
+        ASSIGNMENT, "assignment_id", "authority_name", "conclusion", "days", "inviter_name", "member_name", "report_due",
+        "scope", "support", "times_offered",
+    ),
+    "assignment_discussed": _only(
+        ASSIGNMENT, "assignment_id", "authority_name", "days", "enquiry_id", "inviter_name", "member_name", "report_due", "scope",
+    ),
+    "assignment_update": {
+        **_only(ASSIGNMENT, "authority_name", "enquiry_id", "member_availability", "member_name", "status"),
+        "what": "Sam Example has accepted the work on enquiry 7.",
+    },
+    "assignment_cancelled": {"enquiry_id": 7, "authority_name": "Kent"},
+    "panel_member_left": {"member_name": "Sam Example", "handed_back": 1},
 }
 MALICIOUS_NAME = (
     '<script>alert("x")</script> [Click me](https://example.com) *now*\n\n'
@@ -157,7 +213,10 @@ def test_card_is_an_adaptive_card_1_5_saying_what_the_text_says(renderer, kind):
     assert all(element["wrap"] for element in card["body"] if element["type"] == "TextBlock")
     assert card["body"][0]["style"] == "heading" and card["body"][0]["size"] == "Large"
     for action in card.get("actions", []):
-        assert action["type"] == "Action.Submit" and isinstance(action["data"]["command"], str)
+        if action["type"] == "Action.Execute":  # an action block: Universal Actions in Teams
+            assert isinstance(action["verb"], str) and isinstance(action["data"], dict)
+        else:
+            assert action["type"] == "Action.Submit" and isinstance(action["data"]["command"], str)
     assert _card_says(card) == _text_says(rendered.text)
 
 

@@ -14,12 +14,14 @@ from aiohttp import web
 class ConnectorStandIn:
     members: dict[str, dict] = field(default_factory=dict)  # user id -> TeamsChannelAccount JSON
     sent: list[dict] = field(default_factory=list)
+    updated: list[dict] = field(default_factory=list)  # cards replaced in place, with "_replaces"
     _arrived: asyncio.Event | None = None
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._send)
+        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         app.router.add_get("/v3/conversations/{conversation}/members", self._members)
         app.router.add_post("/v3/conversations", self._create)
@@ -30,6 +32,13 @@ class ConnectorStandIn:
         activity["_conversation"] = request.match_info["conversation"]
         self.sent.append(activity)
         return web.json_response({"id": str(uuid.uuid4())})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        activity = await request.json()
+        activity["_conversation"] = request.match_info["conversation"]
+        activity["_replaces"] = request.match_info["activity"]
+        self.updated.append(activity)
+        return web.json_response({"id": request.match_info["activity"]})
 
     async def _member(self, request: web.Request) -> web.Response:
         member = self.members.get(request.match_info["member"])

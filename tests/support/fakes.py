@@ -19,6 +19,7 @@ class RecordingSender:
 
     emails: list[EmailMessage] = field(default_factory=list)
     teams: list[TeamsMessage] = field(default_factory=list)
+    updates: list[tuple[str, TeamsMessage]] = field(default_factory=list)
     failures: list[Exception] = field(default_factory=list)
     delay: float = 0.0
 
@@ -34,9 +35,14 @@ class RecordingSender:
         await self._maybe_fail()
         self.emails.append(message)
 
-    async def send_teams(self, message: TeamsMessage) -> None:
+    async def send_teams(self, message: TeamsMessage) -> str:
         await self._maybe_fail()
         self.teams.append(message)
+        return f"activity-{len(self.teams)}"
+
+    async def update_teams(self, message: TeamsMessage, activity_id: str) -> None:
+        await self._maybe_fail()
+        self.updates.append((activity_id, message))
 
     async def create_personal_conversation(self, service_url: str, tenant_id: str, user_id: str) -> dict:
         return {"serviceUrl": service_url, "user": {"id": user_id}, "conversation": {"id": f"a:personal-{user_id}", "conversationType": "personal", "tenantId": tenant_id}}
