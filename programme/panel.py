@@ -107,6 +107,10 @@ def withdraw_nomination(session: Session, profile: Profile, nomination_id: int, 
     if nomination.status == "declined":
         return f"{nominee.name} declined the nomination for {authority.name}; there is nothing to withdraw."
     if nomination.status == "joined":
+        from programme.assignment import hand_back_open  # the panel is below assignments in the imports
+
+        # Work the member had under way goes back to the coordinators to reassign: never dropped.
+        hand_back_open(session, nominee.id, "The nomination was withdrawn.", now)
         _leave_panel(session, nominee, authority, now)
     nomination.status = "withdrawn"
     nomination.updated_at = now

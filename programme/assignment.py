@@ -1,0 +1,361 @@
+"""Panel members' assignments: the invitation, the discussion before acceptance, accepting or
+declining, handing work back, and the member's own view.
+
+The programme's rule (d): "If invited to undertake an assignment, there will be a discussion prior
+to acceptance, and declining the invitation will be an option for the panel member." So a member
+can accept only once either side has recorded that the discussion took place, and may decline
+until the work is under way. Nothing is silently dropped: work handed back goes to the coordinators.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from programme.enquiry import load_for, move, moderation_coordinators
+from programme.enquiry_form import SUPPORT_SHORT
+from programme.enquiry_stages import Stage
+from programme.errors import Invalid, NotAllowed, NotFound
+from programme.practitioners import independence_problem
+from programme.profile import Profile
+from programme.roles import Role
+from storage.moderation import Assignment, Enquiry, PanelAvailability
+from storage.outbox import enqueue
+from storage.panel import Nomination
+from storage.people import Authority, Person, RoleAssignment
+
+log = logging.getLogger(__name__)
+
+OPEN = ("invited", "discussed", "accepted")
+STATUS_LABELS = {
+    "invited": "Invited: discussion to come",
+    "discussed": "Discussed: waiting for your answer",
+    "accepted": "Accepted",
+    "declined": "Declined",
+    "handed_back": "Handed back",
+    "completed": "Completed",
+}
+
+
+def nominating_authority(session: Session, person_id: int) -> Authority | None:
+    """The authority whose nomination put this person on the panel (days are paid to it)."""
+    nomination = session.scalar(
+        select(Nomination).where(Nomination.nominee_person_id == person_id, Nomination.status == "joined").order_by(Nomination.id.desc())
+    )
+    if nomination is not None:
+        return session.get(Authority, nomination.authority_id)
+    role = session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.person_id == person_id, RoleAssignment.role == Role.PANEL_MEMBER.value, RoleAssignment.active.is_(True)
+        )
+    )
+    return session.get(Authority, role.authority_id) if role is not None and role.authority_id else None
+
+
+def invite(
+    session: Session, profile: Profile, enquiry_id, person_id, *, times_offered: str = "", now: datetime, channel: str = ""
+) -> str:
+    """A coordinator invites a panel member to the enquiry's agreed package."""
+    if not profile.is_coordinator:
+        raise NotAllowed("Only the moderation coordinators invite panel members to an enquiry.")
+    enquiry, authority = load_for(session, profile, enquiry_id)
+    member = session.get(Person, int(person_id)) if str(person_id).isdigit() else None
+    home = nominating_authority(session, member.id) if member is not None else None
+    if member is None or home is None:
+        raise NotFound("That person is not on the regional panel. Use 'Find a practitioner' to see who is.")
+    open_one = session.scalar(select(Assignment).where(Assignment.enquiry_id == enquiry.id, Assignment.status.in_(OPEN)))
+    if open_one is not None:
+        if open_one.person_id == member.id:
+            return f"{member.name} is already invited to enquiry {enquiry.id}."
+        raise NotAllowed(
+            f"{session.get(Person, open_one.person_id).name} is already invited to enquiry {enquiry.id}: "
+            "wait for their answer, or move the enquiry back to 'package agreed' with a reason first."
+        )
+    problem = independence_problem(session, enquiry, member.id)
+    if problem:
+        raise NotAllowed(problem)
+    if Stage(enquiry.stage) != Stage.PACKAGE_AGREED:
+        raise NotAllowed(f"Enquiry {enquiry.id} is at '{Stage(enquiry.stage).label}': a practitioner is invited once the package is agreed.")
+    assignment = Assignment(
+        enquiry_id=enquiry.id, person_id=member.id, authority_id=home.id, status="invited",
+        invited_by_person_id=profile.person_id, times_offered=" ".join(times_offered.split())[:1000],
+        days_agreed=enquiry.agreed_days or 0, invitation_code=f"A{secrets.token_hex(4).upper()}",
+    )
+    session.add(assignment)
+    session.flush()
+    if not move(session, profile, enquiry, Stage.PRACTITIONER_INVITED, expected=Stage.PACKAGE_AGREED, now=now, channel=channel, system=True,
+                reason=""):
+        session.rollback()
+        return f"Enquiry {enquiry.id} was changed by someone else at the same moment: nobody was invited."
+    enqueue(session, key=f"assignment/{assignment.id}/invitation", kind="assignment_invitation",
+            payload={**_payload(session, assignment, enquiry, authority, member), "reference_code": assignment.invitation_code},
+            due_at=now, recipient_person_id=member.id)
+    session.commit()
+    log.info("assignment %s: person %s invited to enquiry %s", assignment.id, member.id, enquiry.id)
+    return f"{member.name} ({home.name}) is invited to enquiry {enquiry.id}. You will hear when they answer."
+
+
+def _payload(session: Session, assignment: Assignment, enquiry: Enquiry, authority: Authority, member: Person) -> dict:
+    inviter = session.get(Person, assignment.invited_by_person_id)
+    return {
+        "assignment_id": assignment.id,
+        "enquiry_id": enquiry.id,
+        "member_name": member.name,
+        "authority_name": authority.name,
+        "support": SUPPORT_SHORT.get(enquiry.support, enquiry.support),
+        "conclusion": enquiry.conclusion,
+        "scope": enquiry.agreed_scope or "",
+        "days": f"{assignment.days_agreed:g}",
+        "report_due": enquiry.report_due.isoformat() if enquiry.report_due else "",
+        "times_offered": assignment.times_offered,
+        "member_availability": assignment.member_availability,
+        "inviter_name": inviter.name if inviter else "The moderation team",
+        "status": STATUS_LABELS[assignment.status],
+    }
+
+
+# -- the member's answers (and the coordinator's record of the discussion) ------------------------
+
+
+def _load(session: Session, assignment_id) -> tuple[Assignment, Enquiry, Authority, Person]:
+    assignment = session.get(Assignment, int(assignment_id)) if str(assignment_id).isdigit() else None
+    if assignment is None:
+        raise NotFound(f"There is no invitation {str(assignment_id)[:20]}. Use `my assignments` to see yours.")
+    enquiry = session.get(Enquiry, assignment.enquiry_id)
+    return assignment, enquiry, session.get(Authority, enquiry.authority_id), session.get(Person, assignment.person_id)
+
+
+def _own(session: Session, person: Person, assignment_id) -> tuple[Assignment, Enquiry, Authority, Person]:
+    assignment, enquiry, authority, member = _load(session, assignment_id)
+    if member.id != person.id:
+        raise NotAllowed("Only the panel member who was invited can answer this invitation.")
+    return assignment, enquiry, authority, member
+
+
+def find_by_code(session: Session, person: Person, code: str) -> int:
+    """The invitation an emailed answer refers to: its code, sent to this person."""
+    assignment = session.scalar(select(Assignment).where(Assignment.invitation_code == code.upper()))
+    if assignment is None or assignment.person_id != person.id:
+        raise NotFound("I can't find that invitation for you. Reply to the invitation email itself, keeping the reference in its subject.")
+    return assignment.id
+
+
+def record_discussion(session: Session, profile: Profile, assignment_id, *, now: datetime) -> str:
+    """The member or a coordinator records that the discussion before acceptance took place."""
+    assignment, enquiry, authority, member = _load(session, assignment_id)
+    by_member = member.id == profile.person_id
+    if not (by_member or profile.is_coordinator):
+        raise NotAllowed("Only the invited panel member or a moderation coordinator can record the discussion.")
+    if assignment.status != "invited":
+        return _already(assignment, member)
+    moved = session.execute(
+        update(Assignment).where(Assignment.id == assignment.id, Assignment.status == "invited")
+        .values(status="discussed", discussed_at=now, discussion_recorded_by_person_id=profile.person_id, updated_at=now)
+    ).rowcount
+    if not moved:
+        session.rollback()
+        return _already(session.get(Assignment, assignment.id), member)
+    session.refresh(assignment)
+    payload = _payload(session, assignment, enquiry, authority, member)
+    if by_member:
+        enqueue(session, key=f"assignment/{assignment.id}/discussed/coordinator", kind="assignment_update",
+                payload={**payload, "what": f"{member.name} has recorded that the discussion about enquiry {enquiry.id} took place."},
+                due_at=now, recipient_person_id=assignment.invited_by_person_id)
+    else:
+        enqueue(session, key=f"assignment/{assignment.id}/discussed/member", kind="assignment_discussed",
+                payload={**payload, "reference_code": assignment.invitation_code}, due_at=now, recipient_person_id=member.id)
+    session.commit()
+    return f"The discussion about enquiry {enquiry.id} is recorded." + (" You can now accept or decline." if by_member else f" {member.name} can now accept or decline.")
+
+
+def accept(session: Session, person: Person, assignment_id, *, now: datetime, channel: str = "") -> str:
+    assignment, enquiry, authority, member = _own(session, person, assignment_id)
+    if assignment.status == "invited":
+        raise NotAllowed(
+            "The programme asks for a discussion before you accept: talk to the moderation team first, then "
+            "record that the discussion took place (or they will), and accept."
+        )
+    if assignment.status != "discussed":
+        return _already(assignment, member)
+    moved = session.execute(
+        update(Assignment).where(Assignment.id == assignment.id, Assignment.status == "discussed").values(status="accepted", updated_at=now)
+    ).rowcount
+    if not moved:
+        session.rollback()
+        return _already(session.get(Assignment, assignment.id), member)
+    session.refresh(assignment)
+    if Stage(enquiry.stage) == Stage.PRACTITIONER_INVITED:
+        move(session, None, enquiry, Stage.PRACTITIONER_ACCEPTED, expected=Stage.PRACTITIONER_INVITED, now=now, channel=channel,
+             system=True, reason=f"{member.name} accepted")
+    _tell_coordinators(session, assignment, enquiry, authority, member, f"{member.name} has accepted the work on enquiry {enquiry.id}.", now, "accepted")
+    session.commit()
+    log.info("assignment %s accepted", assignment.id)
+    return f"Thank you: you have accepted the work on enquiry {enquiry.id} for {authority.name}. The moderation team will be in touch about the next steps."
+
+
+def decline(session: Session, person: Person, assignment_id, *, reason: str = "", now: datetime, channel: str = "") -> str:
+    assignment, enquiry, authority, member = _own(session, person, assignment_id)
+    if assignment.status not in OPEN:
+        return _already(assignment, member)
+    if assignment.status == "accepted" and Stage(enquiry.stage) not in (Stage.PRACTITIONER_INVITED, Stage.PRACTITIONER_ACCEPTED):
+        raise NotAllowed(
+            f"The work on enquiry {enquiry.id} is under way: please talk to the moderation team, who can hand it to someone else."
+        )
+    _end(session, assignment, enquiry, authority, member, "declined", reason or "Declined by the panel member.", now, channel)
+    session.commit()
+    log.info("assignment %s declined", assignment.id)
+    return "Thank you for letting us know: you have declined. The moderation team will find someone else."
+
+
+def suggest_times(session: Session, person: Person, assignment_id, text: str, *, now: datetime) -> str:
+    assignment, enquiry, authority, member = _own(session, person, assignment_id)
+    text = " ".join(str(text or "").split())
+    if not text:
+        raise Invalid({"availability": "Say when you can talk, for example: Tuesday or Wednesday afternoon."})
+    if len(text) > 1000:
+        raise Invalid({"availability": f"Shorten this to 1000 characters or fewer (it has {len(text)})."})
+    if assignment.status not in OPEN:
+        return _already(assignment, member)
+    assignment.member_availability, assignment.updated_at = text, now
+    session.flush()
+    count = session.scalar(select(Assignment.updated_at).where(Assignment.id == assignment.id))
+    enqueue(session, key=f"assignment/{assignment.id}/times/{count.isoformat()}", kind="assignment_update",
+            payload={**_payload(session, assignment, enquiry, authority, member),
+                     "what": f"{member.name} says when they can talk about enquiry {enquiry.id}: {text}"},
+            due_at=now, recipient_person_id=assignment.invited_by_person_id)
+    session.commit()
+    return "Thank you: the moderation team has your times and will arrange the discussion."
+
+
+def _already(assignment: Assignment, member: Person) -> str:
+    return f"Nothing to change: this invitation is {STATUS_LABELS[assignment.status].lower()}."
+
+
+def _end(session, assignment: Assignment, enquiry: Enquiry, authority: Authority, member: Person, status: str, reason: str, now, channel) -> None:
+    """The assignment ends before the work is done; the enquiry goes back for someone else."""
+    assignment.status, assignment.reason, assignment.updated_at = status, reason[:1000], now
+    stage = Stage(enquiry.stage)
+    if stage in (Stage.PRACTITIONER_INVITED, Stage.PRACTITIONER_ACCEPTED, Stage.IN_PROGRESS):
+        move(session, None, enquiry, Stage.PACKAGE_AGREED, expected=stage, now=now, channel=channel, system=True,
+             reason=f"{member.name} {'declined' if status == 'declined' else 'handed the work back'}")
+    what = (
+        f"{member.name} has declined the invitation to enquiry {enquiry.id}."
+        if status == "declined"
+        else f"{member.name} has handed back the work on enquiry {enquiry.id} ({reason}). Please find someone else."
+    )
+    _tell_coordinators(session, assignment, enquiry, authority, member, what, now, status)
+
+
+def _tell_coordinators(session, assignment, enquiry, authority, member, what: str, now, event: str) -> None:
+    payload = {**_payload(session, assignment, enquiry, authority, member), "what": what}
+    people = set(moderation_coordinators(session)) | {assignment.invited_by_person_id}
+    for person_id in sorted(people):
+        enqueue(session, key=f"assignment/{assignment.id}/{event}/coordinator/{person_id}", kind="assignment_update",
+                payload=payload, due_at=now, recipient_person_id=person_id)
+
+
+def hand_back_open(session: Session, person_id: int, reason: str, now: datetime, channel: str = "") -> int:
+    """Every open assignment of this member goes back to the coordinators, in the caller's transaction."""
+    member = session.get(Person, person_id)
+    count = 0
+    for assignment in session.scalars(select(Assignment).where(Assignment.person_id == person_id, Assignment.status.in_(OPEN))).all():
+        enquiry = session.get(Enquiry, assignment.enquiry_id)
+        _end(session, assignment, enquiry, session.get(Authority, enquiry.authority_id), member, "handed_back", reason, now, channel)
+        count += 1
+    return count
+
+
+# -- the member's own view -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MyAssignment:
+    id: int
+    enquiry_id: int
+    authority_name: str
+    support: str
+    conclusion: str
+    scope: str
+    status: str
+    days_agreed: float
+    days_worked: float | None
+    report_due: date | None
+    times_offered: str
+
+
+@dataclass(frozen=True)
+class MyPanel:
+    on_panel: bool
+    assignments: tuple[MyAssignment, ...]
+    availability: str
+
+    @property
+    def days_agreed(self) -> float:
+        return sum(a.days_agreed for a in self.assignments if a.status in ("accepted", "completed"))
+
+    @property
+    def days_worked(self) -> float:
+        return sum(a.days_worked or 0 for a in self.assignments)
+
+
+def my_assignments(session: Session, person: Person) -> MyPanel:
+    rows = session.execute(
+        select(Assignment, Enquiry, Authority)
+        .join(Enquiry, Enquiry.id == Assignment.enquiry_id)
+        .join(Authority, Authority.id == Enquiry.authority_id)
+        .where(Assignment.person_id == person.id)
+        .order_by(Assignment.id.desc())
+    ).all()
+    availability = session.get(PanelAvailability, person.id)
+    return MyPanel(
+        on_panel=nominating_authority(session, person.id) is not None,
+        assignments=tuple(
+            MyAssignment(a.id, e.id, au.name, SUPPORT_SHORT.get(e.support, e.support), e.conclusion, e.agreed_scope or "",
+                         a.status, a.days_agreed, a.days_worked, e.report_due, a.times_offered)
+            for a, e, au in rows
+        ),
+        availability=availability.text if availability else "",
+    )
+
+
+def set_availability(session: Session, person: Person, text, *, now: datetime) -> str:
+    if nominating_authority(session, person.id) is None:
+        raise NotAllowed("Only panel members record their availability.")
+    text = " ".join(str(text or "").split())
+    if len(text) > 1000:
+        raise Invalid({"availability": f"Shorten this to 1000 characters or fewer (it has {len(text)})."})
+    record = session.get(PanelAvailability, person.id)
+    if record is None:
+        session.add(PanelAvailability(person_id=person.id, text=text, updated_at=now))
+    else:
+        record.text, record.updated_at = text, now
+    session.commit()
+    return "Your availability is recorded: the moderation team sees it when choosing a practitioner." if text else "Your availability is cleared."
+
+
+def leave_panel(session: Session, person: Person, *, now: datetime, channel: str = "") -> str:
+    """The member leaves: open work is handed back to the coordinators first, then the membership ends."""
+    if nominating_authority(session, person.id) is None:
+        return "You are not on the regional panel, so there is nothing to leave."
+    handed = hand_back_open(session, person.id, "The panel member left the panel.", now, channel)
+    session.execute(
+        update(RoleAssignment)
+        .where(RoleAssignment.person_id == person.id, RoleAssignment.role == Role.PANEL_MEMBER.value, RoleAssignment.active.is_(True))
+        .values(active=False, updated_at=now)
+    )
+    session.execute(
+        update(Nomination).where(Nomination.nominee_person_id == person.id, Nomination.status.in_(("nominated", "joined")))
+        .values(status="withdrawn", updated_at=now)
+    )
+    for person_id in moderation_coordinators(session):
+        enqueue(session, key=f"panel/left/{person.id}/{now.isoformat()}/coordinator/{person_id}", kind="panel_member_left",
+                payload={"member_name": person.name, "handed_back": handed}, due_at=now, recipient_person_id=person_id)
+    session.commit()
+    log.info("person %s left the panel; %s assignments handed back", person.id, handed)
+    done = "You have left the regional panel."
+    return done + (f" Your {handed} open assignment(s) went back to the moderation team, who will find someone else." if handed else "")

@@ -1,0 +1,438 @@
+"""Moderation enquiries: sending one, who may see it, and moving it through its stages.
+
+An enquiry goes to the moderation coordinators and, by email, to the moderation team's shared
+mailbox. Every stage change is recorded (who, when, from which channel, why) and tells the
+enquirer; the notices the other coordinators received in Teams are updated in place.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from programme.enquiry_form import EXPERTISE, SUPPORT_SHORT, WORK, assess, enquiry_form
+from programme.enquiry_stages import Mover, Move, Stage, check_move
+from programme.errors import NotAllowed, NotFound
+from programme.forms import Checked, check
+from programme.profile import Profile, current_cycle
+from programme.roles import Role
+from storage.calendar import Group, GroupMember
+from storage.moderation import Assignment, Enquiry, EnquiryEvent
+from storage.outbox import OutboxMessage, enqueue
+from storage.panel import FormSubmission
+from storage.people import Authority, Person, RoleAssignment
+
+log = logging.getLogger(__name__)
+
+WORK_TITLES = {c.value: c.title for c in WORK}
+EXPERTISE_TITLES = {c.value: c.title for c in EXPERTISE}
+
+
+def enquiring_authorities(session: Session, profile: Profile) -> list[tuple[str, str]]:
+    """Their own authorities for a DCS or delegate; any authority for coordinators."""
+    query = select(Authority.code, Authority.name).where(Authority.active.is_(True)).order_by(Authority.name)
+    if not profile.is_coordinator:
+        query = query.where(Authority.code.in_(profile.authorities_as(Role.DCS, Role.DELEGATE)))
+    return [(code, name) for code, name in session.execute(query)]
+
+
+NOT_AN_ENQUIRER = (
+    "Only a DCS or their delegate can ask for moderation, for their own authority "
+    "(or a coordinator, on an authority's behalf)."
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    done: bool
+    message: str
+    checked: Checked | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    enquiry_id: int | None = None
+
+    def as_result(self) -> dict:
+        return {"done": self.done, "message": self.message, "warnings": list(self.warnings), "enquiry_id": self.enquiry_id}
+
+
+def submit_enquiry(
+    session: Session,
+    profile: Profile,
+    token: str,
+    submitted: dict,
+    now: datetime,
+    today: date,
+    *,
+    mailbox: str = "",
+    channel: str = "",
+    authorities: list[tuple[str, str]] | None = None,
+) -> Outcome:
+    """Store one enquiry for this form token, however often it arrives, and tell the people concerned."""
+    if not token:
+        raise ValueError("an enquiry needs its form token")
+    stored = session.get(FormSubmission, token)
+    if stored is not None:
+        r = stored.result
+        return Outcome(r["done"], r["message"], warnings=tuple(r.get("warnings", ())), enquiry_id=r.get("enquiry_id"))
+    authorities = authorities if authorities is not None else enquiring_authorities(session, profile)
+    if not authorities:
+        raise NotAllowed(NOT_AN_ENQUIRER)
+    form = enquiry_form(authorities)
+    checked = check(form, submitted)
+    errors = dict(checked.errors)
+    values = checked.values
+    authority = cycle = challenge = None
+    if "authority" in values:
+        authority = session.scalar(select(Authority).where(Authority.code == values["authority"]))
+        cycle = current_cycle(session, today)
+        challenge = challenge_date(session, cycle.id if cycle else None, authority.id)
+    warnings: tuple[str, ...] = ()
+    if {"support", "days", "report_by"} <= values.keys():
+        assessment = assess(values["support"], values["days"], values["report_by"], values.get("report_reason") or "", challenge, today)
+        errors = {**assessment.errors, **errors}
+        warnings = assessment.warnings
+    if errors:
+        return Outcome(False, "Please correct the details below.", checked=checked, errors=errors)
+    enquiry = Enquiry(
+        cycle_id=cycle.id if cycle else None,
+        authority_id=authority.id,
+        support=values["support"],
+        conclusion=values["conclusion"],
+        work=values["work"],
+        expertise=values["expertise"],
+        estimated_days=float(values["days"]),
+        report_needed_by=values["report_by"],
+        report_date_reason=values.get("report_reason") or "",
+        contact_name=values["contact_name"],
+        contact_email=values["contact_email"],
+        stage=Stage.RECEIVED.value,
+        submitted_by_person_id=profile.person_id,
+        on_behalf=not profile.holds_for(authority.code, Role.DCS, Role.DELEGATE),
+        form_token=token,
+    )
+    session.add(enquiry)
+    session.flush()
+    session.add(EnquiryEvent(enquiry_id=enquiry.id, to_stage=Stage.RECEIVED.value, person_id=profile.person_id, channel=channel, at=now))
+    _tell_received(session, enquiry, authority, profile, warnings, mailbox, now)
+    message = f"Your enquiry for {authority.name} (number {enquiry.id}) has gone to the moderation team."
+    outcome = Outcome(True, message, warnings=warnings, enquiry_id=enquiry.id)
+    session.add(FormSubmission(token=token, form="enquiry", person_id=profile.person_id, result=outcome.as_result()))
+    session.commit()
+    log.info("enquiry %s stored for authority %s by person %s", enquiry.id, authority.id, profile.person_id)
+    return outcome
+
+
+def challenge_date(session: Session, cycle_id: int | None, authority_id: int) -> date | None:
+    if cycle_id is None:
+        return None
+    return session.scalar(
+        select(Group.challenge_date)
+        .join(GroupMember, GroupMember.group_id == Group.id)
+        .where(Group.cycle_id == cycle_id, Group.active.is_(True), GroupMember.authority_id == authority_id, GroupMember.active.is_(True))
+    )
+
+
+def moderation_coordinators(session: Session) -> list[int]:
+    return list(
+        session.scalars(
+            select(RoleAssignment.person_id)
+            .join(Person, Person.id == RoleAssignment.person_id)
+            .where(RoleAssignment.role == Role.MODERATION_COORDINATOR.value, RoleAssignment.active.is_(True), Person.active.is_(True))
+            .distinct()
+            .order_by(RoleAssignment.person_id)
+        )
+    )
+
+
+# -- seeing enquiries --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    to_stage: str
+    by: str
+    at: datetime
+    reason: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    id: int
+    person_id: int
+    name: str
+    authority_name: str
+    status: str
+    days_agreed: float
+    days_worked: float | None
+    times_offered: str
+    member_availability: str
+
+
+@dataclass(frozen=True)
+class EnquiryView:
+    id: int
+    authority_code: str
+    authority_name: str
+    support: str
+    conclusion: str
+    work: tuple[str, ...]
+    expertise: tuple[str, ...]
+    estimated_days: float
+    report_needed_by: date
+    report_reason: str
+    contact_name: str
+    contact_email: str
+    stage: Stage
+    submitted_by: str
+    received_at: datetime
+    agreed_days: float | None
+    agreed_scope: str | None
+    report_due: date | None
+    report_delivered_on: date | None
+    history: tuple[Event, ...]
+    assignments: tuple[AssignmentView, ...]
+    viewer_is_coordinator: bool
+    viewer_is_enquirer: bool
+
+    @property
+    def support_title(self) -> str:
+        return SUPPORT_SHORT.get(self.support, self.support)
+
+    @property
+    def open_assignment(self) -> AssignmentView | None:
+        return next((a for a in self.assignments if a.status in ("invited", "discussed", "accepted")), None)
+
+
+def is_enquirer(profile: Profile, authority_code: str) -> bool:
+    return profile.holds_for(authority_code, Role.DCS, Role.DELEGATE)
+
+
+def load_for(session: Session, profile: Profile, enquiry_id) -> tuple[Enquiry, Authority]:
+    """The enquiry, if this person may see it: coordinators, and the enquiring authority's DCS and delegates."""
+    try:
+        enquiry = session.get(Enquiry, int(enquiry_id))
+    except (TypeError, ValueError):
+        enquiry = None
+    authority = session.get(Authority, enquiry.authority_id) if enquiry else None
+    if enquiry is None or not (
+        profile.is_coordinator or is_enquirer(profile, authority.code) or enquiry.submitted_by_person_id == profile.person_id
+    ):
+        # The same answer whether it does not exist or is another authority's: an enquiry's existence is private.
+        raise NotFound(f"I can't find enquiry {str(enquiry_id)[:20]} among the ones you can see. Use `my enquiries` to list yours.")
+    return enquiry, authority
+
+
+def view(session: Session, profile: Profile, enquiry_id) -> EnquiryView:
+    enquiry, authority = load_for(session, profile, enquiry_id)
+    return _view(session, enquiry, authority, profile)
+
+
+def _view(session: Session, enquiry: Enquiry, authority: Authority, profile: Profile | None) -> EnquiryView:
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(_person_ids(session, enquiry))))}
+    events = session.scalars(select(EnquiryEvent).where(EnquiryEvent.enquiry_id == enquiry.id).order_by(EnquiryEvent.id)).all()
+    assignments = session.execute(
+        select(Assignment, Authority.name).join(Authority, Authority.id == Assignment.authority_id)
+        .where(Assignment.enquiry_id == enquiry.id).order_by(Assignment.id)
+    ).all()
+    name = lambda pid: people[pid].name if pid in people else "the assistant"  # noqa: E731
+    return EnquiryView(
+        id=enquiry.id,
+        authority_code=authority.code,
+        authority_name=authority.name,
+        support=enquiry.support,
+        conclusion=enquiry.conclusion,
+        work=tuple(WORK_TITLES.get(w, w) for w in enquiry.work or ()),
+        expertise=tuple(EXPERTISE_TITLES.get(e, e) for e in enquiry.expertise or ()),
+        estimated_days=enquiry.estimated_days,
+        report_needed_by=enquiry.report_needed_by,
+        report_reason=enquiry.report_date_reason,
+        contact_name=enquiry.contact_name,
+        contact_email=enquiry.contact_email,
+        stage=Stage(enquiry.stage),
+        submitted_by=name(enquiry.submitted_by_person_id),
+        received_at=enquiry.created_at,
+        agreed_days=enquiry.agreed_days,
+        agreed_scope=enquiry.agreed_scope,
+        report_due=enquiry.report_due,
+        report_delivered_on=enquiry.report_delivered_on,
+        history=tuple(Event(e.to_stage, name(e.person_id), e.at, e.reason, e.channel) for e in events),
+        assignments=tuple(
+            AssignmentView(a.id, a.person_id, name(a.person_id), authority_name, a.status, a.days_agreed, a.days_worked,
+                           a.times_offered, a.member_availability)
+            for a, authority_name in assignments
+        ),
+        viewer_is_coordinator=bool(profile and profile.is_coordinator),
+        viewer_is_enquirer=bool(profile and is_enquirer(profile, authority.code)),
+    )
+
+
+def _person_ids(session: Session, enquiry: Enquiry) -> set[int]:
+    ids = {enquiry.submitted_by_person_id}
+    ids |= set(session.scalars(select(EnquiryEvent.person_id).where(EnquiryEvent.enquiry_id == enquiry.id)))
+    ids |= set(session.scalars(select(Assignment.person_id).where(Assignment.enquiry_id == enquiry.id)))
+    return {i for i in ids if i is not None}
+
+
+def list_enquiries(session: Session, profile: Profile, *, stage: Stage | None = None) -> list[EnquiryView]:
+    if not profile.is_coordinator:
+        raise NotAllowed("Only coordinators see every enquiry. Use `my enquiries` for your authority's.")
+    query = select(Enquiry, Authority).join(Authority, Authority.id == Enquiry.authority_id).order_by(Enquiry.id.desc())
+    if stage is not None:
+        query = query.where(Enquiry.stage == stage.value)
+    return [_view(session, e, a, profile) for e, a in session.execute(query)]
+
+
+def my_enquiries(session: Session, profile: Profile) -> list[EnquiryView]:
+    """Every enquiry of the authorities this person is DCS or delegate of, and the ones they sent."""
+    codes = profile.authorities_as(Role.DCS, Role.DELEGATE)
+    query = (
+        select(Enquiry, Authority).join(Authority, Authority.id == Enquiry.authority_id)
+        .where((Authority.code.in_(codes)) | (Enquiry.submitted_by_person_id == profile.person_id))
+        .order_by(Enquiry.id.desc())
+    )
+    return [_view(session, e, a, profile) for e, a in session.execute(query)]
+
+
+# -- moving stages -----------------------------------------------------------------------------
+
+
+def move(
+    session: Session,
+    profile: Profile | None,
+    enquiry: Enquiry,
+    target: Stage,
+    *,
+    expected: Stage,
+    now: datetime,
+    channel: str = "",
+    reason: str = "",
+    system: bool = False,
+    changes: dict | None = None,
+) -> bool:
+    """Move the enquiry from `expected` to `target` in the caller's transaction, recording who and
+    telling the enquirer. False if someone else moved it first: nothing is written then."""
+    authority = session.get(Authority, enquiry.authority_id)
+    mover = Mover(
+        coordinator=bool(profile and profile.is_coordinator),
+        enquirer=bool(profile and is_enquirer(profile, authority.code)),
+        system=system,
+    )
+    kind = check_move(expected, target, mover, reason)
+    if kind == Move.SAME:
+        return False
+    moved = session.execute(
+        update(Enquiry)
+        .where(Enquiry.id == enquiry.id, Enquiry.stage == expected.value)
+        .values(stage=target.value, updated_at=now, **(changes or {}))
+    ).rowcount
+    if not moved:
+        return False
+    session.refresh(enquiry)
+    event = EnquiryEvent(
+        enquiry_id=enquiry.id, from_stage=expected.value, to_stage=target.value,
+        person_id=profile.person_id if profile else None, channel=channel, reason=reason.strip(), at=now,
+    )
+    session.add(event)
+    session.flush()
+    _tell_moved(session, enquiry, authority, event, profile, now)
+    log.info("enquiry %s moved %s -> %s (event %s)", enquiry.id, expected.value, target.value, event.id)
+    return True
+
+
+def change_stage(
+    session: Session, profile: Profile, enquiry_id, target: Stage, *, expected: Stage | None, now: datetime,
+    channel: str = "", reason: str = "", changes: dict | None = None, also=None,
+) -> str:
+    """A person's stage change from a card or a command. `expected` is the stage the card showed:
+    a repeated click finds the enquiry already moved and changes nothing."""
+    enquiry, authority = load_for(session, profile, enquiry_id)
+    current = Stage(enquiry.stage)
+    if current == target:
+        return f"Enquiry {enquiry.id} is already at '{target.label}'."
+    if expected is not None and current != expected:
+        return f"Enquiry {enquiry.id} has moved on to '{current.label}' since that card was sent: here it is as it stands."
+    if target == Stage.WITHDRAWN and not profile.is_coordinator and not is_enquirer(profile, authority.code):
+        raise NotAllowed("Only the DCS or a delegate of the enquiring authority can withdraw its enquiry.")
+    if not move(session, profile, enquiry, target, expected=current, now=now, channel=channel, reason=reason, changes=changes):
+        session.rollback()
+        return f"Enquiry {enquiry.id} was changed by someone else at the same moment: here it is as it stands."
+    if target == Stage.WITHDRAWN:
+        _cancel_open_assignments(session, enquiry, now)
+    if also is not None:
+        also(enquiry)  # what goes with the move, in the same transaction
+    session.commit()
+    return f"Enquiry {enquiry.id} is now at '{target.label}'."
+
+
+def _cancel_open_assignments(session: Session, enquiry: Enquiry, now: datetime) -> None:
+    for assignment in session.scalars(
+        select(Assignment).where(Assignment.enquiry_id == enquiry.id, Assignment.status.in_(("invited", "discussed", "accepted")))
+    ):
+        assignment.status, assignment.reason, assignment.updated_at = "handed_back", "The enquiry was withdrawn.", now
+        enqueue(session, key=f"assignment/{assignment.id}/withdrawn", kind="assignment_cancelled",
+                payload={"authority_name": session.get(Authority, enquiry.authority_id).name, "enquiry_id": enquiry.id},
+                due_at=now, recipient_person_id=assignment.person_id)
+
+
+# -- notices -----------------------------------------------------------------------------------
+
+
+def notice_payload(session: Session, enquiry: Enquiry, authority: Authority) -> dict:
+    """What coordinators' notices show: the enquiry as it stands."""
+    v = _view(session, enquiry, authority, None)
+    last = v.history[-1]
+    return {
+        "enquiry_id": v.id,
+        "authority_name": v.authority_name,
+        "support": v.support_title,
+        "conclusion": v.conclusion,
+        "work": ", ".join(v.work),
+        "expertise": ", ".join(v.expertise) or "Not stated",
+        "estimated_days": f"{v.estimated_days:g}",
+        "report_needed_by": v.report_needed_by.isoformat(),
+        "report_reason": v.report_reason,
+        "contact": f"{v.contact_name} ({v.contact_email})",
+        "warnings": [],
+        "submitted_by": v.submitted_by,
+        "stage": v.stage.label,
+        "last_change": f"{last.by}, {last.at:%Y-%m-%d %H:%M} UTC" + (f": {last.reason}" if last.reason else ""),
+    }
+
+
+def _tell_received(session, enquiry: Enquiry, authority: Authority, profile: Profile, warnings, mailbox: str, now) -> None:
+    payload = {**notice_payload(session, enquiry, authority), "warnings": list(warnings)}
+    for person_id in moderation_coordinators(session):
+        enqueue(session, key=f"enquiry/{enquiry.id}/coordinator/{person_id}", kind="enquiry_received",
+                payload=payload, due_at=now, recipient_person_id=person_id)
+    if mailbox:
+        enqueue(session, key=f"enquiry/{enquiry.id}/mailbox", kind="enquiry_received", payload=payload,
+                due_at=now, recipient_address=mailbox, channel="email")
+    enqueue(session, key=f"enquiry/{enquiry.id}/enquirer", kind="enquiry_confirmation", payload=payload,
+            due_at=now, recipient_person_id=profile.person_id)
+
+
+def _tell_moved(session, enquiry: Enquiry, authority: Authority, event: EnquiryEvent, profile: Profile | None, now) -> None:
+    payload = notice_payload(session, enquiry, authority)
+    enqueue(session, key=f"enquiry/{enquiry.id}/event/{event.id}/enquirer", kind="enquiry_stage",
+            payload={**payload, "reason": event.reason, "agreed_days": _days(enquiry.agreed_days),
+                     "agreed_scope": enquiry.agreed_scope or "", "report_due": enquiry.report_due.isoformat() if enquiry.report_due else ""},
+            due_at=now, recipient_person_id=enquiry.submitted_by_person_id)
+    # The notices other coordinators received in Teams show the new stage: updated in place.
+    originals = session.scalars(
+        select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.like(f"enquiry/{enquiry.id}/coordinator/%"))
+    ).all()
+    for key in originals:
+        person_id = int(key.rsplit("/", 1)[1])
+        if profile is not None and person_id == profile.person_id:
+            continue  # the acting coordinator's card is refreshed by their own action
+        enqueue(session, key=f"enquiry/{enquiry.id}/event/{event.id}/update/{person_id}", kind="enquiry_received",
+                payload={**payload, "replaces": key}, due_at=now, recipient_person_id=person_id, channel="teams")
+
+
+def _days(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"

@@ -1,0 +1,111 @@
+"""The two stage changes that carry details: agreeing the package, and delivering the report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from programme.enquiry import change_stage, load_for
+from programme.enquiry_form import SMALL_PACKAGE, SMALL_PACKAGE_MAX_DAYS
+from programme.enquiry_stages import Stage
+from programme.errors import Invalid, NotAllowed
+from programme.forms import Choice, Field, Form, Kind, check
+from programme.profile import Profile
+from storage.moderation import Assignment
+
+PACKAGE_FORM = Form(
+    name="enquiry_package",
+    title="The agreed package",
+    intro="What was agreed in the discussion with the authority.",
+    submit_label="Record the package",
+    fields=(
+        Field("days", "Days agreed", Kind.NUMBER, minimum=0.5, maximum=365),
+        Field("scope", "Scope of the work", Kind.LONG_TEXT, max_length=2000),
+        Field("report_due", "Report due by", Kind.DATE),
+    ),
+)
+REPORT_FORM = Form(
+    name="enquiry_report",
+    title="The report is delivered",
+    intro="Days worked are the basis of payments to the practitioner's nominating authority.",
+    submit_label="Record the report",
+    fields=(
+        Field("delivered_on", "Report delivered on", Kind.DATE),
+        Field("days_worked", "Days worked", Kind.NUMBER, minimum=0, maximum=365),
+    ),
+)
+
+
+def agree_package(session: Session, profile: Profile, enquiry_id, submitted: dict, *, expected: Stage | None, now: datetime, channel: str = "") -> str:
+    enquiry, _ = load_for(session, profile, enquiry_id)
+    if not profile.is_coordinator:
+        raise NotAllowed("Only the moderation coordinators record the agreed package.")
+    checked = check(PACKAGE_FORM, submitted)
+    errors = dict(checked.errors)
+    days = checked.values.get("days")
+    if days is not None and enquiry.support == SMALL_PACKAGE and days > SMALL_PACKAGE_MAX_DAYS:
+        errors["days"] = f"A small package of improvement support is at most {SMALL_PACKAGE_MAX_DAYS} days."
+    if errors:
+        raise Invalid(errors)
+    changes = {"agreed_days": float(days), "agreed_scope": checked.values["scope"], "report_due": checked.values["report_due"]}
+    current = Stage(enquiry.stage)
+    if current == Stage.PACKAGE_AGREED and expected in (None, Stage.PACKAGE_AGREED):
+        # Changing the package before anyone is invited: no stage change, nothing to tell.
+        for name, value in changes.items():
+            setattr(enquiry, name, value)
+        session.commit()
+        return f"The package for enquiry {enquiry.id} is updated."
+    return change_stage(session, profile, enquiry.id, Stage.PACKAGE_AGREED, expected=expected, now=now, channel=channel, changes=changes)
+
+
+def deliver_report(session: Session, profile: Profile, enquiry_id, submitted: dict, *, expected: Stage | None, now: datetime, channel: str = "") -> str:
+    enquiry, _ = load_for(session, profile, enquiry_id)
+    if not profile.is_coordinator:
+        raise NotAllowed("Only the moderation coordinators record that the report was delivered.")
+    checked = check(REPORT_FORM, submitted)
+    if checked.errors:
+        raise Invalid(checked.errors)
+    days_worked = float(checked.values["days_worked"])
+
+    def record_days(moved) -> None:
+        assignment = session.scalar(
+            select(Assignment).where(Assignment.enquiry_id == moved.id, Assignment.status == "accepted").order_by(Assignment.id.desc())
+        )
+        if assignment is not None:
+            assignment.days_worked, assignment.status, assignment.updated_at = days_worked, "completed", now
+
+    return change_stage(
+        session, profile, enquiry.id, Stage.REPORT_DELIVERED, expected=expected, now=now, channel=channel,
+        changes={"report_delivered_on": checked.values["delivered_on"]}, also=record_days,
+    )
+
+
+def override_form() -> Form:
+    return Form(
+        name="enquiry_override",
+        title="Move the enquiry to another stage",
+        intro="Skipping a stage or going back is recorded with your reason, and the enquirer is told.",
+        submit_label="Move the enquiry",
+        fields=(
+            Field("stage", "New stage", Kind.CHOICE, choices=tuple(Choice(s.value, s.label) for s in Stage)),
+            Field("reason", "Reason", Kind.LONG_TEXT, max_length=1000),
+        ),
+    )
+
+
+WITHDRAW_FORM = Form(
+    name="enquiry_withdraw",
+    title="Withdraw the enquiry",
+    intro="The moderation team is told; a practitioner who was invited is told the invitation no longer stands.",
+    submit_label="Withdraw the enquiry",
+    fields=(Field("reason", "Reason (optional)", Kind.LONG_TEXT, required=False, max_length=1000),),
+)
+INVITE_FORM = Form(
+    name="enquiry_invite",
+    title="Invite a practitioner",
+    intro="There is always a discussion before a panel member accepts: offer times, or leave this empty to ask when they can talk.",
+    submit_label="Send the invitation",
+    fields=(Field("times", "Times you can offer for the discussion", Kind.LONG_TEXT, required=False, max_length=1000),),
+)
