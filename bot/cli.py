@@ -47,9 +47,18 @@ def _parser() -> argparse.ArgumentParser:
         acted.add_argument("id", type=int)
 
     export = commands.add_parser("export", help="export records for operators")
-    export.add_argument("what", choices=["panel"], help="panel: everyone nominated and not withdrawn or declined")
+    export.add_argument(
+        "what", choices=["panel", "enquiries"],
+        help="panel: everyone nominated and not withdrawn or declined; enquiries: every moderation enquiry",
+    )
     export.add_argument("--format", choices=["csv"], default="csv")
     export.add_argument("--output", type=Path, default=None, help="default: standard output")
+
+    report = commands.add_parser("report", help="reports for the programme team")
+    report.add_argument("what", choices=["days"], help="days: days given in a cycle, by nominating authority")
+    report.add_argument("--cycle", required=True, help="the cycle's name, for example 2022-23")
+    report.add_argument("--format", choices=["text", "csv"], default="text")
+    report.add_argument("--output", type=Path, default=None, help="default: standard output")
 
     manifest = commands.add_parser("manifest", help="write the Teams app package")
     manifest.add_argument("--output", type=Path, default=PROJECT_ROOT / "build" / "app.zip")
@@ -198,32 +207,66 @@ def _outbox(settings, args) -> int:
 
 
 def _export(settings, args) -> int:
-    import csv
-
+    from programme.enquiry_export import export_enquiry_rows
     from programme.panel import export_panel_rows
+    from storage.database import Database
+
+    export_rows, noun = {"panel": (export_panel_rows, "panel nominations"), "enquiries": (export_enquiry_rows, "enquiries")}[args.what]
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            header, rows = export_rows(session)
+    finally:
+        database.dispose()
+    _write_csv(header, rows, args.output)
+    if args.output is not None:
+        print(f"Wrote {len(rows)} {noun} to {args.output}")
+    return 0
+
+
+def _report(settings, args) -> int:
+    from programme.days_report import days_by_authority, days_report_rows, days_report_text
+    from programme.errors import NotFound
     from storage.database import Database
 
     database = Database(settings.database_url)
     try:
         with database.session() as session:
-            header, rows = export_panel_rows(session)
+            report = days_by_authority(session, args.cycle)
+    except NotFound as error:
+        print(error, file=sys.stderr)
+        return 1
     finally:
         database.dispose()
-    if args.output is None:
-        csv.writer(sys.stdout).writerows([header, *rows])
-        return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    # With a byte order mark, Excel reads the names as UTF-8.
-    with args.output.open("w", encoding="utf-8-sig", newline="") as file:
-        csv.writer(file).writerows([header, *rows])
-    print(f"Wrote {len(rows)} panel nominations to {args.output}")
+    if args.format == "csv":
+        _write_csv(*days_report_rows(report), args.output)
+    elif args.output is None:
+        print(days_report_text(report))
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(days_report_text(report) + "\n", encoding="utf-8")
+    if args.output is not None:
+        print(f"Wrote the days report for cycle {report.cycle_name} to {args.output}")
     return 0
+
+
+def _write_csv(header: list[str], rows: list[list[str]], output: Path | None) -> None:
+    import csv
+
+    if output is None:
+        csv.writer(sys.stdout).writerows([header, *rows])
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # With a byte order mark, Excel reads the names as UTF-8.
+    with output.open("w", encoding="utf-8-sig", newline="") as file:
+        csv.writer(file).writerows([header, *rows])
 
 
 COMMANDS = {
     "dispatcher": _dispatcher,
     "export": _export,
     "outbox": _outbox,
+    "report": _report,
     "serve": _serve,
     "db": _db,
     "import-calendar": _import,
