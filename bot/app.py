@@ -64,7 +64,7 @@ def create_app(
     authentication = build_authentication(settings, credentials_factory)
     adapter = build_adapter(authentication)
     conversation_state = ConversationState(DatabaseStorage(database.sessions))
-    assistant = Assistant(database, conversation_state, clock, settings.tz)
+    assistant = Assistant(database, conversation_state, clock, settings.tz, moderation_mailbox=settings.moderation_mailbox)
 
     async def close_database(_app: web.Application):
         yield

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
@@ -12,8 +13,9 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
 
 from bot.cards.programme_cards import message_card, unknown_person_card
-from bot.commands import Command, parse_command
-from bot.dialogs import confirm, feedback, greeting, nominate, panel, team
+from bot.commands import Command, parse_command, unquoted
+from bot import email_cards
+from bot.dialogs import assignments, confirm, days, enquiry, feedback, greeting, my, nominate, panel, team
 from bot.identity import forget_conversation, identify
 from bot.turn import Turn
 from programme.errors import ProgrammeError
@@ -22,7 +24,7 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-DIALOGS = (greeting, feedback, team, nominate, panel, confirm)
+DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, my, confirm)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict], Awaitable[dict]]
@@ -35,11 +37,14 @@ class Assistant(TeamsActivityHandler):
         conversation_state: ConversationState,
         clock: Callable[[], datetime],
         timezone: ZoneInfo,
+        *,
+        moderation_mailbox: str = "",
     ):
         self._database = database
         self._conversation_state = conversation_state
         self._clock = clock
         self._timezone = timezone
+        self._moderation_mailbox = moderation_mailbox
         self._commands: dict[str, CommandHandler] = {}
         self._actions: dict[str, ActionHandler] = {}
         for dialog in DIALOGS:
@@ -59,7 +64,10 @@ class Assistant(TeamsActivityHandler):
         # End the read transaction: the connection goes back to the pool before the dialog awaits
         # the network, so a slow reply never holds a connection others are waiting for.
         session.commit()
-        return Turn(context=context, session=session, person=person, profile=profile, today=today, now=now)
+        return Turn(
+            context=context, session=session, person=person, profile=profile, today=today, now=now,
+            moderation_mailbox=self._moderation_mailbox,
+        )
 
     async def on_message_activity(self, turn_context: TurnContext):
         activity = turn_context.activity
@@ -71,6 +79,8 @@ class Assistant(TeamsActivityHandler):
             turn = await self._turn(turn_context, session)
             if turn.by_email and turn.profile is not None and (code := nominate.email_form_code(turn)):
                 await nominate.submit_from_email(turn, code)
+                return
+            if turn.by_email and await self._email_reply(turn, command):
                 return
             handler = self._commands.get(command.word)
             if handler is None:
@@ -87,18 +97,48 @@ class Assistant(TeamsActivityHandler):
         data = (action.get("data") if isinstance(action, dict) else getattr(action, "data", None)) or {}
         with self._database.session() as session:
             turn = await self._turn(turn_context, session)
-            handler = self._actions.get(verb or "")
-            if turn.profile is None:
-                content = unknown_person_card()
-            elif handler is None:
-                content = message_card("Sorry", "That button is no longer in use. Type `help` to see what I can do.", attention=True)
-            else:
-                log.info("activity %s: card action %s", turn_context.activity.id, verb)
-                try:
-                    content = await handler(turn, data)
-                except ProgrammeError as error:
-                    content = message_card("Not done", str(error), attention=True)
+            log.info("activity %s: card action %s", turn_context.activity.id, verb)
+            content = await self._act(turn, verb or "", data if isinstance(data, dict) else {})
         return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=content)
+
+    async def _act(self, turn: Turn, verb: str, data: dict) -> dict:
+        """A card's action, from Teams or from an emailed reply: the card to show next."""
+        handler = self._actions.get(verb)
+        if turn.profile is None:
+            return unknown_person_card()
+        if handler is None:
+            return message_card("Sorry", "That button is no longer in use. Type `help` to see what I can do.", attention=True)
+        try:
+            return await handler(turn, data)
+        except ProgrammeError as error:
+            turn.session.rollback()
+            return message_card("Not done", str(error), attention=True)
+
+    async def _email_reply(self, turn: Turn, command: Command) -> bool:
+        """An email answering a card we emailed, or an invitation: True if it was one and was answered."""
+        if await assignments.answer_by_email(turn, command):
+            return True
+        activity = turn.context.activity
+        subject = str((activity.channel_data or {}).get("subject") or "") if isinstance(activity.channel_data, dict) else ""
+        code = email_cards.code_in(subject, "")
+        if code is None or turn.profile is None:
+            return False
+        chosen = email_cards.answer(turn.session, code, activity.from_property.id, unquoted(activity.text), turn.now)
+        if chosen is None:
+            return False
+        if chosen.action is None:
+            if command.word in self._commands:
+                return False  # a new command, written in reply to a card
+            choices = ", ".join(chosen.titles)
+            await turn.reply_card(
+                message_card("Which one?", f"Reply keeping the subject line, starting with one of: {choices}.", attention=True),
+                subject=subject,
+            )
+            return True
+        log.info("activity %s: emailed card action %s", activity.id, chosen.action.verb)
+        content = await self._act(turn, chosen.action.verb, {**chosen.action.data, **chosen.values})
+        await turn.reply_card(content, subject=re.sub(r"\s*\[C-[A-Z0-9]{8}\]", "", subject) or None)
+        return True
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext):
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None

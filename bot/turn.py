@@ -8,6 +8,7 @@ from datetime import date, datetime
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from sqlalchemy.orm import Session
 
+from bot import email_cards
 from bot.cards.as_text import card_as_html, card_as_text
 from bot.identity import EMAIL_CHANNEL
 from programme.profile import Profile, load_profile
@@ -22,6 +23,7 @@ class Turn:
     profile: Profile | None  # roles only: enough for permission checks and help
     today: date
     now: datetime
+    moderation_mailbox: str = ""  # the moderation team's shared address, from the settings
 
     def full_profile(self) -> Profile | None:
         """The profile with groups, Lead Reviewer pairs and key dates, for the cards that show them."""
@@ -40,6 +42,10 @@ class Turn:
     async def reply_card(self, card: dict, *, subject: str | None = None) -> None:
         """Send a card in chat; by email the same content as an HTML body with a text alternative."""
         if self.by_email:
+            # Buttons and forms work by email too: the card is held under a code for the reply.
+            card, code = email_cards.for_email(self.session, card, self.context.activity.from_property.id, self.now)
+            if code:
+                subject = f"{subject or _title(card)} [{code}]"
             await self.reply_email(card_as_text(card), card_as_html(card), subject=subject)
             return
         await self.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
@@ -54,3 +60,8 @@ class Turn:
 
     async def reply_text(self, text: str) -> None:
         await self.context.send_activity(MessageFactory.text(text))
+
+
+def _title(card: dict) -> str:
+    first = next((e for e in card.get("body", []) if e.get("type") == "TextBlock"), None)
+    return " ".join(str(first.get("text", "")).replace("*", "").split())[:120] if first else "Peer Challenge Assistant"

@@ -38,6 +38,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("team", "Add or remove your authority's delegates and participants"),
     Command("feedback", "Send feedback to the programme coordinators"),
     Command("nominate", "Nominate a colleague to the regional panel"),
+    Command("enquiry", "Ask for independent moderation of a conclusion"),
+    Command("my enquiries", "Your authority's moderation enquiries"),
+    Command("my assignments", "Your panel invitations, assignments and days"),
+    Command("enquiries", "Coordinators: every moderation enquiry, by stage"),
 )
 
 

@@ -114,10 +114,14 @@ def test_bot_is_conversational_in_every_scope_with_personal_commands() -> None:
                 {"title": "team", "description": "Add or remove your authority's delegates and participants"},
                 {"title": "feedback", "description": "Send feedback to the programme coordinators"},
                 {"title": "nominate", "description": "Nominate a colleague to the regional panel"},
+                {"title": "enquiry", "description": "Ask for independent moderation of a conclusion"},
+                {"title": "my enquiries", "description": "Your authority's moderation enquiries"},
+                {"title": "my assignments", "description": "Your panel invitations, assignments and days"},
+                {"title": "enquiries", "description": "Coordinators: every moderation enquiry, by stage"},
             ],
         }
     ]
-    assert [command.title for command in COMMANDS] == ["help", "status", "team", "feedback", "nominate"]
+    assert [command.title for command in COMMANDS] == ["help", "status", "team", "feedback", "nominate", "enquiry", "my enquiries", "my assignments", "enquiries"]
 
 
 def test_names_descriptions_and_fictional_urls() -> None:

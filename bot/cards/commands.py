@@ -14,10 +14,18 @@ NOMINATE = [
     ("nominate", "Nominate a colleague to the regional panel"),
     ("my nominations", "Your nominations, to change their areas or withdraw them"),
 ]
+ENQUIRE = [
+    ("enquiry", "Ask for independent moderation of a conclusion of your self-assessment"),
+    ("my enquiries", "Your authority's moderation enquiries and where they stand"),
+]
+PANEL_MEMBER = [("my assignments", "Your invitations, assignments and days; your availability; leaving the panel")]
 DCS = [("team", "See, add and remove your authority's delegates and participants")]
 COORDINATOR = [
     ("team <authority code>", "See and change any authority's delegates and participants"),
     ("panel area=send covers=universal authority=kent", "The regional panel, filtered as you choose"),
+    ("enquiries stage=received", "Moderation enquiries, by stage; open one to move it on or find a practitioner"),
+    ("enquiry <number>", "One enquiry, with its history and the actions its stage allows"),
+    ("days 2022-23", "Days contributed per nominating authority in a cycle: the basis for payments"),
 ]
 
 
@@ -26,7 +34,9 @@ def commands_for(profile: Profile | None) -> list[tuple[str, str]]:
         return [EVERYONE[0]]
     commands = list(EVERYONE)
     if profile.leads_an_authority or profile.is_coordinator:
-        commands += NOMINATE
+        commands += NOMINATE + ENQUIRE
+    if profile.has(Role.PANEL_MEMBER):
+        commands += PANEL_MEMBER
     if profile.is_coordinator:
         commands += COORDINATOR
     elif profile.authorities_as(Role.DCS):

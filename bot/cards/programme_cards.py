@@ -98,6 +98,9 @@ def welcome_card(profile: Profile) -> dict:
         actions.insert(1, command_button("My team", "team"))
     if profile.leads_an_authority or profile.is_coordinator:
         actions.insert(1, command_button("Nominate a colleague", "nominate"))
+        actions.insert(2, command_button("Ask for moderation", "enquiry"))
+    if profile.has(Role.PANEL_MEMBER):
+        actions.insert(1, command_button("My assignments", "my assignments"))
     return card(body, actions)
 
 

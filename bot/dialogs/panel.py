@@ -73,14 +73,8 @@ def _my_card(turn: Turn, message: str | None = None) -> dict:
     return card(body)
 
 
-async def my(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
-    if command.args.lower().startswith("nomination"):
-        await turn.reply_card(_my_card(turn), subject="Your nominations")
-        return
-    await turn.reply_card(message_card("Sorry", "Did you mean `my nominations`?"))
+async def mine(turn: Turn) -> None:
+    await turn.reply_card(_my_card(turn), subject="Your nominations")
 
 
 async def withdraw(turn: Turn, command: Command) -> None:
@@ -134,6 +128,6 @@ async def update_from_card(turn: Turn, data: dict) -> dict:
     return _my_card(turn, message)
 
 
-COMMANDS = {"panel": panel, "my": my, "withdraw": withdraw}
+COMMANDS = {"panel": panel, "withdraw": withdraw}
 ACTIONS = {"nomination.withdraw": withdraw_from_card, "nomination.edit": edit_from_card, "nomination.update": update_from_card}
 CONFIRMED = {"nomination.withdraw": confirmed}

@@ -1,0 +1,254 @@
+"""enquiry, enquiries and my enquiries: asking for moderation, and moving an enquiry through its stages.
+
+Every change is a card action (Universal Actions): the acting person's card is replaced by the
+enquiry as it now stands. By email the same cards come with a code in the subject, and a reply
+naming a button runs the same action (bot/email_cards.py).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from bot.cards.elements import card, command_button, execute, heading, paragraph, subheading
+from bot.cards.enquiry import enquiry_card, enquiry_list_card
+from bot.cards.forms import form_card
+from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.commands import Command
+from bot.turn import Turn
+from programme.assignment import invite
+from programme.enquiry import NOT_AN_ENQUIRER, enquiring_authorities, list_enquiries, my_enquiries, submit_enquiry, view
+from programme.enquiry_form import enquiry_form
+from programme.enquiry_stages import Stage, parse_stage
+from programme.enquiry_steps import INVITE_FORM, PACKAGE_FORM, REPORT_FORM, WITHDRAW_FORM, agree_package, deliver_report, override_form
+from programme.enquiry import change_stage
+from programme.errors import Invalid, NotAllowed, ProgrammeError
+from programme.practitioners import suggest_practitioners
+
+SUBJECT = "Moderation enquiries"
+_STAGE_FILTER = re.compile(r"stage\s*[=:]\s*(.+)$", re.I)
+
+
+async def enquiry(turn: Turn, command: Command) -> None:
+    """`enquiry`: a new enquiry form; `enquiry 12`: that enquiry."""
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    number = command.args.strip().lstrip("#")
+    if number:
+        try:
+            content = enquiry_card(view(turn.session, turn.profile, number))
+        except ProgrammeError as error:
+            content = message_card(SUBJECT, str(error), attention=True)
+        await turn.reply_card(content, subject=f"Enquiry {number[:12]}")
+        return
+    authorities = enquiring_authorities(turn.session, turn.profile)
+    if not authorities:
+        await turn.reply_card(message_card("Ask for moderation", NOT_AN_ENQUIRER, attention=True), subject=SUBJECT)
+        return
+    defaults = {"contact_name": turn.profile.name, "contact_email": turn.profile.email}
+    if len(authorities) == 1:
+        defaults["authority"] = authorities[0][0]
+    form = enquiry_form(authorities)
+    await turn.reply_card(form_card(form, verb="enquiry.submit", data={"token": uuid.uuid4().hex}, values=defaults), subject=form.title)
+
+
+async def enquiries(turn: Turn, command: Command) -> None:
+    """`enquiries` (coordinators), filtered with `enquiries stage=package agreed`."""
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    match = _STAGE_FILTER.search(command.args)
+    try:
+        stage = parse_stage(match.group(1)) if match else None
+        views = list_enquiries(turn.session, turn.profile, stage=stage)
+    except ProgrammeError as error:
+        await turn.reply_card(message_card(SUBJECT, str(error), attention=True), subject=SUBJECT)
+        return
+    title = f"Enquiries at '{stage.label}': {len(views)}" if stage else f"Moderation enquiries: {len(views)}"
+    stages = ", ".join(s.label.lower() for s in Stage)
+    await turn.reply_card(
+        enquiry_list_card(title, views, empty="None.", hint=f"Filter with `enquiries stage=received`; the stages are: {stages}."),
+        subject=SUBJECT,
+    )
+
+
+async def mine(turn: Turn) -> None:
+    views = my_enquiries(turn.session, turn.profile)
+    await turn.reply_card(
+        enquiry_list_card("Your authority's enquiries", views, empty="None yet. Type `enquiry` to ask for moderation."),
+        subject="Your moderation enquiries",
+    )
+
+
+# -- card actions ---------------------------------------------------------------------------------
+
+
+async def submit_from_card(turn: Turn, data: dict) -> dict:
+    authorities = enquiring_authorities(turn.session, turn.profile)
+    if not authorities:
+        raise NotAllowed(NOT_AN_ENQUIRER)
+    token = str(data.get("token") or "")
+    if not token:
+        return message_card("Please start again", "This form has no reference. Type `enquiry` for a new one.", attention=True)
+    form = enquiry_form(authorities)
+    submitted = {spec.name: data.get(spec.name) for spec in form.fields}
+    outcome = submit_enquiry(
+        turn.session, turn.profile, token, submitted, turn.now, turn.today,
+        mailbox=turn.moderation_mailbox, channel=turn.channel, authorities=authorities,
+    )
+    if outcome.errors:
+        return form_card(form, verb="enquiry.submit", data={"token": token}, values=outcome.checked.raw, errors=outcome.errors, message=outcome.message)
+    body = [heading("Enquiry sent"), paragraph(outcome.message)]
+    body += [paragraph(w, attention=True) for w in outcome.warnings]
+    body.append(paragraph("The moderation team will contact you to arrange a discussion and agree a package of work. You will hear at each step."))
+    return card(body, [command_button("My enquiries", "my enquiries")])
+
+
+def _current(turn: Turn, data: dict, message: str | None = None) -> dict:
+    return enquiry_card(view(turn.session, turn.profile, data.get("id")), message)
+
+
+def _expected(data: dict) -> Stage | None:
+    return parse_stage(data["from"]) if data.get("from") else None
+
+
+async def view_from_card(turn: Turn, data: dict) -> dict:
+    return _current(turn, data)
+
+
+async def stage_from_card(turn: Turn, data: dict) -> dict:
+    message = change_stage(
+        turn.session, turn.profile, data.get("id"), parse_stage(data.get("to", "")), expected=_expected(data),
+        now=turn.now, channel=turn.channel,
+    )
+    return _current(turn, data, message)
+
+
+def _ref(data: dict) -> dict:
+    return {"id": data.get("id"), "from": data.get("from", "")}
+
+
+async def package_from_card(turn: Turn, data: dict) -> dict:
+    v = view(turn.session, turn.profile, data.get("id"))
+    _coordinator(turn)
+    values = {
+        "days": f"{v.agreed_days if v.agreed_days is not None else v.estimated_days:g}",
+        "scope": v.agreed_scope or "",
+        "report_due": (v.report_due or v.report_needed_by).isoformat(),
+    }
+    return form_card(PACKAGE_FORM, verb="enquiry.package.save", data=_ref(data), values=values, message=f"Enquiry {v.id}: {v.authority_name}")
+
+
+async def package_save(turn: Turn, data: dict) -> dict:
+    try:
+        message = agree_package(turn.session, turn.profile, data.get("id"), data, expected=_expected(data), now=turn.now, channel=turn.channel)
+    except Invalid as error:
+        return form_card(PACKAGE_FORM, verb="enquiry.package.save", data=_ref(data), values=_raw(PACKAGE_FORM, data), errors=error.fields,
+                         message="Please correct the details below.")
+    return _current(turn, data, message)
+
+
+async def report_from_card(turn: Turn, data: dict) -> dict:
+    v = view(turn.session, turn.profile, data.get("id"))
+    _coordinator(turn)
+    practitioner = v.open_assignment
+    values = {"delivered_on": turn.today.isoformat(), "days_worked": f"{practitioner.days_agreed:g}" if practitioner else ""}
+    return form_card(REPORT_FORM, verb="enquiry.report.save", data=_ref(data), values=values, message=f"Enquiry {v.id}: {v.authority_name}")
+
+
+async def report_save(turn: Turn, data: dict) -> dict:
+    try:
+        message = deliver_report(turn.session, turn.profile, data.get("id"), data, expected=_expected(data), now=turn.now, channel=turn.channel)
+    except Invalid as error:
+        return form_card(REPORT_FORM, verb="enquiry.report.save", data=_ref(data), values=_raw(REPORT_FORM, data), errors=error.fields,
+                         message="Please correct the details below.")
+    return _current(turn, data, message)
+
+
+async def override_from_card(turn: Turn, data: dict) -> dict:
+    view(turn.session, turn.profile, data.get("id"))
+    _coordinator(turn)
+    return form_card(override_form(), verb="enquiry.override.save", data=_ref(data), values={"stage": data.get("from", "")})
+
+
+async def override_save(turn: Turn, data: dict) -> dict:
+    form = override_form()
+    try:
+        _coordinator(turn)
+        target = parse_stage(data.get("stage") or "")
+        message = change_stage(turn.session, turn.profile, data.get("id"), target, expected=_expected(data), now=turn.now,
+                               channel=turn.channel, reason=str(data.get("reason") or "")[:1000])
+    except Invalid as error:
+        errors = {("reason" if "reason" in error.fields else "stage"): str(error)}
+        return form_card(form, verb="enquiry.override.save", data=_ref(data), values=_raw(form, data), errors=errors, message="Please correct the details below.")
+    return _current(turn, data, message)
+
+
+async def withdraw_from_card(turn: Turn, data: dict) -> dict:
+    v = view(turn.session, turn.profile, data.get("id"))
+    return form_card(WITHDRAW_FORM, verb="enquiry.withdraw.save", data=_ref(data), message=f"Enquiry {v.id}: {v.authority_name}")
+
+
+async def withdraw_save(turn: Turn, data: dict) -> dict:
+    message = change_stage(turn.session, turn.profile, data.get("id"), Stage.WITHDRAWN, expected=_expected(data), now=turn.now,
+                           channel=turn.channel, reason=str(data.get("reason") or "")[:1000])
+    return _current(turn, data, message)
+
+
+async def suggest_from_card(turn: Turn, data: dict) -> dict:
+    v = view(turn.session, turn.profile, data.get("id"))
+    _coordinator(turn)
+    suggestions = suggest_practitioners(turn.session, v.id)
+    body = [heading(f"Practitioners for enquiry {v.id}: {v.authority_name}"),
+            paragraph("Panel members who cover this kind of support and the expertise, never from the enquiring authority, "
+                      "those outside its group first, then by fit and by the days they have given this cycle.", subtle=True)]
+    if not suggestions:
+        body.append(paragraph("Nobody on the panel fits this enquiry. Check its expertise, or ask DCSs for nominations.", attention=True))
+    for s in suggestions:
+        c = s.candidate
+        body.append(subheading(f"{c.name}, {c.authority_name}"))
+        body.append(paragraph(s.reason))
+        body.append({"type": "ActionSet", "actions": [execute(f"Invite {c.name}", "enquiry.invite", {"id": v.id, "person": c.person_id})]})
+    return card(body, [execute("Back to the enquiry", "enquiry.view", {"id": v.id})])
+
+
+async def invite_from_card(turn: Turn, data: dict) -> dict:
+    v = view(turn.session, turn.profile, data.get("id"))
+    _coordinator(turn)
+    return form_card(INVITE_FORM, verb="enquiry.invite.save", data={"id": v.id, "person": data.get("person")},
+                     message=f"Enquiry {v.id}: {v.authority_name}")
+
+
+async def invite_save(turn: Turn, data: dict) -> dict:
+    message = invite(turn.session, turn.profile, data.get("id"), data.get("person"), times_offered=str(data.get("times") or ""),
+                     now=turn.now, channel=turn.channel)
+    return _current(turn, data, message)
+
+
+def _coordinator(turn: Turn) -> None:
+    if not turn.profile.is_coordinator:
+        raise NotAllowed("Only the moderation coordinators can do that.")
+
+
+def _raw(form, data: dict) -> dict:
+    return {spec.name: "" if data.get(spec.name) is None else str(data.get(spec.name)) for spec in form.fields}
+
+
+COMMANDS = {"enquiry": enquiry, "enquiries": enquiries}
+ACTIONS = {
+    "enquiry.submit": submit_from_card,
+    "enquiry.view": view_from_card,
+    "enquiry.stage": stage_from_card,
+    "enquiry.package": package_from_card,
+    "enquiry.package.save": package_save,
+    "enquiry.report": report_from_card,
+    "enquiry.report.save": report_save,
+    "enquiry.override": override_from_card,
+    "enquiry.override.save": override_save,
+    "enquiry.withdraw": withdraw_from_card,
+    "enquiry.withdraw.save": withdraw_save,
+    "enquiry.suggest": suggest_from_card,
+    "enquiry.invite": invite_from_card,
+    "enquiry.invite.save": invite_save,
+}

@@ -1,0 +1,25 @@
+"""my nominations, my enquiries, my assignments: what is the person's own."""
+
+from __future__ import annotations
+
+from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.commands import Command
+from bot.dialogs import assignments, enquiry, panel
+from bot.turn import Turn
+
+WHAT = (("nomination", panel.mine), ("enquir", enquiry.mine), ("assignment", assignments.mine), ("invitation", assignments.mine))
+
+
+async def my(turn: Turn, command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    asked = command.args.lower()
+    for start, reply in WHAT:
+        if asked.startswith(start):
+            await reply(turn)
+            return
+    await turn.reply_card(message_card("Sorry", "Did you mean `my nominations`, `my enquiries` or `my assignments`?"))
+
+
+COMMANDS = {"my": my}

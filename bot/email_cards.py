@@ -1,0 +1,171 @@
+"""Cards with Universal Actions, by email: every button and every form works by replying.
+
+A card sent by email cannot run its buttons, so before it is written as text each card with
+`Action.Execute` buttons is held under a short code, bound to the address it is sent to, and the
+code goes in the subject. Inputs become `Label: value` lines to fill in, and the buttons become
+words to reply with. A reply from the same address, keeping the code, runs the chosen button's
+action with the filled-in values: the same handler, the same permission checks and the same
+validation as the card in Teams. The email's sender alone is not proof enough; the code is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy.orm import Session
+
+from bot.confirmations import new_code
+from bot.forms_text import parse_reply
+from programme.forms import Choice, Field, Form, Kind
+from storage.bot_state import BotStateRecord
+
+LIFETIME = timedelta(days=30)
+CODE = re.compile(r"\[(C-[A-Z0-9]{8})\]")
+_INPUT_KINDS = {
+    "Input.Text": Kind.TEXT,
+    "Input.Number": Kind.NUMBER,
+    "Input.Date": Kind.DATE,
+    "Input.Toggle": Kind.CONFIRM,
+}
+_WORDS = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class HeldAction:
+    title: str
+    verb: str
+    data: dict
+
+
+@dataclass(frozen=True)
+class Chosen:
+    action: HeldAction | None  # None: the reply named no button of the card
+    values: dict[str, str]
+    titles: tuple[str, ...]
+
+
+def _key(code: str) -> str:
+    return f"email-card/{code}"
+
+
+def _walk(node, found: list[dict], inputs: list[dict]) -> None:
+    if isinstance(node, dict):
+        kind = node.get("type", "")
+        if kind == "Action.Execute":
+            found.append(node)
+        elif kind.startswith("Input."):
+            inputs.append(node)
+        for child in node.values():
+            _walk(child, found, inputs)
+    elif isinstance(node, list):
+        for child in node:
+            _walk(child, found, inputs)
+
+
+def _form_of(inputs: list[dict]) -> Form:
+    fields = []
+    for element in inputs:
+        kind = _INPUT_KINDS.get(element["type"], Kind.TEXT)
+        choices: tuple[Choice, ...] = ()
+        if element["type"] == "Input.ChoiceSet":
+            kind = Kind.MULTI_CHOICE if element.get("isMultiSelect") else Kind.CHOICE
+            choices = tuple(Choice(c["value"], c["title"]) for c in element.get("choices", []))
+        label = element.get("label") or element.get("title") or element["id"]
+        fields.append(Field(element["id"], label, kind, required=bool(element.get("isRequired")), choices=choices))
+    return Form(name="card", title="", intro="", fields=tuple(fields))
+
+
+def for_email(session: Session, card: dict, address: str, now: datetime) -> tuple[dict, str | None]:
+    """The card as it should go by email, and the code for its subject (None: nothing to answer)."""
+    actions: list[dict] = []
+    inputs: list[dict] = []
+    _walk(card, actions, inputs)
+    if not actions:
+        return card, None
+    code = "C-" + new_code(8)
+    held = [{"title": a.get("title", ""), "verb": a.get("verb", ""), "data": a.get("data") or {}} for a in actions]
+    document = {
+        "address": address.lower(),
+        "actions": held,
+        "inputs": [{k: v for k, v in i.items() if k in ("id", "type", "label", "title", "isRequired", "isMultiSelect", "choices")} for i in inputs],
+        "expires": (now + LIFETIME).isoformat(),
+    }
+    session.add(BotStateRecord(key=_key(code), document=json.dumps(document), e_tag=secrets.token_hex(8)))
+    session.commit()
+    return _as_text_card(card, inputs, [h["title"] for h in held]), code
+
+
+def _as_text_card(card: dict, inputs: list[dict], titles: list[str]) -> dict:
+    """The same card with its inputs as lines to fill in and its buttons as words to reply with."""
+    body = [element for element in card.get("body", []) if element.get("type") != "ActionSet" and not element.get("type", "").startswith("Input.")]
+    if inputs:
+        form = _form_of(inputs)
+        lines = []
+        for spec, element in zip(form.fields, inputs):
+            value = _shown_value(element)
+            hint = ""
+            if spec.choices:
+                hint = f" ({'one or more of' if spec.kind == Kind.MULTI_CHOICE else 'one of'}: {'; '.join(c.title for c in spec.choices)})"
+            elif spec.kind == Kind.DATE:
+                hint = " (YYYY-MM-DD)"
+            elif spec.kind == Kind.CONFIRM:
+                hint = " (yes or no)"
+            lines.append(f"{spec.label}: {value}{hint}")
+        body.append({"type": "TextBlock", "text": "Reply keeping the subject line, with each line filled in after its colon:", "wrap": True, "weight": "Bolder"})
+        body.append({"type": "TextBlock", "text": "\n".join(lines), "wrap": True})
+    if len(titles) > 1 or not inputs:
+        words = ", ".join(f"**{t}**" for t in titles)
+        body.append({"type": "TextBlock", "text": f"To act, reply keeping the subject line, starting with one of: {words}", "wrap": True})
+    return {**card, "body": body, "actions": [a for a in card.get("actions", []) if a.get("type") != "Action.Execute"]}
+
+
+def _shown_value(element: dict) -> str:
+    value = str(element.get("value") or "")
+    if element["type"] == "Input.ChoiceSet" and value:
+        titles = {c["value"]: c["title"] for c in element.get("choices", [])}
+        return ", ".join(titles.get(v, v) for v in value.split(","))
+    if element["type"] == "Input.Toggle":
+        return "yes" if value == element.get("valueOn", "true") else ""
+    return value
+
+
+def code_in(subject: str, text: str) -> str | None:
+    match = CODE.search(subject or "") or CODE.search(text or "")
+    return match.group(1) if match else None
+
+
+def answer(session: Session, code: str, address: str, body: str, now: datetime) -> Chosen | None:
+    """What the reply chose: None if the code is unknown, expired or was sent to another address."""
+    record = session.get(BotStateRecord, _key(code))
+    if record is None:
+        return None
+    document = json.loads(record.document)
+    if document["address"] != address.lower() or datetime.fromisoformat(document["expires"]) < now.astimezone(timezone.utc):
+        return None
+    actions = [HeldAction(a["title"], a["verb"], a["data"]) for a in document["actions"]]
+    inputs = document["inputs"]
+    values = parse_reply(_form_of(inputs), body) if inputs else {}
+    first = next((line.strip() for line in body.splitlines() if line.strip()), "")
+    chosen = _match(actions, first)
+    if chosen is None and inputs and len(actions) == 1:
+        chosen = actions[0]  # a form with one button: filling it in is the answer
+    return Chosen(chosen, values, tuple(a.title for a in actions))
+
+
+def _match(actions: list[HeldAction], line: str) -> HeldAction | None:
+    wanted = _WORDS.sub(" ", line.lower()).strip()
+    if not wanted:
+        return None
+    for action in actions:
+        if _WORDS.sub(" ", action.title.lower()).strip() == wanted:
+            return action
+    # The reply's first words may be followed by more: "Accept, thank you".
+    for action in sorted(actions, key=lambda a: -len(a.title)):
+        title = _WORDS.sub(" ", action.title.lower()).strip()
+        if title and wanted.startswith(title + " "):
+            return action
+    return None

@@ -1,0 +1,254 @@
+"""A moderation enquiry through the real app, from the DCS's card to the delivered report.
+
+Every stage change is an `adaptiveCard/action` invoke, as Teams sends it; the people are the
+example calendar's: Wokingham's DCS asks, Hampshire's moderation coordinator runs it, and Kent's
+panel member does the work.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.moderation import Assignment, Enquiry, EnquiryEvent
+from storage.outbox import OutboxMessage
+from storage.people import Person, RoleAssignment
+from tests.support.activities import card_action, teams_message
+from tests.support.assistant import start_assistant
+from tests.support.connector import texts_in
+from tests.test_nominate_conversation import DCS
+
+MODERATOR = {"id": "29:moderator", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000e001", "email": "robin.ashcombe@hampshire.example", "name": "Robin Ashcombe"}
+SECOND_MODERATOR = {"id": "29:moderator-2", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000e002", "email": "jo.carverley@seslip.example", "name": "Jo Carverley"}
+MEMBER = {"id": "29:member", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000e003", "email": "nina.oseiwood@kent.example", "name": "Nina Oseiwood"}
+OTHER_MEMBER = {"id": "29:member-2", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000e004", "email": "tom.radleigh@oxfordshire.example", "name": "Tom Radleigh"}
+KENT_DCS = {"id": "29:dcs-kent", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000e005", "email": "grace.albury@kent.example", "name": "Grace Albury"}
+MAILBOX = "sectorled@hampshire.example"
+ENQUIRY = {
+    "authority": "wokingham",
+    "support": "universal",
+    "conclusion": "Our early help offer has reduced repeat referrals to children's social care.",
+    "work": "indicators,case_files",
+    "expertise": "safeguarding",
+    "days": "3",
+    "report_by": "2022-12-09",
+    "report_reason": "",
+    "contact_name": "Harriet Quillfeather",
+    "contact_email": "harriet.quillfeather@wokingham.example",
+}
+PEOPLE = (DCS, MODERATOR, SECOND_MODERATOR, MEMBER, OTHER_MEMBER, KENT_DCS)
+
+
+@pytest.fixture
+async def assistant(database):
+    running, connector_server = await start_assistant(database, settings={"MODERATION_MAILBOX": MAILBOX})
+    for user in PEOPLE:
+        running.connector.members[user["id"]] = {k: user[k] for k in ("id", "name", "aadObjectId", "email")}
+    with database.session() as session:
+        # A second moderation coordinator, so there are copies of the notice to keep up to date.
+        jo = session.scalar(select(Person).where(Person.email == SECOND_MODERATOR["email"]))
+        session.add(RoleAssignment(person_id=jo.id, role="moderation_coordinator", scope="region", source="assistant"))
+        session.commit()
+    yield running
+    await running.client.close()
+    await connector_server.close()
+
+
+async def act(assistant, user, verb, data) -> dict:
+    response = await assistant.post(card_action(assistant.service_url, verb, data, user_id=user["id"], aad_object_id=user["aadObjectId"]))
+    assert response.status == 200
+    return (await response.json())["value"]
+
+
+async def say(assistant, user, text) -> dict:
+    assistant.connector.sent.clear()
+    await assistant.post(teams_message(assistant.service_url, text, user_id=user["id"], aad_object_id=user["aadObjectId"]))
+    return assistant.connector.cards()[-1]
+
+
+def button(card: dict, title: str) -> dict:
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute" and node.get("title") == title:
+                found.append(node)
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(card)
+    assert found, f"no button {title!r} in: {texts_in(card)[:400]}"
+    return found[0]
+
+
+async def press(assistant, user, card: dict, title: str, **inputs) -> dict:
+    action = button(card, title)
+    return await act(assistant, user, action["verb"], {**action["data"], **inputs})
+
+
+def count(database, model, *conditions) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*conditions))
+
+
+def latest(assistant, model) -> int:
+    with assistant.database.session() as session:
+        return session.scalar(select(func.max(model.id)))
+
+
+def outbox(database, kind: str) -> list[OutboxMessage]:
+    with database.session() as session:
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)))
+
+
+async def submit_enquiry(assistant, **changes) -> dict:
+    form = await say(assistant, DCS, "enquiry")
+    return await press(assistant, DCS, form, "Send the enquiry", **{**ENQUIRY, **changes})
+
+
+async def test_the_enquiry_card_refuses_bad_input_beside_its_field_then_sends_once(assistant):
+    form = await say(assistant, DCS, "enquiry")
+    assert form["body"][0]["text"] == "Ask for independent moderation"
+    assert any(e.get("id") == "authority" and e.get("value") == "wokingham" for e in form["body"])
+
+    late = await press(assistant, DCS, form, "Send the enquiry", **{**ENQUIRY, "report_by": "2023-02-01"})
+    assert any(e.get("id") == "report_reason-error" and "before your challenge date (2023-01-16)" in e["text"] for e in late["body"])
+    big = await press(assistant, DCS, form, "Send the enquiry", **{**ENQUIRY, "support": "small_package", "days": "40"})
+    assert any(e.get("id") == "days-error" and "at most 39 days" in e["text"] for e in big["body"])
+    assert count(assistant.database, Enquiry) == 0
+
+    done = await press(assistant, DCS, form, "Send the enquiry", **{**ENQUIRY, "days": "6"})
+    again = await press(assistant, DCS, form, "Send the enquiry", **{**ENQUIRY, "days": "6"})
+    assert done == again and "has gone to the moderation team" in texts_in(done)
+    assert "will be discussed" in texts_in(done)  # 6 days of universal moderation: accepted, with a warning
+    assert count(assistant.database, Enquiry) == 1
+
+    received = outbox(assistant.database, "enquiry_received")
+    assert sorted(r.recipient_address or "" for r in received) == ["", "", MAILBOX]  # two moderation coordinators and the mailbox
+    assert len(outbox(assistant.database, "enquiry_confirmation")) == 1
+
+
+async def test_an_enquiry_goes_from_received_to_closed_by_card_actions(assistant):
+    await submit_enquiry(assistant)
+    e = latest(assistant, Enquiry)
+    card = await say(assistant, MODERATOR, f"enquiry {e}")
+    assert "Received" in texts_in(card)
+
+    card = await press(assistant, MODERATOR, card, "Discussion arranged")
+    assert "now at 'Discussion arranged'" in texts_in(card)
+    repeated = await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "received", "to": "discussion_arranged"})
+    assert "already at 'Discussion arranged'" in texts_in(repeated)
+    assert count(assistant.database, EnquiryEvent) == 2
+
+    form = await press(assistant, MODERATOR, card, "Record the agreed package")
+    wrong = await press(assistant, MODERATOR, form, "Record the package", days="0", scope="", report_due="soon")
+    assert {e["id"] for e in wrong["body"] if e.get("id", "").endswith("-error")} == {"days-error", "scope-error", "report_due-error"}
+    card = await press(assistant, MODERATOR, form, "Record the package", days="3", scope="Case file review of 12 early help cases", report_due="2022-12-09")
+    assert "Package agreed" in texts_in(card) and "Case file review of 12" in texts_in(card)
+
+    suggestions = await press(assistant, MODERATOR, card, "Find a practitioner")
+    said = texts_in(suggestions)
+    assert "Nina Oseiwood, Kent" in said and "Tom Radleigh, Oxfordshire" in said
+    assert "Wokingham" not in said.replace(f"Practitioners for enquiry {e}: Wokingham", "")  # never the enquiring authority
+    form = await press(assistant, MODERATOR, suggestions, "Invite Nina Oseiwood")
+    card = await press(assistant, MODERATOR, form, "Send the invitation", times="Tuesday 4 October, 10:00 or 14:00")
+    assert "Practitioner invited" in texts_in(card)
+    invitation = outbox(assistant.database, "assignment_invitation")
+    a = latest(assistant, Assignment)
+    assert len(invitation) == 1 and invitation[0].payload["times_offered"].startswith("Tuesday 4 October")
+
+    # The panel member: no accepting before the discussion, then the discussion, then accepting.
+    mine = await say(assistant, MEMBER, "my assignments")
+    invitation_card = await press(assistant, MEMBER, mine, f"Open invitation {a}")
+    assert not any(a.get("title") == "Accept" for a in invitation_card["body"][-1]["actions"])
+    early = await act(assistant, MEMBER, "assignment.accept", {"id": a})
+    assert "discussion before you accept" in texts_in(early)
+    invitation_card = await press(assistant, MEMBER, invitation_card, "We have talked")
+    invitation_card = await press(assistant, MEMBER, invitation_card, "Accept")
+    assert "you have accepted" in texts_in(invitation_card)
+    await act(assistant, MEMBER, "assignment.accept", {"id": a})  # a doubled click
+    assert count(assistant.database, EnquiryEvent, EnquiryEvent.to_stage == "practitioner_accepted") == 1
+
+    card = await say(assistant, MODERATOR, f"enquiry {e}")
+    assert "Practitioner accepted" in texts_in(card)
+    card = await press(assistant, MODERATOR, card, "Work has started")
+    form = await press(assistant, MODERATOR, card, "Report delivered")
+    card = await press(assistant, MODERATOR, form, "Record the report", delivered_on="2022-12-02", days_worked="3.5")
+    assert "Report delivered" in texts_in(card) and "3.5 worked" in texts_in(card)
+    card = await press(assistant, MODERATOR, card, "Close the enquiry")
+    assert "now at 'Closed'" in texts_in(card)
+
+    with assistant.database.session() as session:
+        assignment = session.get(Assignment, a)
+        assert (assignment.status, assignment.days_worked, assignment.days_agreed) == ("completed", 3.5, 3.0)
+        stages = session.scalars(select(EnquiryEvent.to_stage).order_by(EnquiryEvent.id)).all()
+    assert stages == ["received", "discussion_arranged", "package_agreed", "practitioner_invited", "practitioner_accepted",
+                      "in_progress", "report_delivered", "closed"]
+    # The enquirer heard of every change; the other moderation coordinator's notice follows each one.
+    assert len(outbox(assistant.database, "enquiry_stage")) == 7
+    # The acting coordinator's own card is refreshed by the action; when the panel member accepted, both were updated.
+    updates = [r.recipient_person_id for r in outbox(assistant.database, "enquiry_received") if r.payload.get("replaces")]
+    assert sorted(updates) == sorted([_person_id(assistant, SECOND_MODERATOR)] * 7 + [_person_id(assistant, MODERATOR)])
+
+
+def _person_id(assistant, user) -> int:
+    with assistant.database.session() as session:
+        return session.scalar(select(Person.id).where(Person.email == user["email"]))
+
+
+async def test_a_decline_goes_back_to_the_coordinator_who_invites_someone_else(assistant):
+    await submit_enquiry(assistant)
+    e = latest(assistant, Enquiry)
+    await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "received", "to": "discussion_arranged"})
+    await act(assistant, MODERATOR, "enquiry.package.save", {"id": e, "from": "discussion_arranged", "days": "3", "scope": "Data", "report_due": "2022-12-09"})
+    await act(assistant, MODERATOR, "enquiry.invite.save", {"id": e, "person": _person_id(assistant, MEMBER), "times": ""})
+    a = latest(assistant, Assignment)
+    declined = await act(assistant, MEMBER, "assignment.decline.save", {"id": a, "reason": "On leave in November"})
+    assert "you have declined" in texts_in(declined)
+    card = await act(assistant, MODERATOR, "enquiry.view", {"id": e})
+    assert "Package agreed" in texts_in(card) and "Nina Oseiwood declined" in texts_in(card)
+    told = [r for r in outbox(assistant.database, "assignment_update") if "declined" in r.payload["what"]]
+    assert {r.recipient_person_id for r in told} == {_person_id(assistant, MODERATOR), _person_id(assistant, SECOND_MODERATOR)}
+
+    suggestions = await act(assistant, MODERATOR, "enquiry.suggest", {"id": e})
+    assert "Invite Nina Oseiwood" not in str(suggestions)  # already asked
+    await press(assistant, MODERATOR, suggestions, "Invite Tom Radleigh")
+    card = await act(assistant, MODERATOR, "enquiry.invite.save", {"id": e, "person": _person_id(assistant, OTHER_MEMBER), "times": ""})
+    assert "Tom Radleigh (Oxfordshire) is invited" in texts_in(card)
+
+
+async def test_who_may_do_what(assistant):
+    await submit_enquiry(assistant)
+    e = latest(assistant, Enquiry)
+    # Another authority's DCS cannot see it; the enquiring DCS cannot move it; nobody else answers the invitation.
+    assert f"can't find enquiry {e}" in texts_in(await say(assistant, KENT_DCS, f"enquiry {e}"))
+    assert f"can't find enquiry {e}" in texts_in(await act(assistant, KENT_DCS, "enquiry.view", {"id": e}))
+    assert "Your authority's enquiries" in texts_in(await say(assistant, KENT_DCS, "my enquiries"))
+    assert f"Enquiry {e}" not in texts_in(await say(assistant, KENT_DCS, "my enquiries"))
+    assert f"Enquiry {e}: Wokingham" in texts_in(await say(assistant, DCS, "my enquiries"))
+    refused = await act(assistant, DCS, "enquiry.stage", {"id": e, "from": "received", "to": "discussion_arranged"})
+    assert "Only the moderation coordinators" in texts_in(refused)
+    assert "Only coordinators see every enquiry" in texts_in(await say(assistant, DCS, "enquiries"))
+    assert "Only the moderation coordinators" in texts_in(await act(assistant, DCS, "enquiry.suggest", {"id": e}))
+
+    await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "received", "to": "discussion_arranged"})
+    await act(assistant, MODERATOR, "enquiry.package.save", {"id": e, "from": "discussion_arranged", "days": "3", "scope": "Data", "report_due": "2022-12-09"})
+    invite = await act(assistant, DCS, "enquiry.invite.save", {"id": e, "person": _person_id(assistant, MEMBER)})
+    assert "Only the moderation coordinators" in texts_in(invite)
+    await act(assistant, MODERATOR, "enquiry.invite.save", {"id": e, "person": _person_id(assistant, MEMBER), "times": ""})
+    a = latest(assistant, Assignment)
+    for verb in ("assignment.view", "assignment.accept", "assignment.decline.save"):
+        assert "Only the panel member who was invited" in texts_in(await act(assistant, OTHER_MEMBER, verb, {"id": e}))
+    assert count(assistant.database, Assignment, Assignment.status == "invited") == 1
+
+    # Skipping needs a reason; the enquirer may withdraw, and the invited member is told.
+    skip = await act(assistant, MODERATOR, "enquiry.override.save", {"id": e, "from": "practitioner_invited", "stage": "closed", "reason": ""})
+    assert "give a reason" in texts_in(skip)
+    card = await act(assistant, DCS, "enquiry.withdraw.save", {"id": e, "from": "practitioner_invited", "reason": "Finalised early"})
+    assert "now at 'Withdrawn'" in texts_in(card)
+    assert len(outbox(assistant.database, "assignment_cancelled")) == 1
+    reopened = await act(assistant, MODERATOR, "enquiry.override.save", {"id": e, "from": "withdrawn", "stage": "received", "reason": "Asked again by phone"})
+    assert "now at 'Received'" in texts_in(reopened) and "Reason: Asked again by phone" in texts_in(reopened)
