@@ -323,6 +323,12 @@ def my_assignments(session: Session, person: Person) -> MyPanel:
     )
 
 
+def availability_of(session: Session, person_ids: list[int]) -> dict[int, str]:
+    """What these panel members said about when they can take on work, for the coordinators."""
+    rows = session.scalars(select(PanelAvailability).where(PanelAvailability.person_id.in_(person_ids))) if person_ids else []
+    return {row.person_id: row.text for row in rows if row.text}
+
+
 def set_availability(session: Session, person: Person, text, *, now: datetime) -> str:
     if nominating_authority(session, person.id) is None:
         raise NotAllowed("Only panel members record their availability.")

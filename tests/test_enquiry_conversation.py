@@ -252,3 +252,109 @@ async def test_who_may_do_what(assistant):
     assert len(outbox(assistant.database, "assignment_cancelled")) == 1
     reopened = await act(assistant, MODERATOR, "enquiry.override.save", {"id": e, "from": "withdrawn", "stage": "received", "reason": "Asked again by phone"})
     assert "now at 'Received'" in texts_in(reopened) and "Reason: Asked again by phone" in texts_in(reopened)
+
+
+async def _to_accepted(assistant) -> tuple[int, int]:
+    await submit_enquiry(assistant)
+    e = latest(assistant, Enquiry)
+    await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "received", "to": "discussion_arranged"})
+    await act(assistant, MODERATOR, "enquiry.package.save", {"id": e, "from": "discussion_arranged", "days": "3", "scope": "Data", "report_due": "2022-12-09"})
+    await act(assistant, MODERATOR, "enquiry.invite.save", {"id": e, "person": _person_id(assistant, MEMBER), "times": ""})
+    a = latest(assistant, Assignment)
+    await act(assistant, MODERATOR, "assignment.discussed", {"id": a})
+    assert "you have accepted" in texts_in(await act(assistant, MEMBER, "assignment.accept", {"id": a}))
+    return e, a
+
+
+async def test_a_member_who_leaves_the_panel_hands_open_work_back_first(assistant):
+    e, a = await _to_accepted(assistant)
+    mine = await say(assistant, MEMBER, "my assignments")
+    question = await press(assistant, MEMBER, mine, "Leave the panel")
+    assert "goes back to the moderation team first" in texts_in(question)
+    left = await press(assistant, MEMBER, question, "Yes, leave the panel")
+    assert "You have left the regional panel" in texts_in(left) and "1 open assignment(s) went back" in texts_in(left)
+
+    card = await act(assistant, MODERATOR, "enquiry.view", {"id": e})
+    assert "Package agreed" in texts_in(card) and "Nina Oseiwood handed the work back" in texts_in(card)
+    with assistant.database.session() as session:
+        assert session.get(Assignment, a).status == "handed_back"
+        member = _person_id(assistant, MEMBER)
+        assert session.scalar(select(func.count()).select_from(RoleAssignment).where(
+            RoleAssignment.person_id == member, RoleAssignment.role == "panel_member", RoleAssignment.active.is_(True))) == 0
+    assert any("handed back" in r.payload["what"] for r in outbox(assistant.database, "assignment_update"))
+    assert len(outbox(assistant.database, "panel_member_left")) == 2  # both moderation coordinators
+    suggestions = await act(assistant, MODERATOR, "enquiry.suggest", {"id": e})
+    assert "Nina Oseiwood" not in texts_in(suggestions)  # no longer on the panel
+
+
+async def test_withdrawing_a_members_nomination_asks_the_coordinators_to_reassign_the_work(assistant):
+    # Kent's DCS nominates a colleague, who joins by replying to the invitation email.
+    from storage.panel import Nomination
+    from tests.support.activities import email_message
+
+    nominee = "lena.example@kent.example"
+    await act(assistant, KENT_DCS, "nomination.submit", {
+        "token": "t-lena", "authority": "kent", "nominee_name": "Lena Example", "nominee_email": nominee, "job_title": "Head of QA",
+        "service_area": "Children's social care", "covers": "both", "areas": "safeguarding", "agreed": "true",
+    })
+    with assistant.database.session() as session:
+        nomination = session.scalar(select(Nomination).where(Nomination.form_token == "t-lena"))
+    await assistant.post(email_message(assistant.service_url, nominee, "join", subject=f"RE: nominated [{nomination.invitation_code}]"))
+    await submit_enquiry(assistant)
+    e = latest(assistant, Enquiry)
+    await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "received", "to": "discussion_arranged"})
+    await act(assistant, MODERATOR, "enquiry.package.save", {"id": e, "from": "discussion_arranged", "days": "3", "scope": "Data", "report_due": "2022-12-09"})
+    suggestions = await act(assistant, MODERATOR, "enquiry.suggest", {"id": e})
+    assert texts_in(suggestions).index("Lena Example") < texts_in(suggestions).index("Nina Oseiwood")  # an exact area first
+    await press(assistant, MODERATOR, suggestions, "Invite Lena Example")
+    lena = _person_id(assistant, {"email": nominee})
+    await act(assistant, MODERATOR, "enquiry.invite.save", {"id": e, "person": lena, "times": ""})
+
+    await act(assistant, KENT_DCS, "nomination.withdraw", {"id": nomination.id})
+    card = await act(assistant, MODERATOR, "enquiry.view", {"id": e})
+    assert "Package agreed" in texts_in(card) and "Lena Example handed the work back" in texts_in(card)
+    told = [r for r in outbox(assistant.database, "assignment_update") if "Please find someone else" in r.payload["what"]]
+    assert {r.recipient_person_id for r in told} == {_person_id(assistant, MODERATOR), _person_id(assistant, SECOND_MODERATOR)}
+
+
+async def test_availability_is_shown_to_coordinators_choosing_a_practitioner(assistant):
+    mine = await say(assistant, MEMBER, "my assignments")
+    form = await press(assistant, MEMBER, mine, "Record my availability")
+    saved = await press(assistant, MEMBER, form, "Save", availability="Two days a month from January")
+    assert "Two days a month from January" in texts_in(saved)
+    await submit_enquiry(assistant)
+    e = latest(assistant, Enquiry)
+    await act(assistant, MODERATOR, "enquiry.override.save", {"id": e, "from": "received", "stage": "package_agreed", "reason": "Agreed on the phone"})
+    suggestions = await act(assistant, MODERATOR, "enquiry.suggest", {"id": e})
+    assert "Availability: Two days a month from January" in texts_in(suggestions)
+    assert "Only panel members" in texts_in(await act(assistant, DCS, "panel.availability.save", {"availability": "x"}))
+
+
+async def test_the_days_report_card_for_coordinators_only(assistant):
+    e, a = await _to_accepted(assistant)
+    await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "practitioner_accepted", "to": "in_progress"})
+    await act(assistant, MODERATOR, "enquiry.report.save", {"id": e, "from": "in_progress", "delivered_on": "2022-12-02", "days_worked": "2.5"})
+    report = texts_in(await say(assistant, MODERATOR, "days"))
+    assert "Days contributed, 2022-23" in report and "Kent" in report and "2.5 days worked of 3 agreed" in report
+    assert "There is no cycle '1999-00'" in texts_in(await say(assistant, MODERATOR, "days 1999-00"))
+    assert "Only coordinators" in texts_in(await say(assistant, DCS, "days"))
+
+
+@pytest.mark.parametrize("verb,data", [
+    ("enquiry.view", {"id": "abc"}),
+    ("enquiry.view", {"id": None}),
+    ("enquiry.view", {}),
+    ("enquiry.stage", {"id": 99999, "to": "closed"}),
+    ("enquiry.stage", {"id": "1", "to": "nonsense", "from": "garbage"}),
+    ("enquiry.package.save", {"id": [1], "days": {"x": 1}}),
+    ("enquiry.invite.save", {"id": "1", "person": "someone"}),
+    ("assignment.accept", {"id": "x"}),
+    ("assignment.discussed", {"id": -1}),
+    ("assignment.decline.save", {}),
+    ("enquiry.submit", {"token": "t", "days": "1e309", "report_by": "31/12/2022"}),
+])
+async def test_bad_card_data_gets_a_message_never_an_error(assistant, verb, data):
+    for user in (MODERATOR, DCS, MEMBER):
+        card = await act(assistant, user, verb, data)
+        assert card["type"] == "AdaptiveCard"
+    assert count(assistant.database, Enquiry) == 0

@@ -16,7 +16,7 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
-from programme.assignment import invite
+from programme.assignment import availability_of, invite
 from programme.enquiry import NOT_AN_ENQUIRER, enquiring_authorities, list_enquiries, my_enquiries, submit_enquiry, view
 from programme.enquiry_form import enquiry_form
 from programme.enquiry_stages import Stage, parse_stage
@@ -205,10 +205,13 @@ async def suggest_from_card(turn: Turn, data: dict) -> dict:
                       "those outside its group first, then by fit and by the days they have given this cycle.", subtle=True)]
     if not suggestions:
         body.append(paragraph("Nobody on the panel fits this enquiry. Check its expertise, or ask DCSs for nominations.", attention=True))
+    availability = availability_of(turn.session, [s.candidate.person_id for s in suggestions])
     for s in suggestions:
         c = s.candidate
         body.append(subheading(f"{c.name}, {c.authority_name}"))
         body.append(paragraph(s.reason))
+        if c.person_id in availability:
+            body.append(paragraph(f"Availability: {availability[c.person_id]}", subtle=True))
         body.append({"type": "ActionSet", "actions": [execute(f"Invite {c.name}", "enquiry.invite", {"id": v.id, "person": c.person_id})]})
     return card(body, [execute("Back to the enquiry", "enquiry.view", {"id": v.id})])
 
