@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from programme.enquiry_form import EXPERTISE, SUPPORT_SHORT, WORK, assess, enquiry_form
@@ -121,7 +122,16 @@ def submit_enquiry(
     message = f"Your enquiry for {authority.name} (number {enquiry.id}) has gone to the moderation team."
     outcome = Outcome(True, message, warnings=warnings, enquiry_id=enquiry.id)
     session.add(FormSubmission(token=token, form="enquiry", person_id=profile.person_id, result=outcome.as_result()))
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same form, submitted at the same moment by another process: its answer stands.
+        session.rollback()
+        stored = session.get(FormSubmission, token)
+        if stored is None:
+            raise
+        r = stored.result
+        return Outcome(r["done"], r["message"], warnings=tuple(r.get("warnings", ())), enquiry_id=r.get("enquiry_id"))
     log.info("enquiry %s stored for authority %s by person %s", enquiry.id, authority.id, profile.person_id)
     return outcome
 

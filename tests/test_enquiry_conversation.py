@@ -358,3 +358,20 @@ async def test_bad_card_data_gets_a_message_never_an_error(assistant, verb, data
         card = await act(assistant, user, verb, data)
         assert card["type"] == "AdaptiveCard"
     assert count(assistant.database, Enquiry) == 0
+
+
+async def test_the_same_form_sent_at_once_by_two_processes_stores_one_enquiry(assistant):
+    """Two sessions (as two web processes would have) submit one form token; one enquiry results.
+    (The moment both pass the check at once is caught by the unique token: the loser answers as the winner.)"""
+    from datetime import date, datetime, timezone
+
+    from programme.enquiry import submit_enquiry as submit
+    from programme.profile import load_profile
+
+    with assistant.database.session() as first, assistant.database.session() as second:
+        person = first.scalar(select(Person).where(Person.email == DCS["email"]))
+        profile = load_profile(first, person, date(2022, 9, 1))
+        now = datetime(2022, 9, 1, 10, tzinfo=timezone.utc)
+        one = submit(first, profile, "same-token", ENQUIRY, now, date(2022, 9, 1))
+        two = submit(second, profile, "same-token", ENQUIRY, now, date(2022, 9, 1))
+    assert one.enquiry_id == two.enquiry_id and count(assistant.database, Enquiry) == 1
