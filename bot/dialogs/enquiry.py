@@ -35,7 +35,7 @@ async def enquiry(turn: Turn, command: Command) -> None:
         await turn.reply_card(unknown_person_card())
         return
     number = command.args.strip().lstrip("#")
-    if number:
+    if number.isdigit():
         try:
             content = enquiry_card(view(turn.session, turn.profile, number))
         except ProgrammeError as error:

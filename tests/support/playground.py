@@ -372,3 +372,95 @@ def running_playground(
     finally:
         for process in reversed(processes):
             process.stop()
+
+
+# --- one assistant, one Playground per person --------------------------------------------------------
+
+
+@dataclass
+class PersonPlayground:
+    """One person's Playground: its own configuration file, port and log."""
+
+    key: str
+    config: Path
+    user: dict  # the Playground's currentUser: name, email, aadObjectId, ...
+    url: str
+    process: ManagedProcess
+
+
+@dataclass
+class SharedStack:
+    """One assistant and several Playgrounds, one per person, all talking to that assistant."""
+
+    workdir: Path
+    calendar: Path
+    database_url: str
+    assistant_url: str
+    assistant: ManagedProcess
+    people: dict[str, PersonPlayground] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> PersonPlayground:
+        return self.people[key]
+
+    @property
+    def processes(self) -> list[ManagedProcess]:
+        return [self.assistant, *(person.process for person in self.people.values())]
+
+    def report(self, lines: int = 40) -> str:
+        return "\n".join(process.report(lines) for process in self.processes)
+
+
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@contextmanager
+def running_playgrounds(workdir: Path, people: dict[str, dict]) -> Iterator[SharedStack]:
+    """The assistant with the demo cycle, and one Playground per person, side by side.
+
+        with running_playgrounds(tmp_path, {"dcs": {"email": "harriet.quillfeather@wokingham.example"},
+                                            "coordinator": {"authority": None, "role": "moderation_coordinator"}}) as stack:
+            page.goto(stack["dcs"].url)
+
+    Each person is given as write_config's keyword arguments (authority, role, email). Each Playground
+    starts in its own directory, workdir/playground-<key>/, holding its configuration file and its log,
+    and listens on its own port; all of them send to the same assistant, so what one person does, the
+    others see. Every process is stopped, with its children, whatever happens.
+    """
+    for key in people:
+        if not _KEY.match(key):
+            raise ValueError(f"a person's key names a directory: use lower-case letters, digits, - and _ (not {key!r})")
+    workdir.mkdir(parents=True, exist_ok=True)
+    database_url = f"sqlite:///{workdir / 'assistant.sqlite3'}"
+    calendar = write_demo_calendar(workdir, database_url)
+    configs = {}
+    for key, chosen in people.items():
+        config = workdir / f"playground-{key}" / ".m365agentsplayground.yml"
+        user = write_config(
+            calendar, config, authority=chosen.get("authority"), role=chosen.get("role", "dcs"), email=chosen.get("email")
+        )
+        configs[key] = (config, user)
+
+    assistant_port = free_port()
+    started: list[ManagedProcess] = []
+    try:
+        assistant = start_assistant(workdir, database_url, assistant_port)
+        started.append(assistant)
+        stack = SharedStack(
+            workdir=workdir,
+            calendar=calendar,
+            database_url=database_url,
+            assistant_url=f"http://127.0.0.1:{assistant_port}/api/messages",
+            assistant=assistant,
+        )
+        for key, (config, user) in configs.items():
+            try:
+                playground, port = start_playground(config.parent, config, assistant_port, free_port())
+            except PlaygroundError as error:
+                raise PlaygroundError(f"{key}'s Playground ({user['email']}): {error}\n{assistant.report()}") from None
+            playground.name = f"Agents Playground of {key} ({user['name']})"
+            started.append(playground)
+            stack.people[key] = PersonPlayground(key, config, user, f"http://127.0.0.1:{port}/", playground)
+        yield stack
+    finally:
+        for process in reversed(started):
+            process.stop()
