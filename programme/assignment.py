@@ -17,7 +17,8 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from programme.enquiry import load_for, move, moderation_coordinators
+from programme.enquiry import move, moderation_coordinators
+from programme.enquiry_views import load_for
 from programme.enquiry_form import SUPPORT_SHORT
 from programme.enquiry_stages import Stage
 from programme.errors import Invalid, NotAllowed, NotFound

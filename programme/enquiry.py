@@ -15,9 +15,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from programme.enquiry_form import EXPERTISE, SUPPORT_SHORT, WORK, assess, enquiry_form
+from programme.enquiry_form import assess, enquiry_form
+from programme.enquiry_views import build_view, is_enquirer, load_for
 from programme.enquiry_stages import Mover, Move, Stage, check_move
-from programme.errors import NotAllowed, NotFound
+from programme.errors import NotAllowed
 from programme.forms import Checked, check
 from programme.profile import Profile, current_cycle
 from programme.roles import Role
@@ -29,8 +30,6 @@ from storage.people import Authority, Person, RoleAssignment
 
 log = logging.getLogger(__name__)
 
-WORK_TITLES = {c.value: c.title for c in WORK}
-EXPERTISE_TITLES = {c.value: c.title for c in EXPERTISE}
 
 
 def enquiring_authorities(session: Session, profile: Profile) -> list[tuple[str, str]]:
@@ -158,156 +157,6 @@ def moderation_coordinators(session: Session) -> list[int]:
     )
 
 
-# -- seeing enquiries --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Event:
-    to_stage: str
-    by: str
-    at: datetime
-    reason: str
-    channel: str
-
-
-@dataclass(frozen=True)
-class AssignmentView:
-    id: int
-    person_id: int
-    name: str
-    authority_name: str
-    status: str
-    days_agreed: float
-    days_worked: float | None
-    times_offered: str
-    member_availability: str
-
-
-@dataclass(frozen=True)
-class EnquiryView:
-    id: int
-    authority_code: str
-    authority_name: str
-    support: str
-    conclusion: str
-    work: tuple[str, ...]
-    expertise: tuple[str, ...]
-    estimated_days: float
-    report_needed_by: date
-    report_reason: str
-    contact_name: str
-    contact_email: str
-    stage: Stage
-    submitted_by: str
-    received_at: datetime
-    agreed_days: float | None
-    agreed_scope: str | None
-    report_due: date | None
-    report_delivered_on: date | None
-    history: tuple[Event, ...]
-    assignments: tuple[AssignmentView, ...]
-    viewer_is_coordinator: bool
-    viewer_is_enquirer: bool
-
-    @property
-    def support_title(self) -> str:
-        return SUPPORT_SHORT.get(self.support, self.support)
-
-    @property
-    def open_assignment(self) -> AssignmentView | None:
-        return next((a for a in self.assignments if a.status in ("invited", "discussed", "accepted")), None)
-
-
-def is_enquirer(profile: Profile, authority_code: str) -> bool:
-    return profile.holds_for(authority_code, Role.DCS, Role.DELEGATE)
-
-
-def load_for(session: Session, profile: Profile, enquiry_id) -> tuple[Enquiry, Authority]:
-    """The enquiry, if this person may see it: coordinators, and the enquiring authority's DCS and delegates."""
-    try:
-        enquiry = session.get(Enquiry, int(enquiry_id))
-    except (TypeError, ValueError):
-        enquiry = None
-    authority = session.get(Authority, enquiry.authority_id) if enquiry else None
-    if enquiry is None or not (
-        profile.is_coordinator or is_enquirer(profile, authority.code) or enquiry.submitted_by_person_id == profile.person_id
-    ):
-        # The same answer whether it does not exist or is another authority's: an enquiry's existence is private.
-        raise NotFound(f"I can't find enquiry {str(enquiry_id)[:20]} among the ones you can see. Use `my enquiries` to list yours.")
-    return enquiry, authority
-
-
-def view(session: Session, profile: Profile, enquiry_id) -> EnquiryView:
-    enquiry, authority = load_for(session, profile, enquiry_id)
-    return _view(session, enquiry, authority, profile)
-
-
-def _view(session: Session, enquiry: Enquiry, authority: Authority, profile: Profile | None) -> EnquiryView:
-    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(_person_ids(session, enquiry))))}
-    events = session.scalars(select(EnquiryEvent).where(EnquiryEvent.enquiry_id == enquiry.id).order_by(EnquiryEvent.id)).all()
-    assignments = session.execute(
-        select(Assignment, Authority.name).join(Authority, Authority.id == Assignment.authority_id)
-        .where(Assignment.enquiry_id == enquiry.id).order_by(Assignment.id)
-    ).all()
-    name = lambda pid: people[pid].name if pid in people else "the assistant"  # noqa: E731
-    return EnquiryView(
-        id=enquiry.id,
-        authority_code=authority.code,
-        authority_name=authority.name,
-        support=enquiry.support,
-        conclusion=enquiry.conclusion,
-        work=tuple(WORK_TITLES.get(w, w) for w in enquiry.work or ()),
-        expertise=tuple(EXPERTISE_TITLES.get(e, e) for e in enquiry.expertise or ()),
-        estimated_days=enquiry.estimated_days,
-        report_needed_by=enquiry.report_needed_by,
-        report_reason=enquiry.report_date_reason,
-        contact_name=enquiry.contact_name,
-        contact_email=enquiry.contact_email,
-        stage=Stage(enquiry.stage),
-        submitted_by=name(enquiry.submitted_by_person_id),
-        received_at=enquiry.created_at,
-        agreed_days=enquiry.agreed_days,
-        agreed_scope=enquiry.agreed_scope,
-        report_due=enquiry.report_due,
-        report_delivered_on=enquiry.report_delivered_on,
-        history=tuple(Event(e.to_stage, name(e.person_id), e.at, e.reason, e.channel) for e in events),
-        assignments=tuple(
-            AssignmentView(a.id, a.person_id, name(a.person_id), authority_name, a.status, a.days_agreed, a.days_worked,
-                           a.times_offered, a.member_availability)
-            for a, authority_name in assignments
-        ),
-        viewer_is_coordinator=bool(profile and profile.is_coordinator),
-        viewer_is_enquirer=bool(profile and is_enquirer(profile, authority.code)),
-    )
-
-
-def _person_ids(session: Session, enquiry: Enquiry) -> set[int]:
-    ids = {enquiry.submitted_by_person_id}
-    ids |= set(session.scalars(select(EnquiryEvent.person_id).where(EnquiryEvent.enquiry_id == enquiry.id)))
-    ids |= set(session.scalars(select(Assignment.person_id).where(Assignment.enquiry_id == enquiry.id)))
-    return {i for i in ids if i is not None}
-
-
-def list_enquiries(session: Session, profile: Profile, *, stage: Stage | None = None) -> list[EnquiryView]:
-    if not profile.is_coordinator:
-        raise NotAllowed("Only coordinators see every enquiry. Use `my enquiries` for your authority's.")
-    query = select(Enquiry, Authority).join(Authority, Authority.id == Enquiry.authority_id).order_by(Enquiry.id.desc())
-    if stage is not None:
-        query = query.where(Enquiry.stage == stage.value)
-    return [_view(session, e, a, profile) for e, a in session.execute(query)]
-
-
-def my_enquiries(session: Session, profile: Profile) -> list[EnquiryView]:
-    """Every enquiry of the authorities this person is DCS or delegate of, and the ones they sent."""
-    codes = profile.authorities_as(Role.DCS, Role.DELEGATE)
-    query = (
-        select(Enquiry, Authority).join(Authority, Authority.id == Enquiry.authority_id)
-        .where((Authority.code.in_(codes)) | (Enquiry.submitted_by_person_id == profile.person_id))
-        .order_by(Enquiry.id.desc())
-    )
-    return [_view(session, e, a, profile) for e, a in session.execute(query)]
-
-
 # -- moving stages -----------------------------------------------------------------------------
 
 
@@ -394,7 +243,7 @@ def _cancel_open_assignments(session: Session, enquiry: Enquiry, now: datetime) 
 
 def notice_payload(session: Session, enquiry: Enquiry, authority: Authority) -> dict:
     """What coordinators' notices show: the enquiry as it stands."""
-    v = _view(session, enquiry, authority, None)
+    v = build_view(session, enquiry, authority, None)
     last = v.history[-1]
     return {
         "enquiry_id": v.id,

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.enquiry import change_stage, load_for
+from programme.enquiry import change_stage
+from programme.enquiry_views import load_for
 from programme.enquiry_form import SMALL_PACKAGE, SMALL_PACKAGE_MAX_DAYS
 from programme.enquiry_stages import Stage
 from programme.errors import Invalid, NotAllowed

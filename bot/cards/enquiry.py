@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import card, command_button, execute, facts, heading, long_date, paragraph, subheading
-from programme.enquiry import EnquiryView
+from programme.enquiry_views import EnquiryView
 from programme.enquiry_stages import Stage
 
 LONDON = ZoneInfo("Europe/London")

@@ -27,7 +27,7 @@ from programme.assignment import (
     set_availability,
     suggest_times,
 )
-from programme.enquiry import view
+from programme.enquiry_views import view
 from programme.errors import Invalid, NotAllowed, ProgrammeError
 from programme.forms import Field, Form, Kind
 from storage.moderation import Assignment

@@ -17,11 +17,11 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
 from programme.assignment import availability_of, invite
-from programme.enquiry import NOT_AN_ENQUIRER, enquiring_authorities, list_enquiries, my_enquiries, submit_enquiry, view
+from programme.enquiry import NOT_AN_ENQUIRER, change_stage, enquiring_authorities, submit_enquiry
 from programme.enquiry_form import enquiry_form
 from programme.enquiry_stages import Stage, parse_stage
 from programme.enquiry_steps import INVITE_FORM, PACKAGE_FORM, REPORT_FORM, WITHDRAW_FORM, agree_package, deliver_report, override_form
-from programme.enquiry import change_stage
+from programme.enquiry_views import list_enquiries, my_enquiries, view
 from programme.errors import Invalid, NotAllowed, ProgrammeError
 from programme.practitioners import suggest_practitioners
 
