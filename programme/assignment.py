@@ -192,7 +192,7 @@ def accept(session: Session, person: Person, assignment_id, *, now: datetime, ch
     session.refresh(assignment)
     if Stage(enquiry.stage) == Stage.PRACTITIONER_INVITED:
         move(session, None, enquiry, Stage.PRACTITIONER_ACCEPTED, expected=Stage.PRACTITIONER_INVITED, now=now, channel=channel,
-             system=True, reason=f"{member.name} accepted")
+             system=True, actor_id=member.id)
     _tell_coordinators(session, assignment, enquiry, authority, member, f"{member.name} has accepted the work on enquiry {enquiry.id}.", now, "accepted")
     session.commit()
     log.info("assignment %s accepted", assignment.id)
@@ -243,7 +243,7 @@ def _end(session, assignment: Assignment, enquiry: Enquiry, authority: Authority
     stage = Stage(enquiry.stage)
     if stage in (Stage.PRACTITIONER_INVITED, Stage.PRACTITIONER_ACCEPTED, Stage.IN_PROGRESS):
         move(session, None, enquiry, Stage.PACKAGE_AGREED, expected=stage, now=now, channel=channel, system=True,
-             reason=f"{member.name} {'declined' if status == 'declined' else 'handed the work back'}")
+             actor_id=member.id, reason=f"{member.name} {'declined' if status == 'declined' else 'handed the work back'}")
     what = (
         f"{member.name} has declined the invitation to enquiry {enquiry.id}."
         if status == "declined"

@@ -172,9 +172,11 @@ def move(
     reason: str = "",
     system: bool = False,
     changes: dict | None = None,
+    actor_id: int | None = None,
 ) -> bool:
     """Move the enquiry from `expected` to `target` in the caller's transaction, recording who and
-    telling the enquirer. False if someone else moved it first: nothing is written then."""
+    telling the enquirer. False if someone else moved it first: nothing is written then.
+    `actor_id` names the person behind a system move (the panel member who accepted, say)."""
     authority = session.get(Authority, enquiry.authority_id)
     mover = Mover(
         coordinator=bool(profile and profile.is_coordinator),
@@ -194,7 +196,7 @@ def move(
     session.refresh(enquiry)
     event = EnquiryEvent(
         enquiry_id=enquiry.id, from_stage=expected.value, to_stage=target.value,
-        person_id=profile.person_id if profile else None, channel=channel, reason=reason.strip(), at=now,
+        person_id=profile.person_id if profile else actor_id, channel=channel, reason=reason.strip(), at=now,
     )
     session.add(event)
     session.flush()

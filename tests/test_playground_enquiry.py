@@ -652,13 +652,13 @@ def the_database_tells_the_same_story(database: Database, people: dict[str, Pers
         assert story["agreed_scope"] == SCOPE
         assert story["report_needed_by"] == report_by and story["report_due"] == report_by
         assert story["submitted_by"] == harriet.person_id
-        # Nina's acceptance moves the enquiry on as the assistant's own change, giving her as the reason.
+        # Nina's acceptance moves the enquiry on, recorded as hers.
         assert [(stage, by, reason) for stage, by, _, reason in story["events"]] == [
             ("received", harriet.person_id, ""),
             ("discussion_arranged", robin.person_id, ""),
             ("package_agreed", robin.person_id, ""),
             ("practitioner_invited", robin.person_id, ""),
-            ("practitioner_accepted", None, f"{PRACTITIONER} accepted"),
+            ("practitioner_accepted", nina.person_id, ""),
         ], story["events"]
         assert {channel for _, _, channel, _ in story["events"]} == {"msteams"}, story["events"]
         assert story["assignments"] == [
