@@ -241,7 +241,7 @@ async def test_who_may_do_what(assistant):
     await act(assistant, MODERATOR, "enquiry.invite.save", {"id": e, "person": _person_id(assistant, MEMBER), "times": ""})
     a = latest(assistant, Assignment)
     for verb in ("assignment.view", "assignment.accept", "assignment.decline.save"):
-        assert "Only the panel member who was invited" in texts_in(await act(assistant, OTHER_MEMBER, verb, {"id": e}))
+        assert "Only the panel member who was invited" in texts_in(await act(assistant, OTHER_MEMBER, verb, {"id": a}))
     assert count(assistant.database, Assignment, Assignment.status == "invited") == 1
 
     # Skipping needs a reason; the enquirer may withdraw, and the invited member is told.
