@@ -9,6 +9,7 @@ from storage.moderation import Assignment, Enquiry, EnquiryEvent, PanelAvailabil
 from storage.outbox import OutboxMessage
 from storage.panel import FormSubmission, Nomination
 from storage.people import Authority, Person, RoleAssignment
+from storage.support import SupportItem, SupportMatch
 
 __all__ = [
     "Assignment",
@@ -28,4 +29,6 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "RoleAssignment",
+    "SupportItem",
+    "SupportMatch",
 ]
