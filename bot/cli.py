@@ -48,8 +48,9 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="export records for operators")
     export.add_argument(
-        "what", choices=["panel", "enquiries"],
-        help="panel: everyone nominated and not withdrawn or declined; enquiries: every moderation enquiry",
+        "what", choices=["panel", "enquiries", "asks-offers", "matches"],
+        help="panel: everyone nominated and not withdrawn or declined; enquiries: every moderation enquiry; "
+             "asks-offers: every ask, offer and plenary suggestion, withdrawn ones too; matches: every confirmed match",
     )
     export.add_argument("--format", choices=["csv"], default="csv")
     export.add_argument("--output", type=Path, default=None, help="default: standard output")
@@ -209,9 +210,15 @@ def _outbox(settings, args) -> int:
 def _export(settings, args) -> int:
     from programme.enquiry_export import export_enquiry_rows
     from programme.panel import export_panel_rows
+    from programme.support_export import export_asks_offers_rows, export_matches_rows
     from storage.database import Database
 
-    export_rows, noun = {"panel": (export_panel_rows, "panel nominations"), "enquiries": (export_enquiry_rows, "enquiries")}[args.what]
+    export_rows, noun = {
+        "panel": (export_panel_rows, "panel nominations"),
+        "enquiries": (export_enquiry_rows, "enquiries"),
+        "asks-offers": (export_asks_offers_rows, "asks, offers and suggestions"),
+        "matches": (export_matches_rows, "matches"),
+    }[args.what]
     database = Database(settings.database_url)
     try:
         with database.session() as session:
