@@ -15,7 +15,7 @@ from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValu
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command, unquoted
 from bot import email_cards
-from bot.dialogs import assignments, confirm, days, enquiry, feedback, greeting, my, nominate, panel, team
+from bot.dialogs import assignments, confirm, days, enquiry, feedback, greeting, my, nominate, panel, support, team
 from bot.identity import forget_conversation, identify
 from bot.turn import Turn
 from programme.errors import ProgrammeError
@@ -24,7 +24,7 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, my, confirm)
+DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, my, confirm)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict], Awaitable[dict]]
@@ -136,7 +136,7 @@ class Assistant(TeamsActivityHandler):
             )
             return True
         log.info("activity %s: emailed card action %s", activity.id, chosen.action.verb)
-        content = await self._act(turn, chosen.action.verb, {**chosen.action.data, **chosen.values})
+        content = await self._act(turn, chosen.action.verb, {**chosen.action.data, **chosen.values, email_cards.EMAIL_BODY: chosen.body})
         await turn.reply_card(content, subject=re.sub(r"\s*\[C-[A-Z0-9]{8}\]", "", subject) or None)
         return True
 

@@ -24,6 +24,7 @@ from programme.forms import Choice, Field, Form, Kind
 from storage.bot_state import BotStateRecord
 
 LIFETIME = timedelta(days=30)
+EMAIL_BODY = "_email_body"  # in an emailed answer's data: the reply as written, for forms taking several items
 CODE = re.compile(r"\[(C-[A-Z0-9]{8})\]")
 _INPUT_KINDS = {
     "Input.Text": Kind.TEXT,
@@ -46,6 +47,7 @@ class Chosen:
     action: HeldAction | None  # None: the reply named no button of the card
     values: dict[str, str]
     titles: tuple[str, ...]
+    body: str = ""  # what the person wrote, for a form that takes several items at once
 
 
 def _key(code: str) -> str:
@@ -153,7 +155,7 @@ def answer(session: Session, code: str, address: str, body: str, now: datetime) 
     chosen = _match(actions, first)
     if chosen is None and inputs and len(actions) == 1:
         chosen = actions[0]  # a form with one button: filling it in is the answer
-    return Chosen(chosen, values, tuple(a.title for a in actions))
+    return Chosen(chosen, values, tuple(a.title for a in actions), body)
 
 
 def _match(actions: list[HeldAction], line: str) -> HeldAction | None:

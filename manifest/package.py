@@ -42,6 +42,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("my enquiries", "Your authority's moderation enquiries"),
     Command("my assignments", "Your panel invitations, assignments and days"),
     Command("enquiries", "Coordinators: every moderation enquiry, by stage"),
+    Command("directory", "The directory of support: offers by theme"),
 )
 
 

@@ -118,10 +118,11 @@ def test_bot_is_conversational_in_every_scope_with_personal_commands() -> None:
                 {"title": "my enquiries", "description": "Your authority's moderation enquiries"},
                 {"title": "my assignments", "description": "Your panel invitations, assignments and days"},
                 {"title": "enquiries", "description": "Coordinators: every moderation enquiry, by stage"},
+                {"title": "directory", "description": "The directory of support: offers by theme"},
             ],
         }
     ]
-    assert [command.title for command in COMMANDS] == ["help", "status", "team", "feedback", "nominate", "enquiry", "my enquiries", "my assignments", "enquiries"]
+    assert [command.title for command in COMMANDS] == ["help", "status", "team", "feedback", "nominate", "enquiry", "my enquiries", "my assignments", "enquiries", "directory"]
 
 
 def test_names_descriptions_and_fictional_urls() -> None:

@@ -93,6 +93,12 @@ SAMPLES = {
     },
     "assignment_cancelled": {"enquiry_id": 7, "authority_name": "Kent"},
     "panel_member_left": {"member_name": "Sam Example", "handed_back": 1},
+    "match_confirmed": {
+        "side": "asking", "ask_title": "Preparing for adulthood", "ask_authority": "Wokingham",
+        "ask_description": "Transitions for young people with SEND", "offer_title": "Transitions to adult services",
+        "offer_authority": "Surrey", "offer_description": "A joint transitions team", "theme": "SEND",
+        "reason": "Same theme (SEND).", "other_contact": "Alex Example (alex.example@surrey.example)", "other_authority": "Surrey",
+    },
 }
 MALICIOUS_NAME = (
     '<script>alert("x")</script> [Click me](https://example.com) *now*\n\n'

@@ -18,6 +18,12 @@ ENQUIRE = [
     ("enquiry", "Ask for independent moderation of a conclusion of your self-assessment"),
     ("my enquiries", "Your authority's moderation enquiries and where they stand"),
 ]
+RECORD = [
+    ("asks, offers", "Record what your authority asks for, or offers others, after its challenge day (several at once by email)"),
+    ("plenary", "Record the plenary's suggestions: priorities, problem-solving topics, networking groups"),
+    ("my asks", "Your authority's asks, offers and suggestions: change or withdraw them; offers that may help"),
+]
+DIRECTORY = [("directory theme=send", "The directory of support: current offers by theme")]
 PANEL_MEMBER = [("my assignments", "Your invitations, assignments and days; your availability; leaving the panel")]
 DCS = [("team", "See, add and remove your authority's delegates and participants")]
 COORDINATOR = [
@@ -35,6 +41,9 @@ def commands_for(profile: Profile | None) -> list[tuple[str, str]]:
     commands = list(EVERYONE)
     if profile.leads_an_authority or profile.is_coordinator:
         commands += NOMINATE + ENQUIRE
+    if profile.has(Role.DCS, Role.DELEGATE, Role.PARTICIPANT, Role.FACILITATOR) or profile.is_coordinator:
+        commands += RECORD
+    commands += DIRECTORY
     if profile.has(Role.PANEL_MEMBER):
         commands += PANEL_MEMBER
     if profile.is_coordinator:

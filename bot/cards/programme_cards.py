@@ -101,6 +101,8 @@ def welcome_card(profile: Profile) -> dict:
         actions.insert(2, command_button("Ask for moderation", "enquiry"))
     if profile.has(Role.PANEL_MEMBER):
         actions.insert(1, command_button("My assignments", "my assignments"))
+    if profile.has(Role.DCS, Role.DELEGATE, Role.PARTICIPANT, Role.FACILITATOR):
+        actions.insert(-1, command_button("Asks and offers", "my asks"))  # Teams shows six buttons at most
     return card(body, actions)
 
 

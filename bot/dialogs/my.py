@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
-from bot.dialogs import assignments, enquiry, panel
+from bot.dialogs import assignments, enquiry, panel, support
 from bot.turn import Turn
 
-WHAT = (("nomination", panel.mine), ("enquir", enquiry.mine), ("assignment", assignments.mine), ("invitation", assignments.mine))
+WHAT = (
+    ("nomination", panel.mine), ("enquir", enquiry.mine), ("assignment", assignments.mine), ("invitation", assignments.mine),
+    ("ask", support.mine), ("offer", support.mine), ("suggestion", support.mine),
+)
 
 
 async def my(turn: Turn, command: Command) -> None:
@@ -19,7 +22,7 @@ async def my(turn: Turn, command: Command) -> None:
         if asked.startswith(start):
             await reply(turn)
             return
-    await turn.reply_card(message_card("Sorry", "Did you mean `my nominations`, `my enquiries` or `my assignments`?"))
+    await turn.reply_card(message_card("Sorry", "Did you mean `my nominations`, `my enquiries`, `my assignments` or `my asks`?"))
 
 
 COMMANDS = {"my": my}

@@ -1,0 +1,137 @@
+"""asks, offers, plenary, my asks and directory: what authorities ask for and offer after the day.
+
+By email, the form's reply may hold several items at once: blocks of `Label: value` lines
+separated by a line of dashes (`---`). They are saved together, or none is.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from bot.cards.forms import form_card
+from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.support import directory_card, items_card, saved_card
+from bot.commands import Command, unquoted
+from bot.email_cards import EMAIL_BODY
+from bot.forms_text import parse_reply
+from bot.turn import Turn
+from programme.directory import confirm_match, directory, parse_theme
+from programme.errors import Invalid, NotAllowed, ProgrammeError
+from programme.support_form import ASK, OFFER, edit_form, item_form
+from programme.support_items import NOT_ALLOWED, load_item, own_items, recording_authorities, submit_items, update_item, withdraw_item
+
+KINDS = {"ask": ASK, "asks": ASK, "offer": OFFER, "offers": OFFER, "plenary": "suggestion", "suggestion": "suggestion", "suggestions": "suggestion"}
+_SEPARATOR = re.compile(r"^\s*-{3,}\s*$", re.M)
+_THEME = re.compile(r"theme\s*[=:]\s*(.+)$", re.I)
+
+
+async def record(turn: Turn, command: Command) -> None:
+    """`asks`, `offers` or `plenary`: the form for one item (by email, several at once)."""
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    kind = KINDS[command.word]
+    authorities = recording_authorities(turn.session, turn.profile, turn.today)
+    if not authorities:
+        await turn.reply_card(message_card("Asks and offers", NOT_ALLOWED, attention=True))
+        return
+    await turn.reply_card(_form(turn, kind, authorities, uuid.uuid4().hex), subject=item_form(kind, authorities).title)
+
+
+def _form(turn: Turn, kind: str, authorities, token: str, values=None, errors=None, message=None) -> dict:
+    form = item_form(kind, authorities)
+    if values is None:
+        values = {"contact_name": turn.profile.name, "contact_email": turn.profile.email}
+        if len(authorities) == 1:
+            values["authority"] = authorities[0][0]
+    if turn.by_email and message is None:
+        message = "To send several at once, repeat the lines for each one, with a line of three dashes (---) between them."
+    return form_card(form, verb="support.submit", data={"token": token, "kind": kind}, values=values, errors=errors, message=message)
+
+
+async def submit_from_card(turn: Turn, data: dict) -> dict:
+    kind = data.get("kind") if data.get("kind") in (ASK, OFFER, "suggestion") else ASK
+    token = str(data.get("token") or "")
+    authorities = recording_authorities(turn.session, turn.profile, turn.today)
+    if not authorities:
+        raise NotAllowed(NOT_ALLOWED)
+    if not token:
+        return message_card("Please start again", "This form has no reference. Type `asks` or `offers` for a new one.", attention=True)
+    form = item_form(kind, authorities)
+    items = _items(form, data)
+    outcome = submit_items(turn.session, turn.profile, token, kind, items, turn.now, turn.today, channel=turn.channel)
+    if not outcome.done:
+        if len(outcome.errors) == 1:
+            return _form(turn, kind, authorities, token, outcome.raw[0], outcome.errors[0], outcome.message)
+        problems = "\n".join(
+            f"- Item {number}: {message}" for number, errors in enumerate(outcome.errors, start=1) for message in errors.values()
+        )
+        return _form(turn, kind, authorities, token, outcome.raw[0], {}, f"{outcome.message}\n{problems}")
+    return saved_card(outcome.message, kind)
+
+
+def _items(form, data: dict) -> list[dict]:
+    """One item from a card; from an email, one per block of lines."""
+    body = unquoted(data.get(EMAIL_BODY) or "")
+    blocks = [block for block in _SEPARATOR.split(body) if block.strip()] if body else []
+    if len(blocks) > 1:
+        return [parse_reply(form, block) for block in blocks]
+    return [{spec.name: data.get(spec.name) for spec in form.fields}]
+
+
+async def mine(turn: Turn) -> None:
+    views = own_items(turn.session, turn.profile, turn.today)
+    title = "Asks and offers, every authority" if turn.profile.is_coordinator else "Your authority's asks and offers"
+    await turn.reply_card(items_card(views, title=title), subject="Asks and offers")
+
+
+async def directory_command(turn: Turn, command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    match = _THEME.search(command.args)
+    try:
+        d = directory(turn.session, turn.profile, turn.today, theme=parse_theme(match.group(1) if match else None))
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("Directory of support", str(error), attention=True))
+        return
+    await turn.reply_card(directory_card(d), subject="Directory of support")
+
+
+async def edit_from_card(turn: Turn, data: dict) -> dict:
+    item, _ = load_item(turn.session, turn.profile, data.get("id"), turn.today, to_change=True)
+    values = {"theme": item.theme, "title": item.title, "description": item.description, "route": item.route,
+              "contact_name": item.contact_name, "contact_email": item.contact_email}
+    return form_card(edit_form(item.kind), verb="support.update", data={"id": item.id}, values=values)
+
+
+async def update_from_card(turn: Turn, data: dict) -> dict:
+    try:
+        message = update_item(turn.session, turn.profile, data.get("id"), data, turn.now, turn.today)
+    except Invalid as error:
+        item, _ = load_item(turn.session, turn.profile, data.get("id"), turn.today, to_change=True)
+        form = edit_form(item.kind)
+        values = {spec.name: str(data.get(spec.name) or "") for spec in form.fields}
+        return form_card(form, verb="support.update", data={"id": item.id}, values=values, errors=error.fields, message="Please correct the details below.")
+    return items_card(own_items(turn.session, turn.profile, turn.today), message)
+
+
+async def withdraw_from_card(turn: Turn, data: dict) -> dict:
+    message = withdraw_item(turn.session, turn.profile, data.get("id"), turn.now, turn.today)
+    return items_card(own_items(turn.session, turn.profile, turn.today), message)
+
+
+async def match_from_card(turn: Turn, data: dict) -> dict:
+    message = confirm_match(turn.session, turn.profile, data.get("ask"), data.get("offer"), turn.now, channel=turn.channel)
+    return directory_card(directory(turn.session, turn.profile, turn.today), message)
+
+
+COMMANDS = {word: record for word in KINDS} | {"directory": directory_command}
+ACTIONS = {
+    "support.submit": submit_from_card,
+    "support.edit": edit_from_card,
+    "support.update": update_from_card,
+    "support.withdraw": withdraw_from_card,
+    "support.match": match_from_card,
+}

@@ -1,0 +1,169 @@
+"""The directory of support, and brokered matches between asks and offers.
+
+Everyone registered sees current offers by theme, without their contacts. Coordinators also see
+asks, suggested matches and confirmed matches. A match is confirmed by a coordinator: then, and
+only then, the offering authority hears of the ask, and both DCSs are told, with each other's contact.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from programme.errors import Invalid, NotAllowed, NotFound
+from programme.matching import Suggested, all_suggestions, suggest_offers, Item
+from programme.profile import Profile, current_cycle
+from programme.roles import Role
+from programme.support_form import ASK, OFFER, THEME_TITLES, THEMES
+from programme.support_items import ItemView, item_view
+from storage.outbox import enqueue
+from storage.people import Authority, Person, RoleAssignment
+from storage.support import SupportItem, SupportMatch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MatchView:
+    id: int
+    ask: ItemView
+    offer: ItemView
+    confirmed_by: str
+    confirmed_at: datetime
+
+
+@dataclass(frozen=True)
+class Directory:
+    cycle: str
+    theme: str | None
+    offers: tuple[ItemView, ...]
+    asks: tuple[ItemView, ...] = ()  # coordinators only
+    suggestions: tuple[Suggested, ...] = ()  # coordinators only
+    matches: tuple[MatchView, ...] = ()  # coordinators only
+    for_coordinator: bool = False
+
+    def by_theme(self, views) -> list[tuple[str, list]]:
+        order = {c.value: n for n, c in enumerate(THEMES)}
+        grouped: dict[str, list] = {}
+        for view in sorted(views, key=lambda v: (order.get(v.theme, 99), v.title.casefold())):
+            grouped.setdefault(THEME_TITLES.get(view.theme, view.theme), []).append(view)
+        return list(grouped.items())
+
+
+def parse_theme(raw: str | None) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    wanted = " ".join(raw.split()).lower()
+    for choice in THEMES:
+        if wanted in (choice.value, choice.title.lower()):
+            return choice.value
+    raise Invalid({"theme": f"There is no theme '{raw.strip()[:40]}'; the themes are: {', '.join(c.value for c in THEMES)}."})
+
+
+def directory(session: Session, profile: Profile, today: date, *, theme: str | None = None) -> Directory:
+    cycle = current_cycle(session, today)
+    cycle_id = cycle.id if cycle else None
+    rows = session.execute(
+        select(SupportItem, Authority).join(Authority, Authority.id == SupportItem.authority_id)
+        .where(SupportItem.status == "active", SupportItem.cycle_id == cycle_id if cycle_id else SupportItem.cycle_id.is_(None))
+        .order_by(SupportItem.id)
+    ).all()
+    if theme:
+        rows = [(i, a) for i, a in rows if i.theme == theme]
+    coordinator = profile.is_coordinator
+    offers = tuple(item_view(i, a, with_contact=coordinator or profile.holds_for(a.code, Role.DCS, Role.DELEGATE, Role.PARTICIPANT))
+                   for i, a in rows if i.kind == OFFER)
+    if not coordinator:
+        return Directory(cycle.name if cycle else "", theme, offers)
+    asks = tuple(item_view(i, a, with_contact=True) for i, a in rows if i.kind == ASK)
+    ask_ids = {a.id for a in asks}
+    suggestions = tuple(s for s in all_suggestions(session, cycle_id) if s.ask.id in ask_ids)
+    return Directory(cycle.name if cycle else "", theme, offers, asks, suggestions, tuple(matches(session, cycle_id)), True)
+
+
+def matches(session: Session, cycle_id: int | None) -> list[MatchView]:
+    ask, offer = aliased(SupportItem), aliased(SupportItem)
+    ask_authority, offer_authority = aliased(Authority), aliased(Authority)
+    rows = session.execute(
+        select(SupportMatch, ask, ask_authority, offer, offer_authority, Person.name)
+        .join(ask, ask.id == SupportMatch.ask_id).join(ask_authority, ask_authority.id == ask.authority_id)
+        .join(offer, offer.id == SupportMatch.offer_id).join(offer_authority, offer_authority.id == offer.authority_id)
+        .join(Person, Person.id == SupportMatch.confirmed_by_person_id)
+        .where(ask.cycle_id == cycle_id if cycle_id else ask.cycle_id.is_(None))
+        .order_by(SupportMatch.id.desc())
+    )
+    return [
+        MatchView(m.id, item_view(a, aa, with_contact=True), item_view(o, oa, with_contact=True), name, m.created_at)
+        for m, a, aa, o, oa, name in rows
+    ]
+
+
+def confirm_match(session: Session, profile: Profile, ask_id, offer_id, now: datetime, *, channel: str = "") -> str:
+    """A coordinator confirms that this offer can help with this ask: recorded once, both DCSs told."""
+    if not profile.is_coordinator:
+        raise NotAllowed("Only the programme coordinators confirm matches between asks and offers.")
+    ask, ask_authority = _item(session, ask_id, ASK)
+    offer, offer_authority = _item(session, offer_id, OFFER)
+    if ask.authority_id == offer.authority_id:
+        raise NotAllowed("An authority's ask cannot be matched with its own offer.")
+    existing = session.scalar(select(SupportMatch).where(SupportMatch.ask_id == ask.id, SupportMatch.offer_id == offer.id))
+    if existing is not None:
+        return f"'{ask.title}' and '{offer.title}' are already matched."
+    if ask.status != "active" or offer.status != "active":
+        raise NotAllowed("One of these was withdrawn, so they cannot be matched.")
+    suggested = suggest_offers(_as_item(ask, ask_authority), [_as_item(offer, offer_authority)])
+    reason = suggested[0].reason if suggested else "Confirmed by a coordinator."
+    match = SupportMatch(ask_id=ask.id, offer_id=offer.id, confirmed_by_person_id=profile.person_id, reason=reason, channel=channel, created_at=now)
+    session.add(match)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return f"'{ask.title}' and '{offer.title}' are already matched."
+    _tell(session, match, ask, ask_authority, offer, offer_authority, now)
+    session.commit()
+    log.info("match %s confirmed: ask %s with offer %s by person %s", match.id, ask.id, offer.id, profile.person_id)
+    return f"Matched: {ask_authority.name}'s ask '{ask.title}' with {offer_authority.name}'s offer '{offer.title}'. Both DCSs have been told, with each other's contact."
+
+
+def _item(session: Session, item_id, kind: str) -> tuple[SupportItem, Authority]:
+    try:
+        item = session.get(SupportItem, int(item_id))
+    except (TypeError, ValueError):
+        item = None
+    if item is None or item.kind != kind:
+        raise NotFound(f"There is no {kind} {str(item_id)[:20]}.")
+    return item, session.get(Authority, item.authority_id)
+
+
+def _as_item(item: SupportItem, authority: Authority) -> Item:
+    return Item(item.id, item.authority_id, authority.name, item.kind, item.theme, item.title, item.description)
+
+
+def _dcs_of(session: Session, authority_id: int) -> list[int]:
+    return list(session.scalars(
+        select(RoleAssignment.person_id).where(
+            RoleAssignment.authority_id == authority_id, RoleAssignment.role == Role.DCS.value, RoleAssignment.active.is_(True)
+        ).distinct()
+    ))
+
+
+def _tell(session, match: SupportMatch, ask, ask_authority, offer, offer_authority, now) -> None:
+    common = {
+        "ask_title": ask.title, "ask_authority": ask_authority.name, "ask_description": ask.description,
+        "offer_title": offer.title, "offer_authority": offer_authority.name, "offer_description": offer.description,
+        "theme": THEME_TITLES.get(ask.theme, ask.theme), "reason": match.reason,
+    }
+    for side, authority, other_contact, other_authority in (
+        ("asking", ask_authority, f"{offer.contact_name} ({offer.contact_email})", offer_authority.name),
+        ("offering", offer_authority, f"{ask.contact_name} ({ask.contact_email})", ask_authority.name),
+    ):
+        for person_id in _dcs_of(session, authority.id):
+            enqueue(session, key=f"match/{match.id}/{side}/{person_id}", kind="match_confirmed",
+                    payload={**common, "side": side, "other_contact": other_contact, "other_authority": other_authority},
+                    due_at=now, recipient_person_id=person_id)
