@@ -62,3 +62,18 @@ class GroupMember(Timestamped, Base):
     group: Mapped[Group] = relationship(back_populates="members", foreign_keys=[group_id])
     authority: Mapped[Authority] = relationship(foreign_keys=[authority_id])
     reviews: Mapped[Authority | None] = relationship(foreign_keys=[reviews_authority_id])
+
+
+class SelfAssessment(Timestamped, Base):
+    """An authority's self-assessment for a cycle: sent (with a link) by its DCS, received by a coordinator."""
+
+    __tablename__ = "self_assessments"
+    __table_args__ = (UniqueConstraint("cycle_id", "authority_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"))
+    link: Mapped[str] = mapped_column(String(1000), default="")
+    sent_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    received_on: Mapped[date | None] = mapped_column(Date, default=None)
+    received_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)

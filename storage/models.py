@@ -2,7 +2,7 @@
 
 from storage.base import Base
 from storage.bot_state import BotStateRecord
-from storage.calendar import Cycle, Group, GroupMember
+from storage.calendar import Cycle, Group, GroupMember, SelfAssessment
 from storage.conversations import ConversationReferenceRecord
 from storage.feedback import Feedback
 from storage.moderation import Assignment, Enquiry, EnquiryEvent, PanelAvailability
@@ -29,6 +29,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "RoleAssignment",
+    "SelfAssessment",
     "SupportItem",
     "SupportMatch",
 ]

@@ -93,6 +93,11 @@ SAMPLES = {
     },
     "assignment_cancelled": {"enquiry_id": 7, "authority_name": "Kent"},
     "panel_member_left": {"member_name": "Sam Example", "handed_back": 1},
+    "reminder_moderation": {"stage": "opens", "person_name": "Sam Example", "authority_name": "Kent", "group_name": "Triad 2",
+                            "challenge_date": "2023-02-24", "closes": "2022-12-30"},
+    "reminder_self_assessment": {"stage": "due", "person_name": "Sam Example", "authority_name": "Kent", "group_name": "Triad 2",
+                                 "challenge_date": "2023-02-24", "deadline": "2023-02-10"},
+    "reminder_asks_offers": {"person_name": "Sam Example", "authority_name": "Kent", "group_name": "Triad 2", "challenge_date": "2023-02-24"},
     "match_confirmed": {
         "side": "asking", "ask_title": "Preparing for adulthood", "ask_authority": "Wokingham",
         "ask_description": "Transitions for young people with SEND", "offer_title": "Transitions to adult services",

@@ -1,0 +1,54 @@
+"""What the reminder rules need to know, read from the database in a few queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from programme.cycle_settings import CycleSettings
+from programme.reminder_plan import AuthorityFacts, GroupFacts, PersonRef, ProgrammeFacts
+from programme.roles import Role
+from storage.calendar import Cycle, Group, GroupMember, SelfAssessment
+from storage.moderation import Enquiry
+from storage.people import Authority, Person, RoleAssignment
+from storage.support import SupportItem
+
+
+def load_facts(session: Session, cycle: Cycle) -> ProgrammeFacts:
+    settings = CycleSettings.from_mapping(cycle.settings)
+    roles: dict[tuple[int, str], list[PersonRef]] = defaultdict(list)
+    for person_id, name, role, authority_id in session.execute(
+        select(Person.id, Person.name, RoleAssignment.role, RoleAssignment.authority_id)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.active.is_(True), Person.active.is_(True))
+        .order_by(Person.id)
+    ):
+        roles[(authority_id or 0, role)].append(PersonRef(person_id, name))
+    coordinators = tuple(roles[(0, Role.COORDINATOR.value)])
+    enquiring = set(session.scalars(select(Enquiry.authority_id).where(Enquiry.cycle_id == cycle.id, Enquiry.stage != "withdrawn")))
+    received = set(session.scalars(select(SelfAssessment.authority_id).where(
+        SelfAssessment.cycle_id == cycle.id, SelfAssessment.received_on.is_not(None))))
+    submitted = set(session.scalars(select(SupportItem.authority_id).where(
+        SupportItem.cycle_id == cycle.id, SupportItem.kind.in_(("ask", "offer")))))
+    groups = []
+    for group in session.scalars(select(Group).where(Group.cycle_id == cycle.id, Group.active.is_(True)).order_by(Group.key)):
+        authorities = []
+        for member in session.execute(
+            select(Authority).join(GroupMember, GroupMember.authority_id == Authority.id)
+            .where(GroupMember.group_id == group.id, GroupMember.active.is_(True), Authority.active.is_(True))
+            .order_by(GroupMember.position)
+        ).scalars():
+            dcs = tuple(roles[(member.id, Role.DCS.value)])
+            authorities.append(AuthorityFacts(
+                code=member.code, name=member.name, dcs=dcs, leads=dcs + tuple(roles[(member.id, Role.DELEGATE.value)]),
+                participants=tuple(roles[(member.id, Role.PARTICIPANT.value)]), has_enquiry=member.id in enquiring,
+                self_assessment_received=member.id in received, asks_offers_submitted=member.id in submitted,
+            ))
+        groups.append(GroupFacts(
+            key=group.key, name=group.name, challenge_date=group.challenge_date,
+            deadline=settings.dissemination_deadline(group.challenge_date, group.dissemination_deadline),
+            authorities=tuple(authorities),
+        ))
+    return ProgrammeFacts(cycle=cycle.name, settings=settings, groups=tuple(groups), coordinators=coordinators)

@@ -1,0 +1,62 @@
+"""Planning, as the clock runs it: write the reminders that are due to the outbox, once.
+
+Each reminder's key names it, so planning again (or from a second process) writes nothing new; on
+PostgreSQL an advisory lock makes a second planner wait for the first. A reminder due more than the
+cycle's late limit (2 working days by default) ago is not sent late: it is written as missed, for
+the digest, so importing a cycle part-way through or coming back from an outage sends nothing stale.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from programme.reminder_facts import load_facts
+from programme.reminder_plan import Planned, due, plan
+from storage.calendar import Cycle
+from storage.outbox import OutboxMessage, enqueue
+
+log = logging.getLogger(__name__)
+LOCK_ID = 7_346_201  # the planners' advisory lock on PostgreSQL
+
+
+@dataclass(frozen=True)
+class Planning:
+    queued: int
+    missed: int
+
+
+def planned_reminders(session: Session) -> list[Planned]:
+    """Every reminder of every active cycle, as the rules stand now."""
+    reminders: list[Planned] = []
+    for cycle in session.scalars(select(Cycle).where(Cycle.active.is_(True)).order_by(Cycle.starts_on)):
+        reminders += plan(load_facts(session, cycle))
+    return reminders
+
+
+def run_planning(session: Session, now: datetime) -> Planning:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOCK_ID})  # another planner waits here
+    queued = missed = 0
+    for cycle in session.scalars(select(Cycle).where(Cycle.active.is_(True)).order_by(Cycle.starts_on)):
+        facts = load_facts(session, cycle)
+        result = due(plan(facts), now, facts.settings.late_limit_working_days)
+        for reminder in result.to_send:
+            queued += _write(session, reminder)
+        for reminder in result.missed:
+            if _write(session, reminder):
+                session.execute(update(OutboxMessage).where(OutboxMessage.idempotency_key == reminder.key).values(status="missed"))
+                missed += 1
+    session.commit()
+    if queued or missed:
+        log.info("planning: %s reminders queued, %s missed", queued, missed)
+    return Planning(queued, missed)
+
+
+def _write(session: Session, reminder: Planned) -> bool:
+    return enqueue(session, key=reminder.key, kind=reminder.kind, payload=reminder.payload, due_at=reminder.due_at,
+                   recipient_person_id=reminder.person.id)

@@ -1,0 +1,132 @@
+"""The reminder rules, as a pure function of what the calendar and the records say.
+
+`plan(facts)` returns every reminder the rules call for, each with its moment and a key that names
+the reminder, not its moment (rule, subject, recipient, cycle, the follow-up's number): planning
+twice gives the same keys, and a moved date moves a reminder without making it a new one. A rule
+whose condition is met (an enquiry exists, the self-assessment is received, the asks and offers
+are in) plans nothing. What is due, what is late and what is missed is `due`'s to say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from programme.cycle_settings import CycleSettings
+from programme.working_days import LONDON, add_working_days, on_or_after, on_or_before, send_moment, working_days_between
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class AuthorityFacts:
+    code: str
+    name: str
+    leads: tuple[PersonRef, ...]  # the DCS and delegates
+    dcs: tuple[PersonRef, ...]
+    participants: tuple[PersonRef, ...]
+    has_enquiry: bool = False
+    self_assessment_received: bool = False
+    asks_offers_submitted: bool = False
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    key: str
+    name: str
+    challenge_date: date
+    deadline: date  # for the self-assessments' dissemination
+    authorities: tuple[AuthorityFacts, ...]
+
+
+@dataclass(frozen=True)
+class ProgrammeFacts:
+    cycle: str
+    settings: CycleSettings
+    groups: tuple[GroupFacts, ...]
+    coordinators: tuple[PersonRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class Planned:
+    key: str
+    rule: str
+    kind: str
+    person: PersonRef
+    on: date
+    due_at: datetime
+    why: str
+    payload: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+RULES = {
+    "moderation_opens": "the moderation window opens (12 weeks before the challenge date by default)",
+    "moderation_closing": "the moderation window closes (8 weeks before by default)",
+    "self_assessment_due": "the self-assessment is due for dissemination",
+    "self_assessment_overdue": "the self-assessment deadline has passed",
+    "asks_offers_prompt": "asks and offers after the challenge day",
+}
+
+
+def plan(facts: ProgrammeFacts) -> list[Planned]:
+    settings = facts.settings
+    planned: list[Planned] = []
+
+    def add(rule: str, kind: str, group: GroupFacts, authority: AuthorityFacts, people, on: date, why: str, number: int | None = None, **extra):
+        name = f"{rule}/{number}" if number else rule
+        for person in dict.fromkeys(people):  # someone holding two of the roles is told once
+            planned.append(Planned(
+                key=f"reminder/{facts.cycle}/{name}/{authority.code}/{person.id}", rule=rule, kind=kind, person=person, on=on,
+                due_at=send_moment(on, settings.send_time), why=why,
+                payload={
+                    "person_name": person.name, "authority_name": authority.name, "group_name": group.name,
+                    "challenge_date": group.challenge_date.isoformat(), "deadline": group.deadline.isoformat(), "cycle": facts.cycle, **extra,
+                },
+            ))
+
+    window = settings.moderation_window_weeks
+    for group in facts.groups:
+        opens = on_or_after(group.challenge_date - timedelta(weeks=window.opens))
+        closes = on_or_before(group.challenge_date - timedelta(weeks=window.closes))
+        due_early = on_or_before(group.deadline - timedelta(days=settings.self_assessment_reminder_days))
+        due_last = add_working_days(group.deadline, -1)
+        overdue = add_working_days(group.deadline, 1)
+        for authority in group.authorities:
+            if not authority.has_enquiry:
+                add("moderation_opens", "reminder_moderation", group, authority, authority.leads, opens,
+                    f"{group.name} meets on {group.challenge_date}: the moderation window opens", stage="opens", closes=closes.isoformat())
+                add("moderation_closing", "reminder_moderation", group, authority, authority.leads, closes,
+                    "the moderation window closes and no enquiry has been made", stage="closing", closes=closes.isoformat())
+            if not authority.self_assessment_received:
+                for number, on in ((1, due_early), (2, due_last)):
+                    add("self_assessment_due", "reminder_self_assessment", group, authority, authority.leads, on,
+                        f"the self-assessment is due on {group.deadline} and not yet received", number, stage="due")
+                add("self_assessment_overdue", "reminder_self_assessment", group, authority, authority.dcs + facts.coordinators,
+                    overdue, f"the self-assessment was due on {group.deadline} and is not received", stage="overdue")
+            if not authority.asks_offers_submitted:
+                for number, days in enumerate(settings.asks_offers_prompt_working_days, start=1):
+                    add("asks_offers_prompt", "reminder_asks_offers", group, authority, authority.dcs + authority.participants,
+                        add_working_days(group.challenge_date, days),
+                        f"{days} working days after the challenge day and no asks or offers are recorded", number)
+    return sorted(planned, key=lambda p: (p.due_at, p.key))
+
+
+@dataclass(frozen=True)
+class Due:
+    to_send: tuple[Planned, ...]
+    missed: tuple[Planned, ...]
+
+
+def due(planned: list[Planned], now: datetime, late_limit_working_days: int) -> Due:
+    """What is due by `now`: sent if at most `late_limit_working_days` late, otherwise missed."""
+    today = now.astimezone(LONDON).date()
+    to_send, missed = [], []
+    for item in planned:
+        if item.due_at > now:
+            continue
+        (missed if working_days_between(item.on, today) > late_limit_working_days else to_send).append(item)
+    return Due(tuple(to_send), tuple(missed))
