@@ -75,12 +75,27 @@ def create_app(
         from bot.delivery import build_dispatcher, dispatcher_context
 
         app.cleanup_ctx.append(dispatcher_context(build_dispatcher(settings, database, adapter, clock)))
+    if settings.scheduler_enabled:
+        app.cleanup_ctx.append(scheduler_context(database, clock, settings.timezone))
     messages = make_messages_handler(
         adapter, authentication, assistant, concurrent_turns=max(1, database.max_connections // 2)
     )
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     return app
+
+
+def scheduler_context(database: Database, clock: Callable[[], datetime], timezone: str):
+    """Run the programme's clock beside the web service (SCHEDULER=off leaves it to `peer-challenge scheduler`)."""
+    from scheduler.clock import build_scheduler
+
+    async def run_scheduler(_app: web.Application):
+        scheduler = build_scheduler(database, clock, timezone=timezone)
+        scheduler.start()
+        yield
+        scheduler.shutdown(wait=False)
+
+    return run_scheduler
 
 
 async def healthz(request: web.Request) -> web.Response:

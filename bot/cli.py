@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", type=Path, default=PROJECT_ROOT / "var" / "demo-calendar.yaml")
 
     commands.add_parser("dispatcher", help="run the outbox dispatcher alone (serve runs one unless DISPATCHER=off)")
+    commands.add_parser("scheduler", help="run the programme's clock alone (serve runs it unless SCHEDULER=off)")
+
+    reminders = commands.add_parser("reminders", help="the timeline of reminders: what will be sent to whom, and why")
+    reminders.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
+    reminders.add_argument("--to", dest="end", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
 
     outbox = commands.add_parser("outbox", help="see, retry and cancel notifications")
     outbox_actions = outbox.add_subparsers(dest="outbox_action", required=True)
@@ -269,8 +274,61 @@ def _write_csv(header: list[str], rows: list[list[str]], output: Path | None) ->
         csv.writer(file).writerows([header, *rows])
 
 
+def _scheduler(settings, args) -> int:
+    import asyncio
+    import signal
+
+    from bot.app import system_clock
+    from scheduler.clock import build_scheduler
+    from storage.database import Database
+
+    database = Database(settings.database_url)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        scheduler = build_scheduler(database, system_clock, timezone=settings.timezone)
+        scheduler.start()
+        log.info("scheduler started")
+        await stop.wait()
+        scheduler.shutdown(wait=False)
+
+    asyncio.run(run())
+    database.dispose()
+    return 0
+
+
+def _reminders(settings, args) -> int:
+    from programme.reminder_job import planned_reminders
+    from programme.reminder_plan import RULES
+    from storage.database import Database
+
+    if args.end < args.start:
+        print("--to must not be before --from.", file=sys.stderr)
+        return 2
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            reminders = [r for r in planned_reminders(session) if args.start <= r.on <= args.end]
+    finally:
+        database.dispose()
+    day = None
+    for reminder in reminders:
+        if reminder.on != day:
+            day = reminder.on
+            print(f"\n{day:%A %d %B %Y}")
+        local = reminder.due_at.astimezone(settings.tz)
+        print(f"  {local:%H:%M}  {reminder.person.name}  {reminder.payload['authority_name']}: {RULES[reminder.rule]}; {reminder.why}")
+    print(f"\n{len(reminders)} reminders from {args.start} to {args.end}, if nothing changes meanwhile.")
+    return 0
+
+
 COMMANDS = {
     "dispatcher": _dispatcher,
+    "scheduler": _scheduler,
+    "reminders": _reminders,
     "export": _export,
     "outbox": _outbox,
     "report": _report,

@@ -60,6 +60,7 @@ class Settings:
     graph_authority_host: str = "https://login.microsoftonline.com"
     graph_base_url: str = "https://graph.microsoft.com/v1.0"
     dispatcher_enabled: bool = True
+    scheduler_enabled: bool = True
     dispatcher_name: str = ""
     teams_tenant_share: float = 1.0
     sdk_overrides: Mapping[str, str] = field(default_factory=dict)
@@ -196,6 +197,7 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         graph_authority_host=get("GRAPH_AUTHORITY_HOST", "https://login.microsoftonline.com").rstrip("/"),
         graph_base_url=get("GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0").rstrip("/"),
         dispatcher_enabled=get("DISPATCHER", "on").lower() not in ("off", "0", "false", "no"),
+        scheduler_enabled=get("SCHEDULER", "on").lower() not in ("off", "0", "false", "no"),
         dispatcher_name=get("DISPATCHER_NAME"),
         teams_tenant_share=share,
         sdk_overrides={name: values[name] for name in SDK_OVERRIDES if values.get(name)},

@@ -159,3 +159,37 @@ def test_a_moved_challenge_date_moves_unsent_reminders_and_never_repeats_a_sent_
         run_planning(session, nine(date(2023, 1, 13)))
         moved = session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("reminder/%/moderation_closing/kent/%"))).all()
     assert moved and {r.due_at for r in moved} == {nine(date(2023, 1, 13))}
+
+
+def test_the_timeline_shows_what_will_be_sent_to_whom_and_why(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'timeline.sqlite3'}")
+    monkeypatch.delenv("MicrosoftAppId", raising=False)
+    assert main(["import-calendar", str(EXAMPLE)]) == 0
+    capsys.readouterr()
+    assert main(["reminders", "--from", "2022-11-21", "--to", "2022-11-24"]) == 0
+    out = capsys.readouterr().out
+    assert "Monday 21 November 2022" in out and "Thursday 24 November 2022" in out
+    assert "09:00  Harriet Quillfeather  Wokingham: the moderation window closes" in out
+    assert "no enquiry has been made" in out and "11 reminders from 2022-11-21 to 2022-11-24" in out
+    assert main(["reminders", "--from", "2022-11-24", "--to", "2022-11-21"]) == 2
+
+
+async def test_the_clock_plans_as_soon_as_the_service_starts(database_with_cycle):
+    import asyncio
+
+    from tests.support.assistant import start_assistant
+
+    running, connector_server = await start_assistant(database_with_cycle, now=nine(date(2022, 10, 24)), settings={"SCHEDULER": "on"})
+    try:
+        for _ in range(100):
+            with database_with_cycle.session() as session:
+                keys = session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.like("reminder/%"))).all()
+            if keys:
+                break
+            await asyncio.sleep(0.05)
+        assert any("/moderation_opens/wokingham/" in key for key in keys)
+    finally:
+        await running.client.close()
+        await connector_server.close()

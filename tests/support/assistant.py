@@ -38,7 +38,7 @@ async def start_assistant(
     connector = ConnectorStandIn()
     connector_server = TestServer(connector.app())
     await connector_server.start_server()
-    values = {"DATABASE_URL": database.url, "DISPATCHER": "off", **(settings or {})}
+    values = {"DATABASE_URL": database.url, "DISPATCHER": "off", "SCHEDULER": "off", **(settings or {})}
     app = create_app(settings_from(values), database=database, clock=lambda: now)
     client = TestClient(TestServer(app))
     await client.start_server()
