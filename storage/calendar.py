@@ -77,3 +77,27 @@ class SelfAssessment(Timestamped, Base):
     sent_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
     received_on: Mapped[date | None] = mapped_column(Date, default=None)
     received_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+
+
+class NoteAgreement(Timestamped, Base):
+    """The note of one authority's session on a group's day: sent (and revised), then agreed by its DCS
+    and shared with the Lead Member."""
+
+    __tablename__ = "note_agreements"
+    __table_args__ = (UniqueConstraint("group_id", "authority_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"))
+    link: Mapped[str] = mapped_column(String(1000), default="")
+    version: Mapped[int] = mapped_column(default=1)  # a revised note starts the follow-ups again
+    sent_on: Mapped[date] = mapped_column(Date)
+    sent_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    status: Mapped[str] = mapped_column(String(30), default="sent")  # sent | amendments_requested | agreed
+    amendments: Mapped[str] = mapped_column(String(4000), default="")
+    agreed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    agreed_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    shared_on: Mapped[date | None] = mapped_column(Date, default=None)  # with the Lead Member
+    # The code in the subject of the emails about this note: an emailed answer must carry it.
+    code: Mapped[str] = mapped_column(String(16), unique=True)

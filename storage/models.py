@@ -2,7 +2,7 @@
 
 from storage.base import Base
 from storage.bot_state import BotStateRecord
-from storage.calendar import Cycle, Group, GroupMember, SelfAssessment
+from storage.calendar import Cycle, Group, GroupMember, NoteAgreement, SelfAssessment
 from storage.conversations import ConversationReferenceRecord
 from storage.feedback import Feedback
 from storage.moderation import Assignment, Enquiry, EnquiryEvent, PanelAvailability
@@ -26,6 +26,7 @@ __all__ = [
     "Group",
     "GroupMember",
     "Nomination",
+    "NoteAgreement",
     "OutboxMessage",
     "Person",
     "RoleAssignment",
