@@ -64,7 +64,8 @@ def create_app(
     authentication = build_authentication(settings, credentials_factory)
     adapter = build_adapter(authentication)
     conversation_state = ConversationState(DatabaseStorage(database.sessions))
-    assistant = Assistant(database, conversation_state, clock, settings.tz, moderation_mailbox=settings.moderation_mailbox)
+    assistant = Assistant(database, conversation_state, clock, settings.tz, moderation_mailbox=settings.moderation_mailbox,
+                          library_url=settings.library_url)
 
     async def close_database(_app: web.Application):
         yield

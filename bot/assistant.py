@@ -15,7 +15,9 @@ from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValu
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command, unquoted
 from bot import email_cards
-from bot.dialogs import assignments, confirm, days, enquiry, feedback, greeting, my, nominate, panel, support, team
+from bot.dialogs import (
+    assignments, confirm, days, enquiry, feedback, greeting, my, nominate, notes, panel, self_assessments, support, team,
+)
 from bot.identity import forget_conversation, identify
 from bot.turn import Turn
 from programme.errors import ProgrammeError
@@ -24,7 +26,7 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, my, confirm)
+DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, my, confirm)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict], Awaitable[dict]]
@@ -39,12 +41,14 @@ class Assistant(TeamsActivityHandler):
         timezone: ZoneInfo,
         *,
         moderation_mailbox: str = "",
+        library_url: str = "",
     ):
         self._database = database
         self._conversation_state = conversation_state
         self._clock = clock
         self._timezone = timezone
         self._moderation_mailbox = moderation_mailbox
+        self._library_url = library_url
         self._commands: dict[str, CommandHandler] = {}
         self._actions: dict[str, ActionHandler] = {}
         for dialog in DIALOGS:
@@ -66,7 +70,7 @@ class Assistant(TeamsActivityHandler):
         session.commit()
         return Turn(
             context=context, session=session, person=person, profile=profile, today=today, now=now,
-            moderation_mailbox=self._moderation_mailbox,
+            moderation_mailbox=self._moderation_mailbox, library_url=self._library_url,
         )
 
     async def on_message_activity(self, turn_context: TurnContext):
@@ -116,7 +120,7 @@ class Assistant(TeamsActivityHandler):
 
     async def _email_reply(self, turn: Turn, command: Command) -> bool:
         """An email answering a card we emailed, or an invitation: True if it was one and was answered."""
-        if await assignments.answer_by_email(turn, command):
+        if await assignments.answer_by_email(turn, command) or await notes.answer_by_email(turn, command):
             return True
         activity = turn.context.activity
         subject = str((activity.channel_data or {}).get("subject") or "") if isinstance(activity.channel_data, dict) else ""

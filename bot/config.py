@@ -47,6 +47,7 @@ class Settings:
     mail_from: str = "peer-challenge@assistant.example"
     assistant_mailbox: str = "peer-challenge@assistant.example"
     moderation_mailbox: str = ""
+    library_url: str = ""  # the peer challenge library, named when a group's self-assessments are ready
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_security: str = "starttls"  # starttls | tls | none
@@ -185,6 +186,7 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         mail_from=get("MAIL_FROM", "peer-challenge@assistant.example"),
         assistant_mailbox=get("ASSISTANT_MAILBOX", "peer-challenge@assistant.example"),
         moderation_mailbox=get("MODERATION_MAILBOX"),
+        library_url=get("PEER_CHALLENGE_LIBRARY_URL"),
         smtp_host=get("SMTP_HOST", "localhost"),
         smtp_port=int(smtp_port_text) if smtp_port_text.isdigit() else 0,
         smtp_security=smtp_security,

@@ -24,6 +24,7 @@ class Turn:
     today: date
     now: datetime
     moderation_mailbox: str = ""  # the moderation team's shared address, from the settings
+    library_url: str = ""  # the peer challenge library's address, from the settings
 
     def full_profile(self) -> Profile | None:
         """The profile with groups, Lead Reviewer pairs and key dates, for the cards that show them."""

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from programme.cycle_settings import CycleSettings
-from programme.reminder_plan import AuthorityFacts, GroupFacts, PersonRef, ProgrammeFacts
+from programme.reminder_plan import AuthorityFacts, GroupFacts, NoteFacts, PersonRef, ProgrammeFacts
 from programme.roles import Role
-from storage.calendar import Cycle, Group, GroupMember, SelfAssessment
+from storage.calendar import Cycle, Group, GroupMember, NoteAgreement, SelfAssessment
 from storage.moderation import Enquiry
 from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem
@@ -32,6 +32,10 @@ def load_facts(session: Session, cycle: Cycle) -> ProgrammeFacts:
         SelfAssessment.cycle_id == cycle.id, SelfAssessment.received_on.is_not(None))))
     submitted = set(session.scalars(select(SupportItem.authority_id).where(
         SupportItem.cycle_id == cycle.id, SupportItem.kind.in_(("ask", "offer")))))
+    notes = {
+        (n.group_id, n.authority_id): NoteFacts(n.id, n.version, n.sent_on, n.status, n.agreed_on, n.shared_on, n.link, n.code)
+        for n in session.scalars(select(NoteAgreement).where(NoteAgreement.cycle_id == cycle.id))
+    }
     groups = []
     for group in session.scalars(select(Group).where(Group.cycle_id == cycle.id, Group.active.is_(True)).order_by(Group.key)):
         authorities = []
@@ -45,6 +49,7 @@ def load_facts(session: Session, cycle: Cycle) -> ProgrammeFacts:
                 code=member.code, name=member.name, dcs=dcs, leads=dcs + tuple(roles[(member.id, Role.DELEGATE.value)]),
                 participants=tuple(roles[(member.id, Role.PARTICIPANT.value)]), has_enquiry=member.id in enquiring,
                 self_assessment_received=member.id in received, asks_offers_submitted=member.id in submitted,
+                note=notes.get((group.id, member.id)),
             ))
         groups.append(GroupFacts(
             key=group.key, name=group.name, challenge_date=group.challenge_date,

@@ -23,6 +23,18 @@ class PersonRef:
 
 
 @dataclass(frozen=True)
+class NoteFacts:
+    id: int
+    version: int
+    sent_on: date
+    status: str  # sent | amendments_requested | agreed
+    agreed_on: date | None
+    shared_on: date | None
+    link: str
+    code: str
+
+
+@dataclass(frozen=True)
 class AuthorityFacts:
     code: str
     name: str
@@ -32,6 +44,7 @@ class AuthorityFacts:
     has_enquiry: bool = False
     self_assessment_received: bool = False
     asks_offers_submitted: bool = False
+    note: NoteFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,9 @@ RULES = {
     "self_assessment_due": "the self-assessment is due for dissemination",
     "self_assessment_overdue": "the self-assessment deadline has passed",
     "asks_offers_prompt": "asks and offers after the challenge day",
+    "note_follow_up": "the note of the session is not yet agreed",
+    "note_escalation": "the note of the session is still not agreed",
+    "lead_member_share": "the agreed note is to be shared with the Lead Member",
 }
 
 
@@ -76,8 +92,8 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
     settings = facts.settings
     planned: list[Planned] = []
 
-    def add(rule: str, kind: str, group: GroupFacts, authority: AuthorityFacts, people, on: date, why: str, number: int | None = None, **extra):
-        name = f"{rule}/{number}" if number else rule
+    def add(rule: str, kind: str, group: GroupFacts, authority: AuthorityFacts, people, on: date, why: str, follow_up=None, **extra):
+        name = f"{rule}/{follow_up}" if follow_up else rule
         for person in dict.fromkeys(people):  # someone holding two of the roles is told once
             planned.append(Planned(
                 key=f"reminder/{facts.cycle}/{name}/{authority.code}/{person.id}", rule=rule, kind=kind, person=person, on=on,
@@ -107,6 +123,21 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
                         f"the self-assessment is due on {group.deadline} and not yet received", number, stage="due")
                 add("self_assessment_overdue", "reminder_self_assessment", group, authority, authority.dcs + facts.coordinators,
                     overdue, f"the self-assessment was due on {group.deadline} and is not received", stage="overdue")
+            note = authority.note
+            if note is not None and note.status == "sent":
+                extra = {"note_id": note.id, "link": note.link, "version": note.version, "reference_code": note.code}
+                for number, days in enumerate(settings.note_follow_up_working_days, start=1):
+                    add("note_follow_up", "note_agreement", group, authority, authority.dcs, add_working_days(note.sent_on, days),
+                        f"the note sent on {note.sent_on} is not agreed after {days} working days", f"{number}/v{note.version}", **extra)
+                add("note_escalation", "note_escalation", group, authority, facts.coordinators,
+                    add_working_days(note.sent_on, settings.note_escalation_working_days),
+                    f"the note sent on {note.sent_on} is not agreed after {settings.note_escalation_working_days} working days",
+                    f"v{note.version}", **extra)
+            if note is not None and note.status == "agreed" and note.shared_on is None and note.agreed_on is not None:
+                add("lead_member_share", "lead_member_share", group, authority, authority.dcs,
+                    add_working_days(note.agreed_on, settings.lead_member_reminder_working_days),
+                    f"the note agreed on {note.agreed_on} is not yet shared with the Lead Member", 2,
+                    note_id=note.id, link=note.link, version=note.version, reference_code=note.code, number=2)
             if not authority.asks_offers_submitted:
                 for number, days in enumerate(settings.asks_offers_prompt_working_days, start=1):
                     add("asks_offers_prompt", "reminder_asks_offers", group, authority, authority.dcs + authority.participants,

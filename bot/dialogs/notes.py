@@ -1,0 +1,179 @@
+"""notes: recording that a group's notes were sent, and each DCS agreeing their note or asking for
+amendments, then sharing it with their Lead Member. By email, the note's code is in the subject of
+the assistant's message, and a reply keeping it answers with `agree`, `amend ...` or `shared`."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from bot.cards.elements import card, execute, facts, heading, long_date, paragraph, subheading
+from bot.cards.forms import form_card
+from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.commands import Command
+from bot.turn import Turn
+from programme.errors import Invalid, ProgrammeError
+from programme.forms import Field, Form, Kind
+from programme.notes import NoteView, agree, confirm_shared, find_by_code, may_record, notes_for, record_sent, request_amendments
+from programme.profile import current_cycle
+from programme.roles import Role
+from storage.calendar import Group
+
+CODE = re.compile(r"\[(G[0-9A-F]{8})\]", re.I)
+ANSWERS = ("agree", "amend", "shared")
+STATUS = {"sent": "waiting for the DCS", "amendments_requested": "amendments asked for", "agreed": "agreed"}
+LINK_FORM = Form("notes_sent", "The notes were sent", "Each DCS of the group is then asked to agree their authority's note.", (
+    Field("link", "Link to the notes", max_length=1000, help="https://..."),), submit_label="Record the notes as sent")
+AMEND_FORM = Form("note_amend", "Ask for amendments", "Your text goes to the coordinators and the facilitator.", (
+    Field("amendments", "The amendments you would like", Kind.LONG_TEXT, max_length=4000),), submit_label="Send the amendments")
+
+
+def note_card(view: NoteView, message: str | None = None, *, may_answer: bool) -> dict:
+    body = [heading(f"The note for {view.authority_name}, {view.group_name}")]
+    if message:
+        body.append(paragraph(message))
+    rows = [("Status", STATUS.get(view.status, view.status)), ("Version", str(view.version)), ("Sent", long_date(view.sent_on)), ("Link", view.link)]
+    if view.agreed_on:
+        rows.append(("Agreed", long_date(view.agreed_on)))
+    if view.status == "agreed":
+        rows.append(("Shared with the Lead Member", long_date(view.shared_on) if view.shared_on else "Not yet"))
+    if view.amendments and view.status == "amendments_requested":
+        rows.append(("Amendments asked for", view.amendments))
+    body.append(facts(rows))
+    actions = []
+    if may_answer and view.status == "sent":
+        actions += [execute("Agree the note", "note.agree", {"id": view.id, "version": view.version}, style="positive"),
+                    execute("Ask for amendments", "note.amend", {"id": view.id})]
+    if may_answer and view.status == "agreed" and view.shared_on is None:
+        actions.append(execute("Shared with our Lead Member", "note.shared", {"id": view.id}, style="positive"))
+    if actions:
+        body.append({"type": "ActionSet", "actions": actions})
+    return card(body)
+
+
+def _view(turn: Turn, note_id) -> NoteView:
+    view = next((v for v in notes_for(turn.session, turn.profile, turn.today) if str(v.id) == str(note_id)), None)
+    if view is None:
+        raise ProgrammeError(f"I can't find note {str(note_id)[:20]} among the ones you can see. Type `notes` to list them.")
+    return view
+
+
+def _may_answer(turn: Turn, view: NoteView) -> bool:
+    return turn.profile.is_coordinator or turn.profile.holds_for(view.authority_code, Role.DCS, Role.DELEGATE)
+
+
+def overview_card(turn: Turn, message: str | None = None) -> dict:
+    views = notes_for(turn.session, turn.profile, turn.today)
+    body = [heading("Notes of the sessions")]
+    if message:
+        body.append(paragraph(message))
+    cycle = current_cycle(turn.session, turn.today)
+    groups = [] if cycle is None else [
+        g for g in turn.session.scalars(select(Group).where(Group.cycle_id == cycle.id, Group.active.is_(True)).order_by(Group.challenge_date, Group.key))
+        if may_record(turn.session, turn.profile, g)
+    ]
+    if groups:  # coordinators, and facilitators for their groups
+        for group in groups:
+            mine = [v for v in views if v.group_key == group.key]
+            body.append(subheading(f"{group.name}, {long_date(group.challenge_date)}"))
+            body.append(paragraph("\n".join(f"- {v.authority_name}: {STATUS.get(v.status, v.status)} (version {v.version})" for v in mine)
+                                  or "Notes not yet recorded as sent.", subtle=not mine))
+            actions = [execute(f"Notes sent for {group.name}", "note.sent", {"group": group.key})]
+            actions += [execute(f"Revised note for {v.authority_name}", "note.revised", {"group": group.key, "authority": v.authority_code})
+                        for v in mine if v.status == "amendments_requested"]
+            body.append({"type": "ActionSet", "actions": actions})
+        return card(body)
+    if not views:
+        body.append(paragraph("No notes yet: you will be asked to agree yours after your challenge day.", subtle=True))
+    for v in views:
+        body.append(subheading(f"{v.authority_name}, {v.group_name}: {STATUS.get(v.status, v.status)}"))
+        body.append({"type": "ActionSet", "actions": [execute(f"Open the note for {v.authority_name}", "note.view", {"id": v.id})]})
+    return card(body)
+
+
+async def notes(turn: Turn, _command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    await turn.reply_card(overview_card(turn), subject="Notes of the sessions")
+
+
+async def view_from_card(turn: Turn, data: dict) -> dict:
+    view = _view(turn, data.get("id"))
+    return note_card(view, may_answer=_may_answer(turn, view))
+
+
+async def agree_from_card(turn: Turn, data: dict) -> dict:
+    message = agree(turn.session, turn.profile, data.get("id"), data.get("version"), turn.now, turn.today)
+    view = _view(turn, data.get("id"))
+    return note_card(view, message, may_answer=_may_answer(turn, view))
+
+
+async def amend_from_card(turn: Turn, data: dict) -> dict:
+    _view(turn, data.get("id"))
+    return form_card(AMEND_FORM, verb="note.amend.save", data={"id": data.get("id")})
+
+
+async def amend_save(turn: Turn, data: dict) -> dict:
+    try:
+        message = request_amendments(turn.session, turn.profile, data.get("id"), data.get("amendments"), turn.now)
+    except Invalid as error:
+        return form_card(AMEND_FORM, verb="note.amend.save", data={"id": data.get("id")}, errors=error.fields, message="Please correct the details below.")
+    view = _view(turn, data.get("id"))
+    return note_card(view, message, may_answer=_may_answer(turn, view))
+
+
+async def shared_from_card(turn: Turn, data: dict) -> dict:
+    message = confirm_shared(turn.session, turn.profile, data.get("id"), turn.now, turn.today)
+    view = _view(turn, data.get("id"))
+    return note_card(view, message, may_answer=_may_answer(turn, view))
+
+
+async def sent_from_card(turn: Turn, data: dict) -> dict:
+    return form_card(LINK_FORM, verb="note.sent.save", data={"group": data.get("group"), "authority": data.get("authority", "")})
+
+
+async def sent_save(turn: Turn, data: dict) -> dict:
+    try:
+        message = record_sent(turn.session, turn.profile, data.get("group"), data.get("link"), turn.now, turn.today,
+                              authority_code=data.get("authority") or None)
+    except Invalid as error:
+        return form_card(LINK_FORM, verb="note.sent.save", data={"group": data.get("group"), "authority": data.get("authority", "")},
+                         errors=error.fields, values={"link": str(data.get("link") or "")}, message="Please correct the details below.")
+    return overview_card(turn, message)
+
+
+async def answer_by_email(turn: Turn, command: Command) -> bool:
+    """An answer to an email about a note: True if this email was one."""
+    channel_data = turn.context.activity.channel_data if isinstance(turn.context.activity.channel_data, dict) else {}
+    match = CODE.search(str(channel_data.get("subject") or ""))
+    if match is None or command.word not in ANSWERS or turn.profile is None:
+        return False
+    subject = f"The note [{match.group(1)}]"
+    try:
+        note_id = find_by_code(turn.session, match.group(1))
+        if command.word == "agree":
+            message = agree(turn.session, turn.profile, note_id, None, turn.now, turn.today)
+        elif command.word == "amend":
+            message = request_amendments(turn.session, turn.profile, note_id, command.body, turn.now)
+        else:
+            message = confirm_shared(turn.session, turn.profile, note_id, turn.now, turn.today)
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("The note", str(error), attention=True), subject=subject)
+        return True
+    await turn.reply_card(message_card("The note", message), subject=subject)
+    return True
+
+
+COMMANDS = {"notes": notes}
+ACTIONS = {
+    "note.view": view_from_card,
+    "note.agree": agree_from_card,
+    "note.amend": amend_from_card,
+    "note.amend.save": amend_save,
+    "note.shared": shared_from_card,
+    "note.sent": sent_from_card,
+    "note.revised": sent_from_card,
+    "note.sent.save": sent_save,
+}

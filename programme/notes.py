@@ -1,0 +1,206 @@
+"""The record of each session: notes sent, agreed or amended by each DCS, then shared with the Lead Member.
+
+A coordinator, or the group's facilitator, records that a group's notes were sent (with a link);
+each DCS of the group is asked to agree their authority's note or to request amendments, which go
+to the coordinators and the facilitator. A revised note starts the follow-ups again. Once agreed,
+the DCS is asked to share it with their Lead Member and to say when that is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from programme.errors import Invalid, NotAllowed, NotFound
+from programme.profile import Profile, current_cycle
+from programme.roles import Role
+from storage.calendar import Cycle, Group, GroupMember, NoteAgreement
+from storage.outbox import enqueue
+from storage.people import Authority, RoleAssignment
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: int
+    group_key: str
+    group_name: str
+    authority_code: str
+    authority_name: str
+    link: str
+    version: int
+    sent_on: date
+    status: str
+    amendments: str
+    agreed_on: date | None
+    shared_on: date | None
+    code: str
+
+
+def _link(raw) -> str:
+    link = " ".join(str(raw or "").split())
+    if not link.startswith(("https://", "http://")) or len(link) > 1000:
+        raise Invalid({"link": "Give the link to the notes, starting with https:// (for example their SharePoint address)."})
+    return link
+
+
+def _group(session: Session, today: date, key) -> tuple[Cycle, Group]:
+    cycle = current_cycle(session, today)
+    group = session.scalar(select(Group).where(Group.cycle_id == cycle.id, Group.key == str(key or "").strip())) if cycle else None
+    if group is None:
+        raise NotFound(f"There is no group '{str(key)[:20]}' in the current cycle. Use `notes` to see the groups.")
+    return cycle, group
+
+
+def may_record(session: Session, profile: Profile | None, group: Group) -> bool:
+    if profile is None or profile.is_coordinator:
+        return True  # the command line, or a coordinator
+    return session.scalar(select(RoleAssignment.id).where(
+        RoleAssignment.person_id == profile.person_id, RoleAssignment.role == Role.FACILITATOR.value,
+        RoleAssignment.group_id == group.id, RoleAssignment.active.is_(True))) is not None
+
+
+def record_sent(session: Session, profile: Profile | None, group_key, link, now: datetime, today: date, *,
+                authority_code: str | None = None) -> str:
+    """The notes of a group's day were sent; with `authority_code`, a revised note for that authority."""
+    cycle, group = _group(session, today, group_key)
+    if not may_record(session, profile, group):
+        raise NotAllowed(f"Only the coordinators or {group.name}'s facilitator record that its notes were sent.")
+    link = _link(link)
+    members = session.scalars(select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.active.is_(True)).order_by(GroupMember.position)).all()
+    if authority_code:
+        members = [m for m in members if m.authority.code == str(authority_code).strip().lower()]
+        if not members:
+            raise NotFound(f"'{str(authority_code)[:40]}' is not in {group.name}.")
+    told = 0
+    for member in members:
+        note = session.scalar(select(NoteAgreement).where(NoteAgreement.group_id == group.id, NoteAgreement.authority_id == member.authority_id))
+        if note is None:
+            note = NoteAgreement(cycle_id=cycle.id, group_id=group.id, authority_id=member.authority_id, link=link, version=1, sent_on=today,
+                                 sent_by_person_id=profile.person_id if profile else None, code=f"G{secrets.token_hex(4).upper()}")
+            session.add(note)
+        elif note.status == "agreed" and not authority_code:
+            continue  # recording the group's notes again does not reopen an agreed one
+        else:
+            note.version, note.link, note.sent_on, note.status, note.amendments = note.version + 1, link, today, "sent", ""
+            note.agreed_on = note.agreed_by_person_id = None
+        session.flush()
+        told += _ask_to_agree(session, note, group, member.authority, now)
+    session.commit()
+    log.info("notes of group %s recorded as sent (%s asked)", group.id, told)
+    what = f"A revised note for {members[0].authority.name}" if authority_code else f"The notes of {group.name}"
+    return f"{what} recorded as sent. Each DCS has been asked to agree their authority's note."
+
+
+def _dcs(session: Session, authority_id: int) -> list[int]:
+    return list(session.scalars(select(RoleAssignment.person_id).where(
+        RoleAssignment.authority_id == authority_id, RoleAssignment.role == Role.DCS.value, RoleAssignment.active.is_(True)).distinct()))
+
+
+def _payload(note: NoteAgreement, group: Group, authority: Authority) -> dict:
+    return {"note_id": note.id, "group_name": group.name, "authority_name": authority.name, "link": note.link,
+            "version": note.version, "challenge_date": group.challenge_date.isoformat(), "reference_code": note.code}
+
+
+def _ask_to_agree(session, note: NoteAgreement, group: Group, authority: Authority, now) -> int:
+    people = _dcs(session, authority.id)
+    for person_id in people:
+        enqueue(session, key=f"note/{note.id}/v{note.version}/agree/{person_id}", kind="note_agreement",
+                payload=_payload(note, group, authority), due_at=now, recipient_person_id=person_id)
+    return len(people)
+
+
+def _own(session: Session, profile: Profile, note_id) -> tuple[NoteAgreement, Group, Authority]:
+    try:
+        note = session.get(NoteAgreement, int(note_id))
+    except (TypeError, ValueError):
+        note = None
+    if note is None:
+        raise NotFound(f"There is no note {str(note_id)[:20]}.")
+    authority = session.get(Authority, note.authority_id)
+    if not (profile.is_coordinator or profile.holds_for(authority.code, Role.DCS, Role.DELEGATE)):
+        raise NotAllowed(f"Only {authority.name}'s DCS (or a delegate, or a coordinator on their behalf) can agree its note.")
+    return note, session.get(Group, note.group_id), authority
+
+
+def find_by_code(session: Session, code: str) -> int:
+    note = session.scalar(select(NoteAgreement).where(NoteAgreement.code == code.upper()))
+    if note is None:
+        raise NotFound("I can't find that note. Reply to the email about it, keeping the reference in its subject.")
+    return note.id
+
+
+def agree(session: Session, profile: Profile, note_id, version, now: datetime, today: date) -> str:
+    note, group, authority = _own(session, profile, note_id)
+    if note.status == "agreed":
+        return f"{authority.name}'s note was already agreed on {note.agreed_on.isoformat()}."
+    if version is not None and str(version) != str(note.version):
+        return f"A revised note (version {note.version}) has been sent since: please read it, then agree that one."
+    changed = session.execute(update(NoteAgreement).where(NoteAgreement.id == note.id, NoteAgreement.status != "agreed")
+                              .values(status="agreed", agreed_on=today, agreed_by_person_id=profile.person_id, updated_at=now)).rowcount
+    if not changed:
+        session.rollback()
+        return f"{authority.name}'s note was already agreed."
+    for person_id in _dcs(session, authority.id):
+        enqueue(session, key=f"note/{note.id}/lead-member/1/{person_id}", kind="lead_member_share",
+                payload={**_payload(note, group, authority), "number": 1}, due_at=now, recipient_person_id=person_id)
+    session.commit()
+    log.info("note %s agreed by person %s", note.id, profile.person_id)
+    return f"Thank you: {authority.name}'s note is agreed. Please share it with your Lead Member, and say here when that is done."
+
+
+def request_amendments(session: Session, profile: Profile, note_id, text, now: datetime) -> str:
+    note, group, authority = _own(session, profile, note_id)
+    text = str(text or "").strip()
+    if not text:
+        raise Invalid({"amendments": "Say which amendments you would like: they go to the coordinators and the facilitator."})
+    if len(text) > 4000:
+        raise Invalid({"amendments": f"Shorten this to 4000 characters or fewer (it has {len(text)})."})
+    if note.status == "agreed":
+        raise NotAllowed(f"{authority.name}'s note is already agreed; ask the coordinators if it must change.")
+    note.status, note.amendments, note.updated_at = "amendments_requested", text, now
+    session.flush()
+    facilitators = session.scalars(select(RoleAssignment.person_id).where(
+        RoleAssignment.group_id == group.id, RoleAssignment.role == Role.FACILITATOR.value, RoleAssignment.active.is_(True))).all()
+    coordinators = session.scalars(select(RoleAssignment.person_id).where(
+        RoleAssignment.role == Role.COORDINATOR.value, RoleAssignment.active.is_(True))).all()
+    count = session.scalar(select(NoteAgreement.updated_at).where(NoteAgreement.id == note.id))
+    for person_id in sorted(set(facilitators) | set(coordinators)):
+        enqueue(session, key=f"note/{note.id}/v{note.version}/amend/{count.isoformat()}/{person_id}", kind="note_amendments",
+                payload={**_payload(note, group, authority), "amendments": text, "from_name": profile.name},
+                due_at=now, recipient_person_id=person_id)
+    session.commit()
+    log.info("note %s: amendments requested by person %s", note.id, profile.person_id)
+    return "Thank you: your amendments have gone to the coordinators and the facilitator. You will be sent the revised note."
+
+
+def confirm_shared(session: Session, profile: Profile, note_id, now: datetime, today: date) -> str:
+    note, group, authority = _own(session, profile, note_id)
+    if note.status != "agreed":
+        raise NotAllowed(f"{authority.name}'s note is not agreed yet: agree it first, then share it with your Lead Member.")
+    if note.shared_on is not None:
+        return f"Already recorded: shared with the Lead Member on {note.shared_on.isoformat()}."
+    note.shared_on, note.updated_at = today, now
+    session.commit()
+    return "Thank you: the note is recorded as shared with your Lead Member."
+
+
+def notes_for(session: Session, profile: Profile, today: date) -> list[NoteView]:
+    cycle = current_cycle(session, today)
+    if cycle is None:
+        return []
+    rows = session.execute(
+        select(NoteAgreement, Group, Authority).join(Group, Group.id == NoteAgreement.group_id).join(Authority, Authority.id == NoteAgreement.authority_id)
+        .where(NoteAgreement.cycle_id == cycle.id).order_by(Group.challenge_date, Group.key, Authority.name)
+    ).all()
+    own = set(profile.authorities_as(Role.DCS, Role.DELEGATE))
+    return [
+        NoteView(n.id, g.key, g.name, a.code, a.name, n.link, n.version, n.sent_on, n.status, n.amendments, n.agreed_on, n.shared_on, n.code)
+        for n, g, a in rows if profile.is_coordinator or a.code in own or may_record(session, profile, g)
+    ]
