@@ -38,6 +38,15 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("dispatcher", help="run the outbox dispatcher alone (serve runs one unless DISPATCHER=off)")
     commands.add_parser("scheduler", help="run the programme's clock alone (serve runs it unless SCHEDULER=off)")
 
+    received = commands.add_parser("mark-received", help="mark an authority's self-assessment received")
+    received.add_argument("--authority", required=True, help="the authority's code, e.g. kent")
+    received.add_argument("--cycle", default=None, help="default: the current cycle")
+
+    notes_sent = commands.add_parser("notes-sent", help="record that a group's notes were sent (each DCS is asked to agree)")
+    notes_sent.add_argument("--group", required=True, help="the group's key in the calendar, e.g. 1")
+    notes_sent.add_argument("--link", required=True, help="the link to the notes")
+    notes_sent.add_argument("--authority", default=None, help="a revised note for this authority only")
+
     reminders = commands.add_parser("reminders", help="the timeline of reminders: what will be sent to whom, and why")
     reminders.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
     reminders.add_argument("--to", dest="end", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
@@ -300,6 +309,40 @@ def _scheduler(settings, args) -> int:
     return 0
 
 
+def _programme_change(settings, change) -> int:
+    """Run one change from the command line, as the programme's own rules allow it; print the answer."""
+    from datetime import datetime, timezone
+
+    from programme.errors import ProgrammeError
+    from storage.database import Database
+
+    database = Database(settings.database_url)
+    now = datetime.now(timezone.utc)
+    try:
+        with database.session() as session:
+            print(change(session, now, now.astimezone(settings.tz).date()))
+    except ProgrammeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    return 0
+
+
+def _mark_received(settings, args) -> int:
+    from programme.self_assessment import mark_received
+
+    return _programme_change(settings, lambda session, now, today: mark_received(
+        session, None, args.authority, now, today, cycle_name=args.cycle, library_url=settings.library_url))
+
+
+def _notes_sent(settings, args) -> int:
+    from programme.notes import record_sent
+
+    return _programme_change(settings, lambda session, now, today: record_sent(
+        session, None, args.group, args.link, now, today, authority_code=args.authority))
+
+
 def _reminders(settings, args) -> int:
     from programme.reminder_job import planned_reminders
     from programme.reminder_plan import RULES
@@ -329,6 +372,8 @@ COMMANDS = {
     "dispatcher": _dispatcher,
     "scheduler": _scheduler,
     "reminders": _reminders,
+    "mark-received": _mark_received,
+    "notes-sent": _notes_sent,
     "export": _export,
     "outbox": _outbox,
     "report": _report,

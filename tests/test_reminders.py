@@ -193,3 +193,19 @@ async def test_the_clock_plans_as_soon_as_the_service_starts(database_with_cycle
     finally:
         await running.client.close()
         await connector_server.close()
+
+
+def test_receipt_and_notes_from_the_command_line(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.delenv("MicrosoftAppId", raising=False)
+    assert main(["import-calendar", str(EXAMPLE)]) == 0
+    assert main(["mark-received", "--authority", "kent", "--cycle", "2022-23"]) == 0
+    assert "Kent's self-assessment is marked received" in capsys.readouterr().out
+    assert main(["mark-received", "--authority", "atlantis", "--cycle", "2022-23"]) == 1
+    assert "There is no authority 'atlantis'" in capsys.readouterr().err
+    assert main(["notes-sent", "--group", "1", "--link", "https://sharepoint.example/notes/triad-1"]) == 0
+    assert "The notes of Triad 1 recorded as sent" in capsys.readouterr().out
+    assert main(["notes-sent", "--group", "1", "--link", "not a link"]) == 1
+    assert "starting with https://" in capsys.readouterr().err
