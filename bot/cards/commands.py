@@ -25,6 +25,10 @@ RECORD = [
 ]
 DIRECTORY = [("directory theme=send", "The directory of support: current offers by theme")]
 PANEL_MEMBER = [("my assignments", "Your invitations, assignments and days; your availability; leaving the panel")]
+RECORDS = [
+    ("self-assessment", "Your self-assessment: say it is sent, with its link; coordinators mark them received"),
+    ("notes", "The notes of your session: agree them or ask for amendments; share with your Lead Member"),
+]
 DCS = [("team", "See, add and remove your authority's delegates and participants")]
 COORDINATOR = [
     ("team <authority code>", "See and change any authority's delegates and participants"),
@@ -40,7 +44,7 @@ def commands_for(profile: Profile | None) -> list[tuple[str, str]]:
         return [EVERYONE[0]]
     commands = list(EVERYONE)
     if profile.leads_an_authority or profile.is_coordinator:
-        commands += NOMINATE + ENQUIRE
+        commands += NOMINATE + ENQUIRE + RECORDS
     if profile.has(Role.DCS, Role.DELEGATE, Role.PARTICIPANT, Role.FACILITATOR) or profile.is_coordinator:
         commands += RECORD
     commands += DIRECTORY
