@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from programme.calendar_file import parse_calendar
 from programme.calendar_spec import FORMAT_LABELS, CalendarProblems, CalendarSpec, GroupSpec, Problem
+from programme.group_changes import tell_group_changed
 from programme.import_report import ImportReport, day
 from programme.roles import group_scope
 from programme.validation import normalise_email
+from storage.base import utcnow
 from storage.calendar import Cycle, Group, GroupMember
 from storage.people import Authority, Person, RoleAssignment
 
@@ -65,6 +67,7 @@ class _Import:
         self.session = session
         self.spec = spec
         self.report = report
+        self.changed: list[tuple[Group, list[str]]] = []  # groups whose date, format or venue changed
 
     def run(self) -> int:
         cycle = self.cycle()
@@ -74,6 +77,8 @@ class _Import:
         self.roles(cycle, people, authorities, groups)
         self.deactivate_absent_people(people)
         self.session.flush()
+        for group, changes in self.changed:
+            tell_group_changed(self.session, group, changes, utcnow())
         return cycle.id
 
     def cycle(self) -> Cycle:
@@ -170,6 +175,13 @@ class _Import:
             self.report.add("Dissemination deadlines changed", (
                 f"{name} from {_deadline(group.dissemination_deadline)} to {_deadline(spec.dissemination_deadline)}"
             ))
+        told = []
+        if group.challenge_date != spec.date:
+            told.append(f"The challenge day moved from {day(group.challenge_date)} to {day(spec.date)}.")
+        if group.format != spec.format or group.location != spec.location:
+            told.append(f"It is now {FORMAT_LABELS[spec.format]}" + (f", {spec.location}." if spec.location else "."))
+        if told and group.active:
+            self.changed.append((group, told))
         for attribute, value in _group_fields(spec).items():
             if getattr(group, attribute) != value:
                 setattr(group, attribute, value)

@@ -209,3 +209,23 @@ def test_receipt_and_notes_from_the_command_line(tmp_path, monkeypatch, capsys):
     assert "The notes of Triad 1 recorded as sent" in capsys.readouterr().out
     assert main(["notes-sent", "--group", "1", "--link", "not a link"]) == 1
     assert "starting with https://" in capsys.readouterr().err
+
+
+def test_a_moved_date_or_venue_in_the_calendar_tells_the_groups_people_once(database_with_cycle, tmp_path):
+    database = database_with_cycle
+    moved = tmp_path / "moved.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert "date: 2023-02-24" in text
+    moved.write_text(text.replace("date: 2023-02-24", "date: 2023-03-10"), encoding="utf-8")
+
+    import_calendar(database.sessions, load_calendar_file(moved), dry_run=True)
+    with database.session() as session:
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "group_changed")).all() == []
+    for _ in range(2):  # importing the same file again tells nobody twice
+        import_calendar(database.sessions, load_calendar_file(moved), dry_run=False)
+    with database.session() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "group_changed")).all()
+        kent_dcs = session.scalar(select(Person.id).where(Person.email == "grace.albury@kent.example"))
+    assert told and {r.payload["group_name"] for r in told} == {"Triad 2"}
+    assert kent_dcs in {r.recipient_person_id for r in told}
+    assert "moved from 24 Feb 2023 to 10 Mar 2023" in told[0].payload["changes"][0]
