@@ -229,3 +229,25 @@ def test_a_moved_date_or_venue_in_the_calendar_tells_the_groups_people_once(data
     assert told and {r.payload["group_name"] for r in told} == {"Triad 2"}
     assert kent_dcs in {r.recipient_person_id for r in told}
     assert "moved from 24 Feb 2023 to 10 Mar 2023" in told[0].payload["changes"][0]
+
+
+def test_two_planners_on_postgresql_plan_once(postgres_database):
+    """Two processes' planners at the same moment: the advisory lock makes the second wait, and it finds nothing to write."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import _empty
+
+    _empty(postgres_database)
+    import_calendar(postgres_database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+
+    def planner(_):
+        with postgres_database.session() as session:
+            return run_planning(session, nine(date(2022, 10, 24)))
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(planner, range(2)))
+    with postgres_database.session() as session:
+        written = session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.like("reminder/%"))).all()
+    writes = sorted(r.queued + r.missed for r in results)
+    assert writes[0] == 0 and writes[1] == len(written) > 0
+    _empty(postgres_database)
