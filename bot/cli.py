@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     notes_sent.add_argument("--link", required=True, help="the link to the notes")
     notes_sent.add_argument("--authority", default=None, help="a revised note for this authority only")
 
+    digest = commands.add_parser("digest", help="queue this week's coordinators' digest (Teams and email), or print it")
+    digest.add_argument("--dry-run", action="store_true", help="print the digest as text; queue nothing")
+    digest.add_argument("--on", type=date.fromisoformat, default=None,
+                        help="YYYY-MM-DD: the digest as it stands at 08:00 that day (default: now)")
+
     reminders = commands.add_parser("reminders", help="the timeline of reminders: what will be sent to whom, and why")
     reminders.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
     reminders.add_argument("--to", dest="end", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
@@ -343,6 +348,27 @@ def _notes_sent(settings, args) -> int:
         session, None, args.group, args.link, now, today, authority_code=args.authority))
 
 
+def _digest(settings, args) -> int:
+    from datetime import datetime, time, timezone
+
+    from notify.render import Renderer
+    from programme.digest import KIND, build_digest, digest_payload, queue_weekly_digest, week_name
+    from storage.database import Database
+
+    now = datetime.combine(args.on, time(8), tzinfo=settings.tz).astimezone(timezone.utc) if args.on else datetime.now(timezone.utc)
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            if args.dry_run:
+                print(Renderer().render(KIND, digest_payload(build_digest(session, now))).text, end="")
+                return 0
+            queued = queue_weekly_digest(session, now)
+    finally:
+        database.dispose()
+    print(f"Queued {queued} digest messages for {week_name(now)}." + ("" if queued else " This week's were queued already, or there are no coordinators."))
+    return 0
+
+
 def _reminders(settings, args) -> int:
     from programme.reminder_job import planned_reminders
     from programme.reminder_plan import RULES
@@ -372,6 +398,7 @@ COMMANDS = {
     "dispatcher": _dispatcher,
     "scheduler": _scheduler,
     "reminders": _reminders,
+    "digest": _digest,
     "mark-received": _mark_received,
     "notes-sent": _notes_sent,
     "export": _export,

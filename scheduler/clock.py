@@ -15,14 +15,17 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from programme.digest import queue_weekly_digest
 from programme.reminder_job import run_planning
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 PLAN_EVERY = timedelta(minutes=15)
 GRACE_SECONDS = 6 * 3600
+DIGEST_GRACE_SECONDS = 2 * 24 * 3600  # a Monday digest held up (a busy or suspended process) still goes by Wednesday
 
 
 def plan_once(database: Database, clock: Callable[[], datetime]) -> None:
@@ -38,11 +41,29 @@ async def planning_job(database: Database, clock: Callable[[], datetime]) -> Non
         log.exception("planning failed; the next round will try again")
 
 
+def digest_once(database: Database, clock: Callable[[], datetime]) -> int:
+    with database.session() as session:
+        return queue_weekly_digest(session, clock())
+
+
+async def digest_job(database: Database, clock: Callable[[], datetime]) -> None:
+    try:
+        # Keyed by the ISO week: a run repeated after a restart or by a second scheduler queues nothing new.
+        await asyncio.to_thread(digest_once, database, clock)
+    except Exception:  # noqa: BLE001 - logged; `peer-challenge digest` queues this week's by hand
+        log.exception("queueing the weekly digest failed")
+
+
 def build_scheduler(database: Database, clock: Callable[[], datetime], *, timezone: str = "Europe/London") -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=timezone)
     scheduler.add_job(
         planning_job, IntervalTrigger(seconds=PLAN_EVERY.total_seconds(), timezone=timezone), args=(database, clock),
         id="plan", name="plan reminders", replace_existing=True, coalesce=True, max_instances=1,
         misfire_grace_time=GRACE_SECONDS, next_run_time=datetime.now().astimezone(),
+    )
+    scheduler.add_job(
+        digest_job, CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=timezone), args=(database, clock),
+        id="digest", name="queue the coordinators' weekly digest", replace_existing=True, coalesce=True, max_instances=1,
+        misfire_grace_time=DIGEST_GRACE_SECONDS,
     )
     return scheduler
