@@ -16,7 +16,7 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command, unquoted
 from bot import email_cards
 from bot.dialogs import (
-    assignments, confirm, days, enquiry, feedback, greeting, my, nominate, notes, panel, self_assessments, support, team,
+    assignments, confirm, days, digest, enquiry, feedback, greeting, my, nominate, notes, panel, self_assessments, support, team,
 )
 from bot.identity import forget_conversation, identify
 from bot.turn import Turn
@@ -26,7 +26,7 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, my, confirm)
+DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, my, confirm)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict], Awaitable[dict]]

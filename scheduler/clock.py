@@ -54,6 +54,16 @@ async def digest_job(database: Database, clock: Callable[[], datetime]) -> None:
         log.exception("queueing the weekly digest failed")
 
 
+async def digest_on_return(database: Database, clock: Callable[[], datetime], timezone: str) -> None:
+    """At start: this week's digest, if its Monday 08:00 has passed (it was missed while down)."""
+    from zoneinfo import ZoneInfo
+
+    local = clock().astimezone(ZoneInfo(timezone))
+    monday_eight = (local - timedelta(days=local.weekday())).replace(hour=8, minute=0, second=0, microsecond=0)
+    if local >= monday_eight:
+        await digest_job(database, clock)
+
+
 def build_scheduler(database: Database, clock: Callable[[], datetime], *, timezone: str = "Europe/London") -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=timezone)
     scheduler.add_job(
@@ -65,5 +75,10 @@ def build_scheduler(database: Database, clock: Callable[[], datetime], *, timezo
         digest_job, CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=timezone), args=(database, clock),
         id="digest", name="queue the coordinators' weekly digest", replace_existing=True, coalesce=True, max_instances=1,
         misfire_grace_time=DIGEST_GRACE_SECONDS,
+    )
+    # A Monday missed while the process was down: this week's digest, on return (keyed by week, so never twice).
+    scheduler.add_job(
+        digest_on_return, args=(database, clock, timezone), id="digest-on-return", name="this week's digest if it is not out",
+        replace_existing=True, misfire_grace_time=GRACE_SECONDS, next_run_time=datetime.now().astimezone(),
     )
     return scheduler

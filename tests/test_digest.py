@@ -407,13 +407,6 @@ def test_the_clock_queues_the_digest_on_monday_mornings():
     assert job.trigger.get_next_fire_time(None, summer_sunday) == datetime(2023, 6, 5, 7, 0, tzinfo=timezone.utc)  # 08:00 BST
 
 
-def _dialog_wired() -> bool:
-    from bot.assistant import DIALOGS
-    from bot.dialogs import digest
-
-    return digest in DIALOGS
-
-
 async def coordinators_and_others_ask_for_the_digest(database):
     running, connector_server = await start_assistant(database, now=DECEMBER)
     for user in (JO, HARRIET):
@@ -441,6 +434,5 @@ async def coordinators_and_others_ask_for_the_digest(database):
         await connector_server.close()
 
 
-@pytest.mark.skipif(not _dialog_wired(), reason="bot/assistant.py does not list bot.dialogs.digest in DIALOGS yet")
 async def test_a_coordinator_gets_the_digest_card_and_a_dcs_is_refused(database):
     await coordinators_and_others_ask_for_the_digest(database)

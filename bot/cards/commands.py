@@ -36,6 +36,7 @@ COORDINATOR = [
     ("enquiries stage=received", "Moderation enquiries, by stage; open one to move it on or find a practitioner"),
     ("enquiry <number>", "One enquiry, with its history and the actions its stage allows"),
     ("days 2022-23", "Days contributed per nominating authority in a cycle: the basis for payments"),
+    ("digest", "This week's digest, now"),
 ]
 
 
