@@ -251,3 +251,25 @@ def test_two_planners_on_postgresql_plan_once(postgres_database):
     writes = sorted(r.queued + r.missed for r in results)
     assert writes[0] == 0 and writes[1] == len(written) > 0
     _empty(postgres_database)
+
+
+def test_note_follow_ups_across_the_march_clock_change(database_with_cycle):
+    """Notes sent on Friday 17 March 2023: the first follow-up is before the clocks go forward (26 March), the second after."""
+    from storage.calendar import NoteAgreement
+
+    database = database_with_cycle
+    with database.session() as session:
+        cycle = session.scalar(select(Cycle))
+        group = session.scalar(select(Group).where(Group.key == "2"))
+        session.add(NoteAgreement(cycle_id=cycle.id, group_id=group.id, authority_id=authority_id(session, "kent"), link="https://n.example/2",
+                                  sent_on=date(2023, 3, 17), code="G0000CAFE"))
+        session.commit()
+    seen = replay(database, date(2023, 3, 20), date(2023, 4, 12))
+    grace = ids(database, "grace.albury@kent.example")[0]
+    first, second = (f"reminder/2022-23/note_follow_up/{n}/v1/kent/{grace}" for n in (1, 2))
+    assert seen[first] == date(2023, 3, 24) and seen[second] == date(2023, 3, 31)
+    with database.session() as session:
+        due = {r.idempotency_key: r.due_at for r in session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.in_([first, second])))}
+    assert due[first] == datetime(2023, 3, 24, 9, tzinfo=timezone.utc) and due[second] == datetime(2023, 3, 31, 8, tzinfo=timezone.utc)
+    escalation = [k for k in seen if "/note_escalation/v1/kent/" in k]
+    assert escalation and all(seen[k] == date(2023, 4, 11) for k in escalation)  # 15 working days, over Easter
