@@ -44,7 +44,9 @@ def run_planning(session: Session, now: datetime) -> Planning:
     queued = missed = 0
     for cycle in session.scalars(select(Cycle).where(Cycle.active.is_(True)).order_by(Cycle.starts_on)):
         facts = load_facts(session, cycle)
-        result = due(plan(facts), now, facts.settings.late_limit_working_days)
+        planned = plan(facts)
+        _stop_met(session, cycle.name, {p.key for p in planned}, now)
+        result = due(planned, now, facts.settings.late_limit_working_days)
         for reminder in result.to_send:
             queued += _write(session, reminder)
         for reminder in result.missed:
@@ -55,6 +57,26 @@ def run_planning(session: Session, now: datetime) -> Planning:
     if queued or missed:
         log.info("planning: %s reminders queued, %s missed", queued, missed)
     return Planning(queued, missed)
+
+
+CONDITION_MET = "condition met before sending"
+
+
+def _stop_met(session: Session, cycle: str, planned: set[str], now: datetime) -> None:
+    """A reminder written but not yet sent whose condition is now met is cancelled; one cancelled so
+    whose condition is undone (an enquiry withdrawn, say) comes back."""
+    prefix = f"reminder/{cycle}/"
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.idempotency_key, OutboxMessage.status, OutboxMessage.last_error)
+        .where(OutboxMessage.idempotency_key.like(prefix + "%"), OutboxMessage.status.in_(("pending", "cancelled")))
+    ).all()
+    stop = [row_id for row_id, key, status, _ in rows if status == "pending" and key not in planned]
+    revive = [row_id for row_id, key, status, error in rows if status == "cancelled" and error == CONDITION_MET and key in planned]
+    if stop:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(stop), OutboxMessage.status == "pending")
+                        .values(status="cancelled", last_error=CONDITION_MET, updated_at=now))
+    if revive:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(revive)).values(status="pending", last_error=None, updated_at=now))
 
 
 def _write(session: Session, reminder: Planned) -> bool:

@@ -102,7 +102,10 @@ def test_a_whole_cycle_replayed_day_by_day(database_with_cycle):
     assert rows[f"reminder/2022-23/moderation_opens/wokingham/{harriet}"].due_at == datetime(2022, 10, 24, 8, tzinfo=timezone.utc)
     assert rows[f"reminder/2022-23/moderation_closing/east-sussex/{owen}"].due_at == datetime(2022, 11, 21, 9, tzinfo=timezone.utc)
     # Every reminder was written on the day it was planned for, exactly once (the key is unique), none missed.
-    assert {r.status for r in rows.values()} == {"pending"}
+    # Nothing sends in this replay, so a reminder written and then overtaken by its condition is cancelled.
+    assert {r.status for r in rows.values()} == {"pending", "cancelled"}
+    assert rows[f"reminder/2022-23/moderation_opens/wokingham/{harriet}"].status == "cancelled"  # the enquiry came
+    assert rows[f"reminder/2022-23/moderation_opens/east-sussex/{owen}"].status == "pending"
     for key, day in seen.items():
         assert planned.get(key) is None or planned[key].on == day, key
     # Only the people the rule names: overdue self-assessments to the DCS and the coordinators.
@@ -273,3 +276,23 @@ def test_note_follow_ups_across_the_march_clock_change(database_with_cycle):
     assert due[first] == datetime(2023, 3, 24, 9, tzinfo=timezone.utc) and due[second] == datetime(2023, 3, 31, 8, tzinfo=timezone.utc)
     escalation = [k for k in seen if "/note_escalation/v1/kent/" in k]
     assert escalation and all(seen[k] == date(2023, 4, 11) for k in escalation)  # 15 working days, over Easter
+
+
+def test_a_reminder_not_yet_sent_stops_when_its_condition_is_met_and_comes_back_if_undone(database_with_cycle):
+    database = database_with_cycle
+    harriet = ids(database, "harriet.quillfeather@wokingham.example")[0]
+    key = f"reminder/2022-23/moderation_opens/wokingham/{harriet}"
+    with database.session() as session:
+        run_planning(session, nine(date(2022, 10, 24)))  # written; the dispatcher has not sent it yet
+        cycle = session.scalar(select(Cycle))
+        enquiry = Enquiry(cycle_id=cycle.id, authority_id=authority_id(session, "wokingham"), support="universal", conclusion="c", work=[],
+                          expertise=[], estimated_days=3, report_needed_by=date(2022, 12, 9), contact_name="H",
+                          contact_email="h@wokingham.example", submitted_by_person_id=harriet, form_token="e-stop")
+        session.add(enquiry)
+        session.commit()
+        run_planning(session, nine(date(2022, 10, 24)) + timedelta(minutes=15))
+        assert session.scalar(select(OutboxMessage.status).where(OutboxMessage.idempotency_key == key)) == "cancelled"
+        enquiry.stage = "withdrawn"
+        session.commit()
+        run_planning(session, nine(date(2022, 10, 24)) + timedelta(minutes=30))
+        assert session.scalar(select(OutboxMessage.status).where(OutboxMessage.idempotency_key == key)) == "pending"
