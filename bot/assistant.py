@@ -16,7 +16,8 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command, unquoted
 from bot import email_cards
 from bot.dialogs import (
-    assignments, confirm, days, digest, enquiry, feedback, greeting, my, nominate, notes, panel, self_assessments, support, team,
+    assignments, confirm, days, deliveries, digest, enquiry, feedback, greeting, my, nominate, notes, panel, self_assessments,
+    support, team, timeline,
 )
 from bot.identity import forget_conversation, identify
 from bot.turn import Turn
@@ -26,7 +27,7 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, my, confirm)
+DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, deliveries, timeline, my, confirm)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict], Awaitable[dict]]

@@ -37,6 +37,8 @@ COORDINATOR = [
     ("enquiry <number>", "One enquiry, with its history and the actions its stage allows"),
     ("days 2022-23", "Days contributed per nominating authority in a cycle: the basis for payments"),
     ("digest", "This week's digest, now"),
+    ("timeline 2022-11-01 2022-12-31", "The reminders that will go out in a period, by day: to whom and why"),
+    ("deliveries", "Failed and missed notifications, with Retry and Cancel"),
 ]
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from typing import Any
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
+LONDON = ZoneInfo("Europe/London")
 
 
 def card(body: list[dict], actions: list[dict] | None = None) -> dict[str, Any]:
@@ -52,6 +54,12 @@ def execute(title: str, verb: str, data: dict | None = None, *, style: str | Non
     if style:
         action["style"] = style
     return action
+
+
+def when(moment: datetime) -> str:
+    """A moment as people in the programme read it: London time."""
+    local = moment.astimezone(LONDON)
+    return f"{local.day} {local:%b %Y %H:%M}"
 
 
 def long_date(value: date) -> str:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from bot.cards.elements import card, command_button, execute, facts, heading, long_date, paragraph, subheading
+from bot.cards.elements import card, command_button, execute, facts, heading, long_date, paragraph, subheading, when
 from programme.enquiry_views import EnquiryView
 from programme.enquiry_stages import Stage
 
-LONDON = ZoneInfo("Europe/London")
 CHANNELS = {"msteams": "Teams", "email": "email", "cli": "command line", "webchat": "chat"}
 
 
@@ -27,7 +24,7 @@ def enquiry_card(v: EnquiryView, message: str | None = None, *, attention: bool 
     ]
     if v.report_reason:
         rows.append(("Why after the challenge date", v.report_reason))
-    rows += [("Contact", f"{v.contact_name} ({v.contact_email})"), ("Sent by", f"{v.submitted_by}, {_when(v.received_at)}")]
+    rows += [("Contact", f"{v.contact_name} ({v.contact_email})"), ("Sent by", f"{v.submitted_by}, {when(v.received_at)}")]
     body.append(facts(rows))
     if v.agreed_days is not None:
         body.append(subheading("The agreed package"))
@@ -47,7 +44,7 @@ def enquiry_card(v: EnquiryView, message: str | None = None, *, attention: bool 
             body.append(paragraph(line))
     body.append(subheading("History"))
     body.append(paragraph("\n".join(
-        f"- {_when(e.at)}: {Stage(e.to_stage).label}, {e.by}" + (f" by {CHANNELS.get(e.channel, e.channel)}" if e.channel else "")
+        f"- {when(e.at)}: {Stage(e.to_stage).label}, {e.by}" + (f" by {CHANNELS.get(e.channel, e.channel)}" if e.channel else "")
         + (f". Reason: {e.reason}" if e.reason else "")
         for e in v.history[-8:]
     )))
@@ -91,13 +88,8 @@ def enquiry_list_card(title: str, views: list[EnquiryView], *, empty: str, hint:
     for v in views[:30]:
         body.append(subheading(f"Enquiry {v.id}: {v.authority_name}, {v.stage.label.lower()}"))
         body.append(paragraph(f"{v.support_title}. {v.conclusion[:200]}"))
-        body.append(facts([("Report needed by", long_date(v.report_needed_by)), ("Waiting since", _when(v.history[-1].at))]))
+        body.append(facts([("Report needed by", long_date(v.report_needed_by)), ("Waiting since", when(v.history[-1].at))]))
         body.append({"type": "ActionSet", "actions": [execute(f"Open enquiry {v.id}", "enquiry.view", {"id": v.id})]})
     if len(views) > 30:
         body.append(paragraph(f"And {len(views) - 30} more: filter by stage to see them.", subtle=True))
     return card(body, [command_button("Ask for moderation", "enquiry")] if not views or not views[0].viewer_is_coordinator else None)
-
-
-def _when(moment) -> str:
-    local = moment.astimezone(LONDON)
-    return f"{local.day} {local:%b %Y %H:%M}"

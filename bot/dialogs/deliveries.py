@@ -1,0 +1,48 @@
+"""deliveries: failed and missed notifications, with Retry and Cancel (coordinators)."""
+
+from __future__ import annotations
+
+from bot.cards.elements import card, execute, facts, heading, paragraph, subheading, when
+from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.commands import Command
+from bot.turn import Turn
+from programme.deliveries import cancel, problem_deliveries, retry
+from programme.errors import ProgrammeError
+
+
+def deliveries_card(turn: Turn, message: str | None = None) -> dict:
+    rows = problem_deliveries(turn.session, turn.profile)
+    body = [heading(f"Deliveries that need you: {len(rows)}")]
+    if message:
+        body.append(paragraph(message))
+    if not rows:
+        body.append(paragraph("None: every notification went, or is on its way.", subtle=True))
+    for d in rows:
+        body.append(subheading(f"{d.id}: {d.kind}, to {d.recipient}"))
+        body.append(facts([("Status", d.status), ("Due", when(d.due_at)), ("Attempts", str(d.attempts))] + ([("Why", d.reason)] if d.reason else [])))
+        body.append({"type": "ActionSet", "actions": [execute(f"Retry {d.id}", "delivery.retry", {"id": d.id}),
+                                                       execute(f"Cancel {d.id}", "delivery.cancel", {"id": d.id}, style="destructive")]})
+    return card(body)
+
+
+async def deliveries(turn: Turn, _command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    try:
+        content = deliveries_card(turn)
+    except ProgrammeError as error:
+        content = message_card("Deliveries", str(error), attention=True)
+    await turn.reply_card(content, subject="Deliveries")
+
+
+async def retry_from_card(turn: Turn, data: dict) -> dict:
+    return deliveries_card(turn, retry(turn.session, turn.profile, data.get("id"), turn.now))
+
+
+async def cancel_from_card(turn: Turn, data: dict) -> dict:
+    return deliveries_card(turn, cancel(turn.session, turn.profile, data.get("id")))
+
+
+COMMANDS = {"deliveries": deliveries}
+ACTIONS = {"delivery.retry": retry_from_card, "delivery.cancel": cancel_from_card}

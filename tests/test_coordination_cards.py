@@ -1,0 +1,64 @@
+"""Coordinators' cards through the real app: the reminders timeline and the deliveries to retry or cancel."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from storage.outbox import OutboxMessage, enqueue
+from storage.people import Person
+from tests.support.assistant import start_assistant
+from tests.support.connector import texts_in
+from tests.test_enquiry_conversation import act, button, say
+from tests.test_nominate_conversation import DCS
+from tests.test_support_conversation import COORDINATOR
+
+NOW = datetime(2022, 11, 1, 10, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+async def assistant(database):
+    running, connector_server = await start_assistant(database, now=NOW)
+    for user in (DCS, COORDINATOR):
+        running.connector.members[user["id"]] = {k: user[k] for k in ("id", "name", "aadObjectId", "email")}
+    yield running
+    await running.client.close()
+    await connector_server.close()
+
+
+async def test_the_timeline_card_groups_the_reminders_by_day(assistant):
+    card = await say(assistant, COORDINATOR, "timeline 2022-11-21 2022-11-24")
+    said = texts_in(card)
+    assert "Reminders from Monday 21 November 2022 to Thursday 24 November 2022" in said
+    assert "11 reminders" in said and "Monday 21 November 2022" in said and "Thursday 24 November 2022" in said
+    assert "Harriet Quillfeather (Wokingham): the moderation window closes" in said
+    assert "four weeks" not in said
+    assert "YYYY-MM-DD" in texts_in(await say(assistant, COORDINATOR, "timeline 2022-13-01"))
+    assert "must not be before" in texts_in(await say(assistant, COORDINATOR, "timeline 2022-12-01 2022-11-01"))
+    assert "Only the programme coordinators" in texts_in(await say(assistant, DCS, "timeline"))
+
+
+async def test_failed_and_missed_deliveries_are_retried_or_cancelled_from_the_card(assistant):
+    with assistant.database.session() as session:
+        harriet = session.scalar(select(Person.id).where(Person.email == DCS["email"]))
+        for key, status in (("d/failed", "failed"), ("d/missed", "missed"), ("d/sent", "sent")):
+            enqueue(session, key=key, kind="delivery_test", payload={"person_name": "Harriet"}, due_at=NOW, recipient_person_id=harriet)
+            session.execute(OutboxMessage.__table__.update().where(OutboxMessage.idempotency_key == key).values(status=status, last_error="SMTP 550: mailbox unavailable" if status == "failed" else None))
+        session.commit()
+        failed, missed = (session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == k)) for k in ("d/failed", "d/missed"))
+    card = await say(assistant, COORDINATOR, "deliveries")
+    said = texts_in(card)
+    assert "Deliveries that need you: 2" in said and "SMTP 550: mailbox unavailable" in said and "Harriet Quillfeather" in said
+    retried = await act(assistant, COORDINATOR, button(card, f"Retry {failed}")["verb"], {"id": failed})
+    assert f"Notification {failed} will be sent again now" in texts_in(retried) and "Deliveries that need you: 1" in texts_in(retried)
+    again = await act(assistant, COORDINATOR, "delivery.retry", {"id": failed})
+    assert "only failed, missed or cancelled ones can be retried" in texts_in(again)
+    cancelled = await act(assistant, COORDINATOR, "delivery.cancel", {"id": missed})
+    assert "is cancelled" in texts_in(cancelled) and "Deliveries that need you: 0" in texts_in(cancelled)
+    assert "Only the programme coordinators" in texts_in(await act(assistant, DCS, "delivery.retry", {"id": missed}))
+    assert "Only the programme coordinators" in texts_in(await say(assistant, DCS, "deliveries"))
+    with assistant.database.session() as session:
+        statuses = dict(session.execute(select(OutboxMessage.idempotency_key, OutboxMessage.status).where(OutboxMessage.idempotency_key.like("d/%"))).all())
+    assert statuses == {"d/failed": "pending", "d/missed": "cancelled", "d/sent": "sent"}
