@@ -16,18 +16,19 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command, unquoted
 from bot import email_cards
 from bot.dialogs import (
-    assignments, confirm, days, deliveries, digest, enquiry, feedback, greeting, my, nominate, notes, panel, self_assessments,
+    assignments, audit_trail, confirm, days, deliveries, digest, enquiry, feedback, greeting, my, nominate, notes, panel, self_assessments,
     support, team, timeline,
 )
 from bot.identity import forget_conversation, identify
 from bot.turn import Turn
+from programme import audit
 from programme.errors import ProgrammeError
 from programme.profile import load_profile
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, deliveries, timeline, my, confirm)
+DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, deliveries, timeline, audit_trail, my, confirm)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict], Awaitable[dict]]
@@ -114,10 +115,15 @@ class Assistant(TeamsActivityHandler):
         if handler is None:
             return message_card("Sorry", "That button is no longer in use. Type `help` to see what I can do.", attention=True)
         try:
-            return await handler(turn, data)
+            content = await handler(turn, data)
         except ProgrammeError as error:
             turn.session.rollback()
             return message_card("Not done", str(error), attention=True)
+        if verb not in READ_ONLY and not _shows_errors(content):
+            audit.record(turn.session, person_id=turn.profile.person_id, channel=turn.channel, action=verb, subject=audit.subject_of(data),
+                         authority_code=audit.authority_of(turn.session, verb, data))
+            turn.session.commit()
+        return content
 
     async def _email_reply(self, turn: Turn, command: Command) -> bool:
         """An email answering a card we emailed, or an invitation: True if it was one and was answered."""
@@ -167,6 +173,19 @@ class Assistant(TeamsActivityHandler):
         if any(member.id == bot_id for member in members_removed):
             with self._database.session() as session:
                 forget_conversation(session, turn_context.activity)
+
+
+# Card actions that only show something or open a form: not changes, so not in the audit trail.
+READ_ONLY = frozenset({
+    "enquiry.view", "enquiry.package", "enquiry.report", "enquiry.override", "enquiry.withdraw", "enquiry.suggest", "enquiry.invite",
+    "nomination.edit", "assignment.view", "assignment.decline", "assignment.times", "panel.availability", "panel.leave", "panel.view",
+    "support.edit", "note.view", "note.amend", "note.sent", "note.revised", "sa.sent",
+})
+
+
+def _shows_errors(content: dict) -> bool:
+    """A form shown again with its errors: nothing was changed."""
+    return any(str(e.get("id", "")).endswith("-error") for e in content.get("body", []) if isinstance(e, dict))
 
 
 async def _not_understood(turn: Turn, command: Command) -> None:

@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--on", type=date.fromisoformat, default=None,
                         help="YYYY-MM-DD: the digest as it stands at 08:00 that day (default: now)")
 
+    trail = commands.add_parser("audit", help="the latest changes: who, when, what, from which channel")
+    trail.add_argument("--authority", default=None, help="an authority's code")
+    trail.add_argument("--person", default=None, help="a person's email")
+    trail.add_argument("--limit", type=int, default=50)
+
     reminders = commands.add_parser("reminders", help="the timeline of reminders: what will be sent to whom, and why")
     reminders.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
     reminders.add_argument("--to", dest="end", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
@@ -139,6 +144,8 @@ def _import(settings, args) -> int:
         database.upgrade()
     try:
         report = import_calendar(database.sessions, spec, dry_run=args.dry_run)
+        if not args.dry_run:
+            _audited(database, "import-calendar", f"cycle={spec.cycle.name}")
     finally:
         database.dispose()
     print(report.format())
@@ -214,9 +221,11 @@ def _outbox(settings, args) -> int:
                     print("No notifications" + (f" with status {args.status}." if args.status else "."))
             elif args.outbox_action == "retry":
                 retry_message(session, args.id, datetime.now(timezone.utc))
+                _audited(database, "outbox.retry", f"id={args.id}")
                 print(f"Notification {args.id} is queued again.")
             else:
                 cancel_message(session, args.id)
+                _audited(database, "outbox.cancel", f"id={args.id}")
                 print(f"Notification {args.id} is cancelled.")
     except OutboxError as error:
         print(error, file=sys.stderr)
@@ -242,6 +251,7 @@ def _export(settings, args) -> int:
     try:
         with database.session() as session:
             header, rows = export_rows(session)
+        _audited(database, f"export {args.what}", f"what={args.what}")
     finally:
         database.dispose()
     _write_csv(header, rows, args.output)
@@ -259,6 +269,7 @@ def _report(settings, args) -> int:
     try:
         with database.session() as session:
             report = days_by_authority(session, args.cycle)
+        _audited(database, "report days", f"cycle={args.cycle}")
     except NotFound as error:
         print(error, file=sys.stderr)
         return 1
@@ -273,6 +284,36 @@ def _report(settings, args) -> int:
         args.output.write_text(days_report_text(report) + "\n", encoding="utf-8")
     if args.output is not None:
         print(f"Wrote the days report for cycle {report.cycle_name} to {args.output}")
+    return 0
+
+
+def _audited(database, action: str, subject: str) -> None:
+    """The command line's changes and exports of personal data go in the audit trail too."""
+    from programme import audit
+
+    with database.session() as session:
+        audit.record(session, person_id=None, channel="cli", action=action, subject=subject[:200])
+        session.commit()
+
+
+def _audit(settings, args) -> int:
+    from programme.audit import entries
+    from programme.errors import ProgrammeError
+    from storage.database import Database
+
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            rows = entries(session, None, authority=args.authority, person=args.person, limit=args.limit)
+    except ProgrammeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    for e in rows:
+        print(f"{e.at.astimezone(settings.tz):%Y-%m-%d %H:%M}  {e.who:24}  {e.channel:7}  {e.action:22}  {e.subject}  {e.authority}".rstrip())
+    if not rows:
+        print("No entries.")
     return 0
 
 
@@ -314,7 +355,7 @@ def _scheduler(settings, args) -> int:
     return 0
 
 
-def _programme_change(settings, change) -> int:
+def _programme_change(settings, change, action: str, subject: str) -> int:
     """Run one change from the command line, as the programme's own rules allow it; print the answer."""
     from datetime import datetime, timezone
 
@@ -326,6 +367,7 @@ def _programme_change(settings, change) -> int:
     try:
         with database.session() as session:
             print(change(session, now, now.astimezone(settings.tz).date()))
+        _audited(database, action, subject)
     except ProgrammeError as error:
         print(error, file=sys.stderr)
         return 1
@@ -338,14 +380,16 @@ def _mark_received(settings, args) -> int:
     from programme.self_assessment import mark_received
 
     return _programme_change(settings, lambda session, now, today: mark_received(
-        session, None, args.authority, now, today, cycle_name=args.cycle, library_url=settings.library_url))
+        session, None, args.authority, now, today, cycle_name=args.cycle, library_url=settings.library_url),
+        "sa.received", f"authority={args.authority}")
 
 
 def _notes_sent(settings, args) -> int:
     from programme.notes import record_sent
 
     return _programme_change(settings, lambda session, now, today: record_sent(
-        session, None, args.group, args.link, now, today, authority_code=args.authority))
+        session, None, args.group, args.link, now, today, authority_code=args.authority),
+        "note.sent.save", f"group={args.group}" + (f" authority={args.authority}" if args.authority else ""))
 
 
 def _digest(settings, args) -> int:
@@ -400,6 +444,7 @@ COMMANDS = {
     "reminders": _reminders,
     "digest": _digest,
     "mark-received": _mark_received,
+    "audit": _audit,
     "notes-sent": _notes_sent,
     "export": _export,
     "outbox": _outbox,

@@ -1,5 +1,6 @@
 """Every model, so that Alembic and tests see the whole schema."""
 
+from storage.audit import AuditEntry
 from storage.base import Base
 from storage.bot_state import BotStateRecord
 from storage.calendar import Cycle, Group, GroupMember, NoteAgreement, SelfAssessment
@@ -12,6 +13,7 @@ from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem, SupportMatch
 
 __all__ = [
+    "AuditEntry",
     "Assignment",
     "Enquiry",
     "EnquiryEvent",

@@ -39,6 +39,7 @@ COORDINATOR = [
     ("digest", "This week's digest, now"),
     ("timeline 2022-11-01 2022-12-31", "The reminders that will go out in a period, by day: to whom and why"),
     ("deliveries", "Failed and missed notifications, with Retry and Cancel"),
+    ("audit authority=kent", "The latest changes: who, when, what and from which channel"),
 ]
 
 

@@ -15,6 +15,7 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import Turn
+from programme import audit
 from programme.assignment import (
     STATUS_LABELS,
     MyPanel,
@@ -204,6 +205,9 @@ async def answer_by_email(turn: Turn, command: Command) -> bool:
     except ProgrammeError as error:
         await turn.reply_card(message_card("Your invitation", str(error), attention=True), subject=f"Your invitation [{match.group(1)}]")
         return True
+    audit.record(turn.session, person_id=turn.person.id, channel=turn.channel, action=f"assignment.{command.word}",
+                 subject=f"id={assignment_id}", authority_code=audit.authority_of(turn.session, "assignment", {"id": assignment_id}))
+    turn.session.commit()
     await turn.reply_card(message_card("Your invitation", message), subject=f"Your invitation [{match.group(1)}]")
     return True
 

@@ -7,6 +7,7 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.dialogs import panel, team
 from bot.turn import Turn
+from programme import audit
 
 # Each dialog that holds changes for confirmation names the function that carries them out.
 CONFIRMED = {**team.CONFIRMED, **panel.CONFIRMED}
@@ -24,6 +25,9 @@ async def confirm(turn: Turn, command: Command) -> None:
         )
         return
     await CONFIRMED[pending.action](turn, pending.action, pending.params)
+    audit.record(turn.session, person_id=turn.profile.person_id, channel=turn.channel, action=pending.action,
+                 subject=audit.subject_of(pending.params), authority_code=audit.authority_of(turn.session, pending.action, pending.params))
+    turn.session.commit()
 
 
 COMMANDS = {"confirm": confirm}

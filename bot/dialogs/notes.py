@@ -13,6 +13,7 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
+from programme import audit
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Field, Form, Kind
 from programme.notes import NoteView, agree, confirm_shared, find_by_code, may_record, notes_for, record_sent, request_amendments
@@ -162,6 +163,9 @@ async def answer_by_email(turn: Turn, command: Command) -> bool:
     except ProgrammeError as error:
         await turn.reply_card(message_card("The note", str(error), attention=True), subject=subject)
         return True
+    audit.record(turn.session, person_id=turn.profile.person_id, channel=turn.channel, action=f"note.{command.word}",
+                 subject=f"id={note_id}", authority_code=audit.authority_of(turn.session, "note.view", {"id": note_id}))
+    turn.session.commit()
     await turn.reply_card(message_card("The note", message), subject=subject)
     return True
 
