@@ -88,13 +88,15 @@ def create_app(
 
 def scheduler_context(database: Database, clock: Callable[[], datetime], timezone: str):
     """Run the programme's clock beside the web service (SCHEDULER=off leaves it to `peer-challenge scheduler`)."""
-    from scheduler.clock import build_scheduler
+    from scheduler.clock import InFlight, build_scheduler
 
     async def run_scheduler(_app: web.Application):
-        scheduler = build_scheduler(database, clock, timezone=timezone)
+        in_flight = InFlight()
+        scheduler = build_scheduler(database, clock, timezone=timezone, in_flight=in_flight)
         scheduler.start()
         yield
         scheduler.shutdown(wait=False)
+        await in_flight.drain()  # before the database closes
 
     return run_scheduler
 

@@ -16,7 +16,7 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command, unquoted
 from bot import email_cards
 from bot.dialogs import (
-    assignments, audit_trail, confirm, days, deliveries, digest, enquiry, feedback, greeting, my, nominate, notes, panel, self_assessments,
+    assignments, audit_trail, calendar_changes, confirm, days, deliveries, digest, enquiry, feedback, greeting, my, nominate, notes, panel, self_assessments,
     support, team, timeline,
 )
 from bot.identity import forget_conversation, identify
@@ -28,7 +28,7 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, deliveries, timeline, audit_trail, my, confirm)
+DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, deliveries, timeline, calendar_changes, audit_trail, my, confirm)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict], Awaitable[dict]]

@@ -334,7 +334,7 @@ def _scheduler(settings, args) -> int:
     import signal
 
     from bot.app import system_clock
-    from scheduler.clock import build_scheduler
+    from scheduler.clock import InFlight, build_scheduler
     from storage.database import Database
 
     database = Database(settings.database_url)
@@ -344,11 +344,13 @@ def _scheduler(settings, args) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        scheduler = build_scheduler(database, system_clock, timezone=settings.timezone)
+        in_flight = InFlight()
+        scheduler = build_scheduler(database, system_clock, timezone=settings.timezone, in_flight=in_flight)
         scheduler.start()
         log.info("scheduler started")
         await stop.wait()
         scheduler.shutdown(wait=False)
+        await in_flight.drain()
 
     asyncio.run(run())
     database.dispose()

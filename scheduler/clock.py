@@ -28,15 +28,35 @@ GRACE_SECONDS = 6 * 3600
 DIGEST_GRACE_SECONDS = 2 * 24 * 3600  # a Monday digest held up (a busy or suspended process) still goes by Wednesday
 
 
+class InFlight:
+    """The jobs' work under way in threads, so that stopping waits for it: a round stopped halfway
+    would leave a database connection behind."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Future] = set()
+
+    async def run(self, work: Callable, *args):
+        task = asyncio.ensure_future(asyncio.to_thread(work, *args))
+        self._tasks.add(task)
+        try:
+            return await asyncio.shield(task)
+        finally:
+            self._tasks.discard(task)
+
+    async def drain(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
 def plan_once(database: Database, clock: Callable[[], datetime]) -> None:
     with database.session() as session:
         run_planning(session, clock())
 
 
-async def planning_job(database: Database, clock: Callable[[], datetime]) -> None:
+async def planning_job(database: Database, clock: Callable[[], datetime], in_flight: InFlight) -> None:
     try:
         # The planner's queries are synchronous: off the event loop, so turns are not held up.
-        await asyncio.to_thread(plan_once, database, clock)
+        await in_flight.run(plan_once, database, clock)
     except Exception:  # noqa: BLE001 - a failed round is logged and the next one tries again
         log.exception("planning failed; the next round will try again")
 
@@ -46,39 +66,43 @@ def digest_once(database: Database, clock: Callable[[], datetime]) -> int:
         return queue_weekly_digest(session, clock())
 
 
-async def digest_job(database: Database, clock: Callable[[], datetime]) -> None:
+async def digest_job(database: Database, clock: Callable[[], datetime], in_flight: InFlight) -> None:
     try:
         # Keyed by the ISO week: a run repeated after a restart or by a second scheduler queues nothing new.
-        await asyncio.to_thread(digest_once, database, clock)
+        await in_flight.run(digest_once, database, clock)
     except Exception:  # noqa: BLE001 - logged; `peer-challenge digest` queues this week's by hand
         log.exception("queueing the weekly digest failed")
 
 
-async def digest_on_return(database: Database, clock: Callable[[], datetime], timezone: str) -> None:
+async def digest_on_return(database: Database, clock: Callable[[], datetime], in_flight: InFlight, timezone: str) -> None:
     """At start: this week's digest, if its Monday 08:00 has passed (it was missed while down)."""
     from zoneinfo import ZoneInfo
 
     local = clock().astimezone(ZoneInfo(timezone))
     monday_eight = (local - timedelta(days=local.weekday())).replace(hour=8, minute=0, second=0, microsecond=0)
     if local >= monday_eight:
-        await digest_job(database, clock)
+        await digest_job(database, clock, in_flight)
 
 
-def build_scheduler(database: Database, clock: Callable[[], datetime], *, timezone: str = "Europe/London") -> AsyncIOScheduler:
+def build_scheduler(
+    database: Database, clock: Callable[[], datetime], *, timezone: str = "Europe/London", in_flight: InFlight | None = None
+) -> AsyncIOScheduler:
+    """The clock's jobs; whoever stops it awaits `in_flight.drain()` after `shutdown`."""
+    in_flight = in_flight or InFlight()
     scheduler = AsyncIOScheduler(timezone=timezone)
     scheduler.add_job(
-        planning_job, IntervalTrigger(seconds=PLAN_EVERY.total_seconds(), timezone=timezone), args=(database, clock),
+        planning_job, IntervalTrigger(seconds=PLAN_EVERY.total_seconds(), timezone=timezone), args=(database, clock, in_flight),
         id="plan", name="plan reminders", replace_existing=True, coalesce=True, max_instances=1,
         misfire_grace_time=GRACE_SECONDS, next_run_time=datetime.now().astimezone(),
     )
     scheduler.add_job(
-        digest_job, CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=timezone), args=(database, clock),
+        digest_job, CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=timezone), args=(database, clock, in_flight),
         id="digest", name="queue the coordinators' weekly digest", replace_existing=True, coalesce=True, max_instances=1,
         misfire_grace_time=DIGEST_GRACE_SECONDS,
     )
     # A Monday missed while the process was down: this week's digest, on return (keyed by week, so never twice).
     scheduler.add_job(
-        digest_on_return, args=(database, clock, timezone), id="digest-on-return", name="this week's digest if it is not out",
+        digest_on_return, args=(database, clock, in_flight, timezone), id="digest-on-return", name="this week's digest if it is not out",
         replace_existing=True, misfire_grace_time=GRACE_SECONDS, next_run_time=datetime.now().astimezone(),
     )
     return scheduler

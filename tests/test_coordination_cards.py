@@ -62,3 +62,33 @@ async def test_failed_and_missed_deliveries_are_retried_or_cancelled_from_the_ca
     with assistant.database.session() as session:
         statuses = dict(session.execute(select(OutboxMessage.idempotency_key, OutboxMessage.status).where(OutboxMessage.idempotency_key.like("d/%"))).all())
     assert statuses == {"d/failed": "pending", "d/missed": "cancelled", "d/sent": "sent"}
+
+
+async def test_a_coordinator_moves_a_groups_date_and_the_timeline_follows(assistant):
+    before = texts_in(await say(assistant, COORDINATOR, "timeline 2022-12-02 2022-12-02"))
+    assert "Grace Albury (Kent): the moderation window opens" in before  # Triad 2, 24 February: 12 weeks before
+    form = await say(assistant, COORDINATOR, "group 2")
+    assert any(e.get("id") == "date" and e.get("value") == "2023-02-24" for e in form["body"])
+    save = button(form, "Save the change")
+    bad = await act(assistant, COORDINATOR, save["verb"], {**save["data"], "date": "next week", "format": "face_to_face", "location": "Brighton"})
+    assert any(e.get("id") == "date-error" for e in bad["body"])
+    done = await act(assistant, COORDINATOR, save["verb"], {**save["data"], "date": "2023-03-10", "format": "virtual", "location": ""})
+    assert "Triad 2 is changed: The challenge day moved from 24 Feb 2023 to 10 Mar 2023. It is now virtual." in texts_in(done)
+    again = await act(assistant, COORDINATOR, save["verb"], {**save["data"], "date": "2023-03-10", "format": "virtual", "location": ""})
+    assert "No change" in texts_in(again)
+    assert "Kent" not in texts_in(await say(assistant, COORDINATOR, "timeline 2022-12-02 2022-12-02"))
+    assert "Grace Albury (Kent): the moderation window opens" in texts_in(await say(assistant, COORDINATOR, "timeline 2022-12-16 2022-12-16"))
+    with assistant.database.session() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "group_changed")).all()
+    assert told and all(r.payload["group_name"] == "Triad 2" for r in told)
+    refused = await act(assistant, DCS, "group.save", {"group": "2", "date": "2023-03-17", "format": "virtual", "location": ""})
+    assert "Only the programme coordinators" in texts_in(refused)
+
+
+async def test_a_coordinator_records_a_new_dcs(assistant):
+    form = await say(assistant, COORDINATOR, "dcs kent")
+    save = button(form, "Save the new DCS")
+    done = await act(assistant, COORDINATOR, save["verb"], {**save["data"], "name": "Morgan Example", "email": "morgan.example@kent.example"})
+    assert "Morgan Example is now the DCS of Kent" in texts_in(done)
+    assert "already the DCS" in texts_in(await act(assistant, COORDINATOR, save["verb"], {**save["data"], "name": "Morgan Example", "email": "morgan.example@kent.example"}))
+    assert "Only the programme coordinators" in texts_in(await act(assistant, DCS, "dcs.save", {"authority": "kent", "name": "X", "email": "x@kent.example"}))

@@ -39,6 +39,8 @@ COORDINATOR = [
     ("digest", "This week's digest, now"),
     ("timeline 2022-11-01 2022-12-31", "The reminders that will go out in a period, by day: to whom and why"),
     ("deliveries", "Failed and missed notifications, with Retry and Cancel"),
+    ("group 2", "Move a group's date, or change its format or venue: its people are told"),
+    ("dcs kent", "Record a new DCS for an authority"),
     ("audit authority=kent", "The latest changes: who, when, what and from which channel"),
 ]
 

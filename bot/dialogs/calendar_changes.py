@@ -1,0 +1,65 @@
+"""group N and dcs CODE: a coordinator changes one thing in the calendar from a card."""
+
+from __future__ import annotations
+
+from bot.cards.forms import form_card
+from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.commands import Command
+from bot.turn import Turn
+from programme.calendar_changes import DCS_FORM, GROUP_FORM, change_group, find_group, replace_dcs
+from programme.errors import Invalid, ProgrammeError
+
+
+def _group_form(turn: Turn, key, *, values=None, errors=None, message=None) -> dict:
+    group = find_group(turn.session, key, turn.today)
+    shown = values or {"date": group.challenge_date.isoformat(), "format": group.format, "location": group.location or ""}
+    return form_card(GROUP_FORM, verb="group.save", data={"group": group.key}, values=shown, errors=errors,
+                     message=message or f"{group.name}")
+
+
+async def group(turn: Turn, command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    if not turn.profile.is_coordinator:
+        await turn.reply_card(message_card("Groups", "Only the programme coordinators change the calendar.", attention=True))
+        return
+    try:
+        content = _group_form(turn, command.args.split()[0] if command.args else "")
+    except ProgrammeError as error:
+        content = message_card("Groups", str(error), attention=True)
+    await turn.reply_card(content, subject="Change a group")
+
+
+async def group_save(turn: Turn, data: dict) -> dict:
+    try:
+        message = change_group(turn.session, turn.profile, data.get("group"), data, turn.now, turn.today)
+    except Invalid as error:
+        values = {name: str(data.get(name) or "") for name in ("date", "format", "location")}
+        return _group_form(turn, data.get("group"), values=values, errors=error.fields, message="Please correct the details below.")
+    return message_card("Group changed", message)
+
+
+async def dcs(turn: Turn, command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    if not turn.profile.is_coordinator:
+        await turn.reply_card(message_card("A new DCS", "Only the programme coordinators change the calendar.", attention=True))
+        return
+    code = command.args.split()[0].lower() if command.args else ""
+    await turn.reply_card(form_card(DCS_FORM, verb="dcs.save", data={"authority": code}, message=f"Authority: {code}"), subject="A new DCS")
+
+
+async def dcs_save(turn: Turn, data: dict) -> dict:
+    try:
+        message = replace_dcs(turn.session, turn.profile, data.get("authority"), data, turn.now)
+    except Invalid as error:
+        values = {name: str(data.get(name) or "") for name in ("name", "email")}
+        return form_card(DCS_FORM, verb="dcs.save", data={"authority": data.get("authority")}, values=values, errors=error.fields,
+                         message="Please correct the details below.")
+    return message_card("A new DCS", message)
+
+
+COMMANDS = {"group": group, "dcs": dcs}
+ACTIONS = {"group.save": group_save, "dcs.save": dcs_save}

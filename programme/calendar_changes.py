@@ -1,0 +1,113 @@
+"""Changing one thing in the calendar without a file: a group's date, format or venue; an authority's DCS.
+
+The same rules as the import: reminders re-plan from the new date at the next planning round (a
+reminder already sent is not sent again), and the group's people are told of a new date or venue.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from programme.calendar_spec import FORMAT_LABELS
+from programme.errors import Invalid, NotAllowed, NotFound
+from programme.forms import Choice, Field, Form, Kind, check
+from programme.group_changes import tell_group_changed
+from programme.import_report import day
+from programme.profile import Profile, current_cycle
+from programme.roles import Role, authority_scope
+from programme.validation import normalise_email
+from storage.calendar import Group
+from storage.people import Authority, Person, RoleAssignment
+
+log = logging.getLogger(__name__)
+
+GROUP_FORM = Form(
+    name="group_change",
+    title="Change the group's day",
+    intro="The group's people are told of a new date or venue, and the reminders move with the date.",
+    submit_label="Save the change",
+    fields=(
+        Field("date", "Challenge date", Kind.DATE),
+        Field("format", "Format", Kind.CHOICE, choices=tuple(Choice(k, v) for k, v in FORMAT_LABELS.items())),
+        Field("location", "Venue", required=False, max_length=200, help="For example: Brighton"),
+    ),
+)
+DCS_FORM = Form(
+    name="dcs_change",
+    title="A new DCS",
+    intro="The new DCS takes over the authority's role; the previous DCS no longer acts for it.",
+    submit_label="Save the new DCS",
+    fields=(Field("name", "Full name", max_length=120), Field("email", "Work email", Kind.EMAIL)),
+)
+
+
+def _coordinator(profile: Profile) -> None:
+    if not profile.is_coordinator:
+        raise NotAllowed("Only the programme coordinators change the calendar.")
+
+
+def find_group(session: Session, key, today: date) -> Group:
+    cycle = current_cycle(session, today)
+    group = session.scalar(select(Group).where(Group.cycle_id == cycle.id, Group.key == str(key or "").strip())) if cycle else None
+    if group is None:
+        raise NotFound(f"There is no group '{str(key)[:20]}' in the current cycle; the groups are listed by `notes` and `status`.")
+    return group
+
+
+def change_group(session: Session, profile: Profile, key, submitted: dict, now: datetime, today: date) -> str:
+    _coordinator(profile)
+    group = find_group(session, key, today)
+    checked = check(GROUP_FORM, submitted)
+    if not checked.ok:
+        raise Invalid(checked.errors)
+    new_date, new_format, new_location = checked.values["date"], checked.values["format"], checked.values.get("location") or ""
+    told = []
+    if new_date != group.challenge_date:
+        told.append(f"The challenge day moved from {day(group.challenge_date)} to {day(new_date)}.")
+    if new_format != group.format or new_location != (group.location or ""):
+        told.append(f"It is now {FORMAT_LABELS[new_format]}" + (f", {new_location}." if new_location else "."))
+    if not told:
+        return f"No change: {group.name} is already on {day(group.challenge_date)}, {FORMAT_LABELS.get(group.format, group.format)}."
+    group.challenge_date, group.format, group.location, group.updated_at = new_date, new_format, new_location, now
+    session.flush()
+    count = tell_group_changed(session, group, told, now)
+    session.commit()
+    log.info("group %s changed by person %s; %s people told", group.id, profile.person_id, count)
+    return f"{group.name} is changed: {' '.join(told)} Its {count} people have been told; the reminders follow the new date."
+
+
+def replace_dcs(session: Session, profile: Profile, authority_code, submitted: dict, now: datetime) -> str:
+    _coordinator(profile)
+    authority = session.scalar(select(Authority).where(Authority.code == str(authority_code or "").strip().lower()))
+    if authority is None:
+        raise NotFound(f"There is no authority '{str(authority_code)[:40]}'.")
+    checked = check(DCS_FORM, submitted)
+    if not checked.ok:
+        raise Invalid(checked.errors)
+    email, name = normalise_email(checked.values["email"]), checked.values["name"]
+    person = session.scalar(select(Person).where(Person.email == email))
+    if person is None:
+        person = Person(email=email, name=name)
+        session.add(person)
+        session.flush()
+    person.active = True
+    scope = authority_scope(authority.code)
+    current = session.scalars(select(RoleAssignment).where(
+        RoleAssignment.role == Role.DCS.value, RoleAssignment.scope == scope, RoleAssignment.active.is_(True))).all()
+    if [r.person_id for r in current] == [person.id]:
+        return f"{person.name} is already the DCS of {authority.name}."
+    for role in current:
+        role.active, role.source, role.updated_at = False, "assistant", now
+    existing = session.scalar(select(RoleAssignment).where(
+        RoleAssignment.person_id == person.id, RoleAssignment.role == Role.DCS.value, RoleAssignment.scope == scope))
+    if existing is None:
+        session.add(RoleAssignment(person_id=person.id, role=Role.DCS.value, scope=scope, authority_id=authority.id, source="assistant"))
+    else:
+        existing.active, existing.source = True, "assistant"
+    session.commit()
+    log.info("authority %s: DCS replaced by person %s (by person %s)", authority.id, person.id, profile.person_id)
+    return f"{person.name} is now the DCS of {authority.name}."
