@@ -16,7 +16,7 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command, unquoted
 from bot import email_cards
 from bot.dialogs import (
-    assignments, audit_trail, calendar_changes, confirm, days, deliveries, digest, enquiry, feedback, greeting, my, nominate, notes, panel, self_assessments,
+    assignments, audit_trail, calendar_changes, calendar_upload, confirm, days, deliveries, digest, enquiry, feedback, greeting, my, nominate, notes, panel, self_assessments,
     support, team, timeline,
 )
 from bot.identity import forget_conversation, identify
@@ -28,7 +28,7 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, deliveries, timeline, calendar_changes, audit_trail, my, confirm)
+DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, deliveries, timeline, calendar_changes, calendar_upload, audit_trail, my, confirm)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict], Awaitable[dict]]
@@ -88,6 +88,9 @@ class Assistant(TeamsActivityHandler):
                 return
             if turn.by_email and await self._email_reply(turn, command):
                 return
+            if turn.profile is not None and (attachment := calendar_upload.calendar_attachment(turn)) is not None:
+                await calendar_upload.received(turn, attachment)
+                return
             handler = self._commands.get(command.word)
             if handler is None:
                 await _not_understood(turn, command)
@@ -119,7 +122,7 @@ class Assistant(TeamsActivityHandler):
         except ProgrammeError as error:
             turn.session.rollback()
             return message_card("Not done", str(error), attention=True)
-        if verb not in READ_ONLY and not _shows_errors(content):
+        if verb not in UNAUDITED and not _shows_errors(content):
             audit.record(turn.session, person_id=turn.profile.person_id, channel=turn.channel, action=verb, subject=audit.subject_of(data),
                          authority_code=audit.authority_of(turn.session, verb, data))
             turn.session.commit()
@@ -175,8 +178,9 @@ class Assistant(TeamsActivityHandler):
                 forget_conversation(session, turn_context.activity)
 
 
-# Card actions that only show something or open a form: not changes, so not in the audit trail.
-READ_ONLY = frozenset({
+# Card actions that only show something or open a form (not changes), or write their own audit entry.
+UNAUDITED = frozenset({
+    "calendar.apply",
     "enquiry.view", "enquiry.package", "enquiry.report", "enquiry.override", "enquiry.withdraw", "enquiry.suggest", "enquiry.invite",
     "nomination.edit", "assignment.view", "assignment.decline", "assignment.times", "panel.availability", "panel.leave", "panel.view",
     "support.edit", "note.view", "note.amend", "note.sent", "note.revised", "sa.sent",

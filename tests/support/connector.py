@@ -15,12 +15,14 @@ class ConnectorStandIn:
     members: dict[str, dict] = field(default_factory=dict)  # user id -> TeamsChannelAccount JSON
     sent: list[dict] = field(default_factory=list)
     updated: list[dict] = field(default_factory=list)  # cards replaced in place, with "_replaces"
+    files: dict[str, bytes] = field(default_factory=dict)  # name -> content, served at /files/{name}
     _arrived: asyncio.Event | None = None
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._send)
+        app.router.add_get("/files/{name}", self._file)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         app.router.add_get("/v3/conversations/{conversation}/members", self._members)
@@ -32,6 +34,10 @@ class ConnectorStandIn:
         activity["_conversation"] = request.match_info["conversation"]
         self.sent.append(activity)
         return web.json_response({"id": str(uuid.uuid4())})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        content = self.files.get(request.match_info["name"])
+        return web.Response(body=content) if content is not None else web.Response(status=404)
 
     async def _update(self, request: web.Request) -> web.Response:
         activity = await request.json()

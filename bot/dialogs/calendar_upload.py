@@ -1,0 +1,134 @@
+"""The calendar file sent to the assistant: an email attachment, or a file in the Teams chat.
+
+The answer is the same report as `import-calendar --dry-run`: every problem with its place, or what
+would change. Nothing changes until the coordinator presses *Apply these changes* (by email: replies
+with those words). Applying re-checks: if the stored calendar changed since the preview, the
+coordinator is shown the new preview and asked again, so what is applied is exactly what was seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from datetime import timedelta
+
+import aiohttp
+from sqlalchemy.orm import sessionmaker
+
+from bot.cards.elements import card, execute, heading, paragraph
+from bot.cards.programme_cards import message_card
+from bot.confirmations import new_code
+from bot.turn import Turn
+from programme import audit
+from programme.calendar_file import CalendarProblems, parse_calendar
+from programme.calendar_import import import_calendar
+from storage.bot_state import BotStateRecord
+
+log = logging.getLogger(__name__)
+MAX_BYTES = 1_000_000
+LIFETIME = timedelta(days=2)
+TEAMS_FILE = "application/vnd.microsoft.teams.file.download.info"
+SUFFIXES = (".yaml", ".yml")
+
+
+def calendar_attachment(turn: Turn) -> dict | None:
+    """The first attachment that looks like a calendar file, if any."""
+    for attachment in turn.context.activity.attachments or []:
+        item = attachment.serialize() if hasattr(attachment, "serialize") else dict(attachment)
+        name = str(item.get("name") or "")
+        kind = str(item.get("contentType") or "")
+        if name.lower().endswith(SUFFIXES) or kind in ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"):
+            return item
+    return None
+
+
+async def _read(item: dict) -> str:
+    content = item.get("content")
+    if isinstance(content, str):
+        data = content.encode("utf-8")
+    else:
+        url = (content or {}).get("downloadUrl") if item.get("contentType") == TEAMS_FILE and isinstance(content, dict) else item.get("contentUrl")
+        if not url:
+            raise ValueError("the attachment has no content I can read")
+        timeout = aiohttp.ClientTimeout(total=20)
+        async with aiohttp.ClientSession(timeout=timeout, trust_env=False) as session:
+            async with session.get(url) as response:
+                if response.status != 200:
+                    raise ValueError(f"the file could not be fetched (HTTP {response.status})")
+                data = await response.content.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"the file is larger than {MAX_BYTES // 1000} kB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("the file is not UTF-8 text; save it as UTF-8") from None
+
+
+def _preview(turn: Turn, text: str, source: str) -> dict:
+    try:
+        spec = parse_calendar(text, source=source)
+    except CalendarProblems as problems:
+        lines = "\n".join(f"- {p.place}: {p.message}" for p in problems.problems[:60])
+        return card([heading("The calendar has problems"), paragraph(f"{source}: nothing was imported. Fix these and send it again:"),
+                     paragraph(lines)])
+    report = import_calendar(_sessions(turn), spec, dry_run=True).format()
+    code = new_code(8)
+    document = {"text": text, "source": source, "report": _digest(report), "by": turn.profile.person_id,
+                "expires": (turn.now + LIFETIME).isoformat()}
+    turn.session.add(BotStateRecord(key=f"calendar-preview/{code}", document=json.dumps(document), e_tag=secrets.token_hex(8)))
+    turn.session.commit()
+    return card([heading("What the calendar would change"), paragraph(report),
+                 paragraph("Nothing has changed yet. Apply exactly these changes?", subtle=True),
+                 {"type": "ActionSet", "actions": [execute("Apply these changes", "calendar.apply", {"preview": code}, style="positive")]}])
+
+
+def _sessions(turn: Turn) -> sessionmaker:
+    """The import runs in its own transaction, on the turn's database."""
+    return sessionmaker(bind=turn.session.get_bind(), expire_on_commit=False)
+
+
+def _digest(report: str) -> str:
+    # The report's wording of what would change, without its dry-run prefix, is what the coordinator saw.
+    return hashlib.sha256(report.encode("utf-8")).hexdigest()
+
+
+async def received(turn: Turn, item: dict) -> None:
+    if not turn.profile.is_coordinator:
+        await turn.reply_card(message_card("The calendar", "Only the programme coordinators import the calendar.", attention=True))
+        return
+    source = str(item.get("name") or "calendar.yaml")[:120]
+    try:
+        text = await _read(item)
+    except (ValueError, aiohttp.ClientError, TimeoutError) as error:
+        await turn.reply_card(message_card("The calendar", f"I could not read {source}: {error}.", attention=True))
+        return
+    await turn.reply_card(_preview(turn, text, source), subject="The calendar: preview")
+
+
+async def apply_from_card(turn: Turn, data: dict) -> dict:
+    if not turn.profile.is_coordinator:
+        return message_card("The calendar", "Only the programme coordinators import the calendar.", attention=True)
+    record = turn.session.get(BotStateRecord, f"calendar-preview/{str(data.get('preview') or '')[:20]}")
+    if record is None:
+        return message_card("The calendar", "This preview was already applied, or is unknown: send the file again.", attention=True)
+    document = json.loads(record.document)
+    spec = parse_calendar(document["text"], source=document["source"])
+    now_report = import_calendar(_sessions(turn), spec, dry_run=True).format()
+    if _digest(now_report) != document["report"]:
+        turn.session.delete(record)
+        turn.session.commit()
+        fresh = _preview(turn, document["text"], document["source"])
+        fresh["body"].insert(1, paragraph("The stored calendar changed since your preview: here is what the file would change now.", attention=True))
+        return fresh
+    report = import_calendar(_sessions(turn), spec, dry_run=False)
+    turn.session.delete(record)
+    audit.record(turn.session, person_id=turn.profile.person_id, channel=turn.channel, action="import-calendar", subject=f"cycle={spec.cycle.name}")
+    turn.session.commit()
+    log.info("calendar imported from the assistant by person %s", turn.profile.person_id)
+    return card([heading("The calendar is imported"), paragraph(report.format())])
+
+
+ACTIONS = {"calendar.apply": apply_from_card}
+COMMANDS: dict = {}
