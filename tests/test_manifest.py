@@ -103,7 +103,7 @@ def test_bot_is_conversational_in_every_scope_with_personal_commands() -> None:
     manifest = build_manifest(APP_ID)
     (bot,) = manifest["bots"]
     assert bot["scopes"] == ["personal", "team", "groupChat"]
-    assert bot["supportsFiles"] is False
+    assert bot["supportsFiles"] is True  # coordinators send the calendar file in the personal chat
     assert bot["isNotificationOnly"] is False
     assert bot["commandLists"] == [
         {
