@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -13,6 +14,7 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 from bot.adapter import build_adapter, build_authentication
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.export_links import ExportLinks
 from bot.messages import make_messages_handler
 from storage.bot_state import DatabaseStorage
 from storage.database import Database
@@ -21,6 +23,8 @@ log = logging.getLogger(__name__)
 
 DATABASE = web.AppKey("database", Database)
 SETTINGS = web.AppKey("settings", Settings)
+LINKS = web.AppKey("links", ExportLinks)
+CLOCK = web.AppKey("clock", object)
 
 
 def system_clock() -> datetime:
@@ -64,8 +68,11 @@ def create_app(
     authentication = build_authentication(settings, credentials_factory)
     adapter = build_adapter(authentication)
     conversation_state = ConversationState(DatabaseStorage(database.sessions))
+    links = ExportLinks(settings.export_link_key.encode() or secrets.token_bytes(32), settings.public_url or f"http://localhost:{settings.port}")
+    app[LINKS] = links
+    app[CLOCK] = clock
     assistant = Assistant(database, conversation_state, clock, settings.tz, moderation_mailbox=settings.moderation_mailbox,
-                          library_url=settings.library_url)
+                          library_url=settings.library_url, links=links)
 
     async def close_database(_app: web.Application):
         yield
@@ -83,6 +90,7 @@ def create_app(
     )
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/exports/{token}", download_export)
     return app
 
 
@@ -105,3 +113,32 @@ async def healthz(request: web.Request) -> web.Response:
     if request.app[DATABASE].healthy():
         return web.json_response({"status": "ok"})
     return web.json_response({"status": "database unavailable"}, status=503)
+
+
+async def download_export(request: web.Request) -> web.Response:
+    """A signed export link from a card: the CSV, if the link is genuine, in date and its coordinator still one."""
+    from bot.export_links import BadLink, read
+    from bot.exports_csv import csv_bytes
+    from programme.errors import ProgrammeError
+    from programme.exports import export
+    from programme.profile import load_profile
+    from storage.people import Person
+
+    now = request.app[CLOCK]()
+    try:
+        what, person_id = read(request.app[LINKS].key, request.match_info["token"], now)
+    except BadLink as error:
+        return web.Response(status=403, text=str(error))
+    database = request.app[DATABASE]
+    today = now.astimezone(request.app[SETTINGS].tz).date()
+    with database.session() as session:
+        person = session.get(Person, person_id)
+        profile = load_profile(session, person, today, detail=False) if person is not None and person.active else None
+        if profile is None or not profile.is_coordinator:
+            return web.Response(status=403, text="This link was made for a coordinator who no longer is one.")
+        try:
+            name, header, rows = export(session, profile, what, today, person_id=person_id, channel="link")
+        except ProgrammeError as error:
+            return web.Response(status=404, text=str(error))
+    return web.Response(body=csv_bytes(header, rows), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

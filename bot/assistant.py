@@ -16,9 +16,10 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command, unquoted
 from bot import email_cards
 from bot.dialogs import (
-    assignments, audit_trail, calendar_changes, calendar_upload, confirm, days, deliveries, digest, enquiry, feedback, greeting, my, nominate, notes, panel, self_assessments,
-    support, team, timeline,
+    assignments, audit_trail, calendar_changes, calendar_upload, confirm, days, deliveries, digest, enquiry, exports, feedback,
+    greeting, my, nominate, notes, panel, self_assessments, support, team, timeline,
 )
+from bot.export_links import ExportLinks
 from bot.identity import forget_conversation, identify
 from bot.turn import Turn
 from programme import audit
@@ -28,7 +29,7 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, deliveries, timeline, calendar_changes, calendar_upload, audit_trail, my, confirm)
+DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, deliveries, timeline, calendar_changes, calendar_upload, exports, audit_trail, my, confirm)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict], Awaitable[dict]]
@@ -44,6 +45,7 @@ class Assistant(TeamsActivityHandler):
         *,
         moderation_mailbox: str = "",
         library_url: str = "",
+        links: ExportLinks | None = None,
     ):
         self._database = database
         self._conversation_state = conversation_state
@@ -51,6 +53,7 @@ class Assistant(TeamsActivityHandler):
         self._timezone = timezone
         self._moderation_mailbox = moderation_mailbox
         self._library_url = library_url
+        self._links = links
         self._commands: dict[str, CommandHandler] = {}
         self._actions: dict[str, ActionHandler] = {}
         for dialog in DIALOGS:
@@ -72,7 +75,7 @@ class Assistant(TeamsActivityHandler):
         session.commit()
         return Turn(
             context=context, session=session, person=person, profile=profile, today=today, now=now,
-            moderation_mailbox=self._moderation_mailbox, library_url=self._library_url,
+            moderation_mailbox=self._moderation_mailbox, library_url=self._library_url, links=self._links,
         )
 
     async def on_message_activity(self, turn_context: TurnContext):

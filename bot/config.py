@@ -47,6 +47,8 @@ class Settings:
     mail_from: str = "peer-challenge@assistant.example"
     assistant_mailbox: str = "peer-challenge@assistant.example"
     moderation_mailbox: str = ""
+    export_link_key: str = ""  # signs export download links; empty: a random key per process
+    public_url: str = ""  # this service's address as people reach it, for download links
     library_url: str = ""  # the peer challenge library, named when a group's self-assessments are ready
     smtp_host: str = "localhost"
     smtp_port: int = 25
@@ -187,6 +189,8 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         assistant_mailbox=get("ASSISTANT_MAILBOX", "peer-challenge@assistant.example"),
         moderation_mailbox=get("MODERATION_MAILBOX"),
         library_url=get("PEER_CHALLENGE_LIBRARY_URL"),
+        export_link_key=get("EXPORT_LINK_KEY"),
+        public_url=get("PUBLIC_URL"),
         smtp_host=get("SMTP_HOST", "localhost"),
         smtp_port=int(smtp_port_text) if smtp_port_text.isdigit() else 0,
         smtp_security=smtp_security,

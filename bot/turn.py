@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot import email_cards
 from bot.cards.as_text import card_as_html, card_as_text
+from bot.export_links import ExportLinks
 from bot.identity import EMAIL_CHANNEL
 from programme.profile import Profile, load_profile
 from storage.people import Person
@@ -25,6 +26,7 @@ class Turn:
     now: datetime
     moderation_mailbox: str = ""  # the moderation team's shared address, from the settings
     library_url: str = ""  # the peer challenge library's address, from the settings
+    links: ExportLinks | None = None  # signed download links for exports
 
     def full_profile(self) -> Profile | None:
         """The profile with groups, Lead Reviewer pairs and key dates, for the cards that show them."""

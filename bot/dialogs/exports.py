@@ -1,0 +1,54 @@
+"""export panel|enquiries|asks-offers|matches|days: CSV for coordinators. By email, the file comes
+attached; in Teams, as a signed download link that is tied to the coordinator and expires soon."""
+
+from __future__ import annotations
+
+import base64
+
+from botbuilder.core import MessageFactory
+from botbuilder.schema import Attachment
+
+from bot.cards.elements import card, heading, paragraph
+from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.commands import Command
+from bot.export_links import LIFETIME
+from bot.exports_csv import csv_bytes
+from bot.turn import Turn
+from programme.errors import Invalid, NotAllowed, ProgrammeError
+from programme.exports import CHOICES, export
+
+
+async def export_command(turn: Turn, command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    what = (command.args.split() or [""])[0].lower()
+    try:
+        if not turn.profile.is_coordinator:
+            raise NotAllowed("Only the programme coordinators export the programme's records.")
+        if what not in CHOICES:
+            raise Invalid({"what": f"Say what to export: `export` followed by one of {', '.join(CHOICES)}."})
+        if turn.by_email:
+            name, header, rows = export(turn.session, turn.profile, what, turn.today, person_id=turn.profile.person_id, channel=turn.channel)
+            await _email_with_file(turn, name, csv_bytes(header, rows), len(rows))
+            return
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("Export", str(error), attention=True), subject="Export")
+        return
+    url = turn.links.url_for(what, turn.profile.person_id, turn.now)
+    minutes = int(LIFETIME.total_seconds() // 60)
+    await turn.reply_card(card(
+        [heading(f"Export: {what}"), paragraph(f"The link works for you only, for {minutes} minutes. It holds personal data: keep the file safe.")],
+        [{"type": "Action.OpenUrl", "title": f"Download {what}.csv", "url": url}],
+    ), subject="Export")
+
+
+async def _email_with_file(turn: Turn, name: str, data: bytes, count: int) -> None:
+    activity = MessageFactory.text(f"The export you asked for is attached: {name}, {count} rows. It holds personal data: keep it safe.")
+    activity.channel_data = {"subject": f"Export: {name}"}
+    activity.attachments = [Attachment(content_type="text/csv", name=name,
+                                       content_url="data:text/csv;base64," + base64.b64encode(data).decode("ascii"))]
+    await turn.context.send_activity(activity)
+
+
+COMMANDS = {"export": export_command}

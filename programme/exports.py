@@ -1,0 +1,41 @@
+"""The exports coordinators take from the assistant: the panel, enquiries, asks and offers, matches
+and the days report, as CSV rows. Each export of personal data goes in the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from programme import audit
+from programme.days_report import days_by_authority, days_report_rows
+from programme.enquiry_export import export_enquiry_rows
+from programme.errors import Invalid, NotAllowed
+from programme.panel import export_panel_rows
+from programme.profile import Profile, current_cycle
+from programme.support_export import export_asks_offers_rows, export_matches_rows
+
+WHAT = {
+    "panel": export_panel_rows,
+    "enquiries": export_enquiry_rows,
+    "asks-offers": export_asks_offers_rows,
+    "matches": export_matches_rows,
+}
+CHOICES = (*WHAT, "days")
+
+
+def export(session: Session, profile: Profile | None, what: str, today: date, *, person_id: int | None, channel: str) -> tuple[str, list[str], list[list[str]]]:
+    """(file name, header, rows). `profile` None: the caller has already checked who asks (a signed link)."""
+    if profile is not None and not profile.is_coordinator:
+        raise NotAllowed("Only the programme coordinators export the programme's records.")
+    what = (what or "").strip().lower()
+    if what not in CHOICES:
+        raise Invalid({"what": f"There is no export '{what[:30]}'; choose one of: {', '.join(CHOICES)}."})
+    if what == "days":
+        cycle = current_cycle(session, today)
+        header, rows = days_report_rows(days_by_authority(session, cycle.name if cycle else ""))
+    else:
+        header, rows = WHAT[what](session)
+    audit.record(session, person_id=person_id, channel=channel, action=f"export {what}", subject=f"what={what}")
+    session.commit()
+    return f"{what}-{today.isoformat()}.csv", header, rows
