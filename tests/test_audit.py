@@ -65,3 +65,18 @@ def test_command_line_changes_and_exports_are_recorded(tmp_path, monkeypatch, ca
         actions = [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     database.dispose()
     assert actions == ["import-calendar", "sa.received", "export panel"]
+
+
+async def test_every_kind_of_change_a_coordinator_makes_leaves_an_entry(assistant):
+    from tests.support.activities import email_message
+    from tests.test_enquiry_conversation import KENT_DCS
+
+    await act(assistant, MODERATOR, "group.save", {"group": "2", "date": "2023-03-10", "format": "virtual", "location": ""})
+    await act(assistant, KENT_DCS, "team.add", {"authority": "kent", "role": "participant", "name": "Lee Example", "email": "lee.example@kent.example"})
+    await say(assistant, MODERATOR, "export panel")  # Teams: a link; the entry is written when it is followed
+    await assistant.post(email_message(assistant.service_url, MODERATOR["email"], "export panel"))
+    await act(assistant, MODERATOR, "sa.received", {"authority": "kent"})
+    actions = {e.action for e in trail(assistant.database)}
+    assert {"group.save", "team.add", "export panel", "sa.received"} <= actions
+    kinds = {(e.action, e.channel) for e in trail(assistant.database)}
+    assert ("export panel", "email") in kinds and ("group.save", "msteams") in kinds
