@@ -18,9 +18,9 @@ from programme.forms import Choice, Field, Form, Kind, check
 from programme.group_changes import tell_group_changed
 from programme.import_report import day
 from programme.profile import Profile, current_cycle
-from programme.roles import Role, authority_scope
+from programme.roles import Role, authority_scope, group_scope
 from programme.validation import normalise_email
-from storage.calendar import Group
+from storage.calendar import Cycle, Group
 from storage.people import Authority, Person, RoleAssignment
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,26 @@ def replace_dcs(session: Session, profile: Profile, authority_code, submitted: d
     authority = session.scalar(select(Authority).where(Authority.code == str(authority_code or "").strip().lower()))
     if authority is None:
         raise NotFound(f"There is no authority '{str(authority_code)[:40]}'.")
+    person = _replace(session, submitted, Role.DCS, authority_scope(authority.code), now, authority_id=authority.id)
+    log.info("authority %s: DCS replaced by person %s (by person %s)", authority.id, person.id if person else None, profile.person_id)
+    return f"{_name(submitted)} is now the DCS of {authority.name}." if person else f"{_name(submitted)} is already the DCS of {authority.name}."
+
+
+def replace_facilitator(session: Session, profile: Profile, group_key, submitted: dict, now: datetime, today: date) -> str:
+    _coordinator(profile)
+    group = find_group(session, group_key, today)
+    cycle_name = session.scalar(select(Cycle.name).where(Cycle.id == group.cycle_id))
+    person = _replace(session, submitted, Role.FACILITATOR, group_scope(cycle_name, group.key), now, group_id=group.id)
+    log.info("group %s: facilitator replaced (by person %s)", group.id, profile.person_id)
+    return f"{_name(submitted)} now facilitates {group.name}." if person else f"{_name(submitted)} already facilitates {group.name}."
+
+
+def _name(submitted: dict) -> str:
+    return " ".join(str(submitted.get("name") or "").split())[:120]
+
+
+def _replace(session: Session, submitted: dict, role: Role, scope: str, now: datetime, **where) -> Person | None:
+    """The person named takes the role held for `scope`; whoever held it no longer does. None: no change."""
     checked = check(DCS_FORM, submitted)
     if not checked.ok:
         raise Invalid(checked.errors)
@@ -95,19 +115,18 @@ def replace_dcs(session: Session, profile: Profile, authority_code, submitted: d
         session.add(person)
         session.flush()
     person.active = True
-    scope = authority_scope(authority.code)
     current = session.scalars(select(RoleAssignment).where(
-        RoleAssignment.role == Role.DCS.value, RoleAssignment.scope == scope, RoleAssignment.active.is_(True))).all()
+        RoleAssignment.role == role.value, RoleAssignment.scope == scope, RoleAssignment.active.is_(True))).all()
     if [r.person_id for r in current] == [person.id]:
-        return f"{person.name} is already the DCS of {authority.name}."
-    for role in current:
-        role.active, role.source, role.updated_at = False, "assistant", now
+        session.rollback()
+        return None
+    for held in current:
+        held.active, held.source, held.updated_at = False, "assistant", now
     existing = session.scalar(select(RoleAssignment).where(
-        RoleAssignment.person_id == person.id, RoleAssignment.role == Role.DCS.value, RoleAssignment.scope == scope))
+        RoleAssignment.person_id == person.id, RoleAssignment.role == role.value, RoleAssignment.scope == scope))
     if existing is None:
-        session.add(RoleAssignment(person_id=person.id, role=Role.DCS.value, scope=scope, authority_id=authority.id, source="assistant"))
+        session.add(RoleAssignment(person_id=person.id, role=role.value, scope=scope, source="assistant", **where))
     else:
         existing.active, existing.source = True, "assistant"
     session.commit()
-    log.info("authority %s: DCS replaced by person %s (by person %s)", authority.id, person.id, profile.person_id)
-    return f"{person.name} is now the DCS of {authority.name}."
+    return person

@@ -92,3 +92,18 @@ async def test_a_coordinator_records_a_new_dcs(assistant):
     assert "Morgan Example is now the DCS of Kent" in texts_in(done)
     assert "already the DCS" in texts_in(await act(assistant, COORDINATOR, save["verb"], {**save["data"], "name": "Morgan Example", "email": "morgan.example@kent.example"}))
     assert "Only the programme coordinators" in texts_in(await act(assistant, DCS, "dcs.save", {"authority": "kent", "name": "X", "email": "x@kent.example"}))
+
+
+async def test_a_coordinator_replaces_a_groups_facilitator(assistant):
+    form = await say(assistant, COORDINATOR, "facilitator 2")
+    save = button(form, "Save the new facilitator")
+    done = await act(assistant, COORDINATOR, save["verb"], {**save["data"], "name": "Ash Example", "email": "ash.example@seslip.example"})
+    assert "Ash Example now facilitates Triad 2" in texts_in(done)
+    assert "already facilitates" in texts_in(await act(assistant, COORDINATOR, save["verb"], {**save["data"], "name": "Ash Example", "email": "ash.example@seslip.example"}))
+    from storage.people import RoleAssignment
+
+    with assistant.database.session() as session:
+        holders = session.scalars(select(Person.email).join(RoleAssignment, RoleAssignment.person_id == Person.id).where(
+            RoleAssignment.role == "facilitator", RoleAssignment.scope == "group:2022-23/2", RoleAssignment.active.is_(True))).all()
+    assert holders == ["ash.example@seslip.example"]
+    assert "Only the programme coordinators" in texts_in(await act(assistant, DCS, "facilitator.save", {"group": "2", "name": "X", "email": "x@kent.example"}))

@@ -41,6 +41,7 @@ COORDINATOR = [
     ("deliveries", "Failed and missed notifications, with Retry and Cancel"),
     ("group 2", "Move a group's date, or change its format or venue: its people are told"),
     ("dcs kent", "Record a new DCS for an authority"),
+    ("facilitator 2", "Record a new facilitator for a group"),
     ("export panel", "CSV of the panel, enquiries, asks-offers, matches or days: attached by email, a short-lived link in Teams"),
     ("audit authority=kent", "The latest changes: who, when, what and from which channel"),
 ]

@@ -6,8 +6,9 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
-from programme.calendar_changes import DCS_FORM, GROUP_FORM, change_group, find_group, replace_dcs
+from programme.calendar_changes import DCS_FORM, GROUP_FORM, change_group, find_group, replace_dcs, replace_facilitator
 from programme.errors import Invalid, ProgrammeError
+from programme.forms import Form
 
 
 def _group_form(turn: Turn, key, *, values=None, errors=None, message=None) -> dict:
@@ -61,5 +62,26 @@ async def dcs_save(turn: Turn, data: dict) -> dict:
     return message_card("A new DCS", message)
 
 
-COMMANDS = {"group": group, "dcs": dcs}
-ACTIONS = {"group.save": group_save, "dcs.save": dcs_save}
+async def facilitator(turn: Turn, command: Command) -> None:
+    if turn.profile is None:
+        await turn.reply_card(unknown_person_card())
+        return
+    if not turn.profile.is_coordinator:
+        await turn.reply_card(message_card("A new facilitator", "Only the programme coordinators change the calendar.", attention=True))
+        return
+    key = command.args.split()[0] if command.args else ""
+    form = Form("facilitator_change", "A new facilitator", "They facilitate the group's day and record its notes.", DCS_FORM.fields,
+                submit_label="Save the new facilitator")
+    await turn.reply_card(form_card(form, verb="facilitator.save", data={"group": key}, message=f"Group: {key}"), subject="A new facilitator")
+
+
+async def facilitator_save(turn: Turn, data: dict) -> dict:
+    try:
+        message = replace_facilitator(turn.session, turn.profile, data.get("group"), data, turn.now, turn.today)
+    except Invalid as error:
+        return message_card("A new facilitator", str(error), attention=True)
+    return message_card("A new facilitator", message)
+
+
+COMMANDS = {"group": group, "dcs": dcs, "facilitator": facilitator}
+ACTIONS = {"group.save": group_save, "dcs.save": dcs_save, "facilitator.save": facilitator_save}
