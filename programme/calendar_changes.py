@@ -65,6 +65,11 @@ def change_group(session: Session, profile: Profile, key, submitted: dict, now: 
     if not checked.ok:
         raise Invalid(checked.errors)
     new_date, new_format, new_location = checked.values["date"], checked.values["format"], checked.values.get("location") or ""
+    cycle = session.get(Cycle, group.cycle_id)
+    if new_date != group.challenge_date and new_date < today:
+        raise Invalid({"date": f"{day(new_date)} has passed: choose a date from today on."})
+    if not cycle.starts_on <= new_date <= cycle.ends_on:
+        raise Invalid({"date": f"Cycle {cycle.name} runs from {day(cycle.starts_on)} to {day(cycle.ends_on)}: choose a date within it."})
     told = []
     if new_date != group.challenge_date:
         told.append(f"The challenge day moved from {day(group.challenge_date)} to {day(new_date)}.")

@@ -107,3 +107,9 @@ async def test_a_coordinator_replaces_a_groups_facilitator(assistant):
             RoleAssignment.role == "facilitator", RoleAssignment.scope == "group:2022-23/2", RoleAssignment.active.is_(True))).all()
     assert holders == ["ash.example@seslip.example"]
     assert "Only the programme coordinators" in texts_in(await act(assistant, DCS, "facilitator.save", {"group": "2", "name": "X", "email": "x@kent.example"}))
+
+
+async def test_a_group_cannot_move_into_the_past_or_out_of_its_cycle(assistant):
+    for date, expected in (("2022-10-01", "has passed"), ("2023-05-01", "runs from")):
+        card = await act(assistant, COORDINATOR, "group.save", {"group": "2", "date": date, "format": "virtual", "location": ""})
+        assert any(e.get("id") == "date-error" and expected in e["text"] for e in card["body"]), texts_in(card)
