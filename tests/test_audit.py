@@ -76,7 +76,19 @@ async def test_every_kind_of_change_a_coordinator_makes_leaves_an_entry(assistan
     await say(assistant, MODERATOR, "export panel")  # Teams: a link; the entry is written when it is followed
     await assistant.post(email_message(assistant.service_url, MODERATOR["email"], "export panel"))
     await act(assistant, MODERATOR, "sa.received", {"authority": "kent"})
+    from datetime import datetime, timezone
+
+    from storage.outbox import OutboxMessage, enqueue
+
+    with assistant.database.session() as session:
+        enqueue(session, key="failed/1", kind="delivery_test", payload={"person_name": "X"}, due_at=datetime(2022, 9, 1, tzinfo=timezone.utc),
+                recipient_address="x@kent.example", channel="email")
+        row = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == "failed/1"))
+        row.status = "failed"
+        session.commit()
+        failed_id = row.id
+    await act(assistant, MODERATOR, "delivery.retry", {"id": failed_id})
     actions = {e.action for e in trail(assistant.database)}
-    assert {"group.save", "team.add", "export panel", "sa.received"} <= actions
+    assert {"group.save", "team.add", "export panel", "sa.received", "delivery.retry"} <= actions
     kinds = {(e.action, e.channel) for e in trail(assistant.database)}
     assert ("export panel", "email") in kinds and ("group.save", "msteams") in kinds
