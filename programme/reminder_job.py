@@ -47,12 +47,15 @@ def run_planning(session: Session, now: datetime) -> Planning:
         planned = plan(facts)
         _stop_met(session, cycle.name, {p.key for p in planned}, now)
         result = due(planned, now, facts.settings.late_limit_working_days)
+        # Most of what is due was written by an earlier round: one read instead of one insert each.
+        written = set(session.scalars(select(OutboxMessage.idempotency_key).where(
+            OutboxMessage.idempotency_key.like(f"reminder/{cycle.name}/%"))))
         for reminder in result.to_send:
-            queued += _write(session, reminder)
+            if reminder.key not in written:
+                queued += _write(session, reminder, "pending")
         for reminder in result.missed:
-            if _write(session, reminder):
-                session.execute(update(OutboxMessage).where(OutboxMessage.idempotency_key == reminder.key).values(status="missed"))
-                missed += 1
+            if reminder.key not in written:
+                missed += _write(session, reminder, "missed")
     session.commit()
     if queued or missed:
         log.info("planning: %s reminders queued, %s missed", queued, missed)
@@ -79,6 +82,6 @@ def _stop_met(session: Session, cycle: str, planned: set[str], now: datetime) ->
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(revive)).values(status="pending", last_error=None, updated_at=now))
 
 
-def _write(session: Session, reminder: Planned) -> bool:
+def _write(session: Session, reminder: Planned, status: str) -> bool:
     return enqueue(session, key=reminder.key, kind=reminder.kind, payload=reminder.payload, due_at=reminder.due_at,
-                   recipient_person_id=reminder.person.id)
+                   recipient_person_id=reminder.person.id, status=status)

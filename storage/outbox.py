@@ -49,6 +49,7 @@ def enqueue(
     recipient_person_id: int | None = None,
     recipient_address: str | None = None,
     channel: str = "best",
+    status: str = "pending",
 ) -> bool:
     """Add a notification in the caller's transaction. A key already present is left as it is:
     returns False, and nothing is written."""
@@ -72,7 +73,7 @@ def enqueue(
         "recipient_person_id": recipient_person_id,
         "recipient_address": recipient_address,
         "channel": channel,
-        "status": "pending",
+        "status": status,
         "attempts": 0,
         "created_at": moment,
         "updated_at": moment,
