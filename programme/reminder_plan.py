@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from programme.cycle_settings import CycleSettings
-from programme.working_days import LONDON, add_working_days, on_or_after, on_or_before, send_moment, working_days_between
+from programme.working_days import LONDON, add_working_days, on_or_after, on_or_before, send_moment
 
 
 @dataclass(frozen=True)
@@ -155,9 +155,11 @@ class Due:
 def due(planned: list[Planned], now: datetime, late_limit_working_days: int) -> Due:
     """What is due by `now`: sent if at most `late_limit_working_days` late, otherwise missed."""
     today = now.astimezone(LONDON).date()
+    # More than the limit late means planned before this day: worked out once, not per reminder.
+    cutoff = add_working_days(on_or_before(today), -late_limit_working_days)
     to_send, missed = [], []
     for item in planned:
         if item.due_at > now:
             continue
-        (missed if working_days_between(item.on, today) > late_limit_working_days else to_send).append(item)
+        (missed if item.on < cutoff else to_send).append(item)
     return Due(tuple(to_send), tuple(missed))

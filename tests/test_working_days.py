@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -43,3 +43,12 @@ def test_adding_working_days_lands_on_a_working_day_and_counts_back(day, count):
     assert working_days_between(day, later) == count
     if count:
         assert is_working_day(later)
+
+
+@given(st.dates(min_value=date(2022, 1, 1), max_value=date(2024, 12, 31)), st.integers(min_value=0, max_value=30),
+       st.integers(min_value=0, max_value=5))
+def test_more_than_the_limit_late_is_the_same_as_before_the_cut_off(on, late_days, limit):
+    """The planner's one cut-off per round says what counting working days for each reminder would."""
+    today = on + timedelta(days=late_days)
+    cutoff = add_working_days(on_or_before(today), -limit)
+    assert (working_days_between(on, today) > limit) == (on < cutoff)
