@@ -136,7 +136,7 @@ class Assistant(TeamsActivityHandler):
         if await assignments.answer_by_email(turn, command) or await notes.answer_by_email(turn, command):
             return True
         activity = turn.context.activity
-        subject = str((activity.channel_data or {}).get("subject") or "") if isinstance(activity.channel_data, dict) else ""
+        subject = turn.subject
         code = email_cards.code_in(subject, "")
         if code is None or turn.profile is None:
             return False

@@ -39,6 +39,12 @@ class Turn:
         return self.context.activity.channel_id
 
     @property
+    def subject(self) -> str:
+        """An email's subject line (empty elsewhere): where the codes of answerable messages travel."""
+        data = self.context.activity.channel_data
+        return str(data.get("subject") or "") if isinstance(data, dict) else ""
+
+    @property
     def by_email(self) -> bool:
         return self.channel == EMAIL_CHANNEL
 

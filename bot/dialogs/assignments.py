@@ -188,8 +188,7 @@ async def panel_view(turn: Turn, data: dict) -> dict:
 
 async def answer_by_email(turn: Turn, command: Command) -> bool:
     """An answer to an invitation email: True if this email was one."""
-    channel_data = turn.context.activity.channel_data if isinstance(turn.context.activity.channel_data, dict) else {}
-    match = CODE.search(str(channel_data.get("subject") or ""))
+    match = CODE.search(turn.subject)
     if match is None or command.word not in ANSWERS or turn.person is None:
         return False
     try:

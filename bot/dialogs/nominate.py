@@ -97,8 +97,7 @@ def _hold_email_form(turn: Turn) -> str:
 
 def email_form_code(turn: Turn) -> str | None:
     """The code of a nomination form we sent to this sender, if this email answers one."""
-    channel_data = turn.context.activity.channel_data if isinstance(turn.context.activity.channel_data, dict) else {}
-    match = _CODE.search(str(channel_data.get("subject") or "")) or _CODE.search(turn.context.activity.text or "")
+    match = _CODE.search(turn.subject) or _CODE.search(turn.context.activity.text or "")
     if not match:
         return None
     record = turn.session.get(BotStateRecord, _key(match.group(1)))
@@ -135,8 +134,7 @@ async def _answer(turn: Turn, accept: bool) -> None:
         return
     code = None
     if turn.by_email:
-        channel_data = turn.context.activity.channel_data if isinstance(turn.context.activity.channel_data, dict) else {}
-        match = _INVITATION.search(str(channel_data.get("subject") or "")) or _INVITATION.search(turn.context.activity.text or "")
+        match = _INVITATION.search(turn.subject) or _INVITATION.search(turn.context.activity.text or "")
         if match is None:
             await turn.reply_card(
                 message_card("Which invitation?", "Reply to the invitation email itself, keeping the reference in its subject line.", attention=True)
