@@ -1,0 +1,1 @@
+"""The programme calendar: the YAML file, its import, changes from the assistant, self-assessments."""

@@ -1,0 +1,1 @@
+"""The coordinators' tools: deliveries to retry or cancel, exports."""

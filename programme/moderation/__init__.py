@@ -1,0 +1,1 @@
+"""Moderation enquiries, their stages and steps, panel assignments and the days they give."""

@@ -1,0 +1,1 @@
+"""The notes of each session: agreed by the DCS, shared with the Lead Member."""

@@ -1,0 +1,1 @@
+"""The regional panel: nominations and the register of practitioners."""

@@ -1,0 +1,1 @@
+"""The reminder rules, their facts, working days, and planning them into the outbox."""

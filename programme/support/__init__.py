@@ -1,0 +1,1 @@
+"""Asks, offers and plenary suggestions; matching and the directory of support."""
