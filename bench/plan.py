@@ -26,7 +26,7 @@ No enquiry, self-assessment, ask or offer is recorded, so those rules plan all t
 of a session is sent, so the note rules plan nothing.
 
 Planning is what the clock runs every 15 minutes (scheduler.clock.plan_once, i.e.
-programme.reminder_job.run_planning in a session of its own), timed at moments of the season:
+programme.reminders.planning.run_planning in a session of its own), timed at moments of the season:
 
   opening  the send time (09:00, London) on the day the first moderation windows open: the
            first groups' leads are due
@@ -66,11 +66,11 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, insert, select, text
 
-from programme.cycle_settings import CycleSettings
-from programme.reminder_facts import load_facts
-from programme.reminder_plan import due, plan
-from programme.roles import REGION_SCOPE, Role, authority_scope
-from programme.working_days import add_working_days, is_working_day, on_or_after, send_moment
+from programme.calendar.cycle_settings import CycleSettings
+from programme.reminders.facts import load_facts
+from programme.reminders.plan import due, plan
+from programme.people.roles import REGION_SCOPE, Role, authority_scope
+from programme.reminders.working_days import add_working_days, is_working_day, on_or_after, send_moment
 from scheduler.clock import plan_once
 from storage.calendar import Cycle, Group, GroupMember
 from storage.database import Database

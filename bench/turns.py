@@ -270,7 +270,7 @@ def seed_people(database_url: str, count: int, coordinators: int = 0) -> None:
     `coordinators` regional coordinators (told of every nomination), whom no client writes as."""
     from datetime import date, timedelta
 
-    from programme.roles import REGION_SCOPE, Role, authority_scope
+    from programme.people.roles import REGION_SCOPE, Role, authority_scope
     from storage.calendar import Cycle, Group, GroupMember
     from storage.database import Database
     from storage.people import Authority, Person, RoleAssignment

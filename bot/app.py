@@ -120,8 +120,8 @@ async def download_export(request: web.Request) -> web.Response:
     from bot.export_links import BadLink, read
     from bot.exports_csv import csv_bytes
     from programme.errors import ProgrammeError
-    from programme.exports import export
-    from programme.profile import load_profile
+    from programme.coordination.exports import export
+    from programme.people.profile import load_profile
     from storage.people import Person
 
     now = request.app[CLOCK]()

@@ -24,7 +24,7 @@ from bot.identity import forget_conversation, identify
 from bot.turn import Turn
 from programme import audit
 from programme.errors import ProgrammeError
-from programme.profile import load_profile
+from programme.people.profile import load_profile
 from storage.database import Database
 
 log = logging.getLogger(__name__)

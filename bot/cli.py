@@ -128,8 +128,8 @@ def _db(settings, args) -> int:
 
 
 def _import(settings, args) -> int:
-    from programme.calendar_file import CalendarProblems
-    from programme.calendar_import import import_calendar, load_calendar_file
+    from programme.calendar.file import CalendarProblems
+    from programme.calendar.importer import import_calendar, load_calendar_file
     from storage.database import Database
 
     try:
@@ -153,7 +153,7 @@ def _import(settings, args) -> int:
 
 
 def _demo(settings, args) -> int:
-    from programme.demo_calendar import demo_calendar_text
+    from programme.calendar.demo import demo_calendar_text
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(demo_calendar_text(EXAMPLE_CALENDAR.read_text(encoding="utf-8"), date.today()), encoding="utf-8")
@@ -236,9 +236,9 @@ def _outbox(settings, args) -> int:
 
 
 def _export(settings, args) -> int:
-    from programme.enquiry_export import export_enquiry_rows
-    from programme.panel import export_panel_rows
-    from programme.support_export import export_asks_offers_rows, export_matches_rows
+    from programme.moderation.export import export_enquiry_rows
+    from programme.panel.register import export_panel_rows
+    from programme.support.export import export_asks_offers_rows, export_matches_rows
     from storage.database import Database
 
     export_rows, noun = {
@@ -261,7 +261,7 @@ def _export(settings, args) -> int:
 
 
 def _report(settings, args) -> int:
-    from programme.days_report import days_by_authority, days_report_rows, days_report_text
+    from programme.moderation.days_report import days_by_authority, days_report_rows, days_report_text
     from programme.errors import NotFound
     from storage.database import Database
 
@@ -379,7 +379,7 @@ def _programme_change(settings, change, action: str, subject: str) -> int:
 
 
 def _mark_received(settings, args) -> int:
-    from programme.self_assessment import mark_received
+    from programme.calendar.self_assessment import mark_received
 
     return _programme_change(settings, lambda session, now, today: mark_received(
         session, None, args.authority, now, today, cycle_name=args.cycle, library_url=settings.library_url),
@@ -387,7 +387,7 @@ def _mark_received(settings, args) -> int:
 
 
 def _notes_sent(settings, args) -> int:
-    from programme.notes import record_sent
+    from programme.notes.agreement import record_sent
 
     return _programme_change(settings, lambda session, now, today: record_sent(
         session, None, args.group, args.link, now, today, authority_code=args.authority),
@@ -398,7 +398,7 @@ def _digest(settings, args) -> int:
     from datetime import datetime, time, timezone
 
     from notify.render import Renderer
-    from programme.digest import KIND, build_digest, digest_payload, queue_weekly_digest, week_name
+    from programme.digest.weekly import KIND, build_digest, digest_payload, queue_weekly_digest, week_name
     from storage.database import Database
 
     now = datetime.combine(args.on, time(8), tzinfo=settings.tz).astimezone(timezone.utc) if args.on else datetime.now(timezone.utc)
@@ -416,8 +416,8 @@ def _digest(settings, args) -> int:
 
 
 def _reminders(settings, args) -> int:
-    from programme.reminder_job import planned_reminders
-    from programme.reminder_plan import RULES
+    from programme.reminders.planning import planned_reminders
+    from programme.reminders.plan import RULES
     from storage.database import Database
 
     if args.end < args.start:

@@ -14,7 +14,7 @@ from botbuilder.schema import Activity
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.people import find_person, link_teams_identity
+from programme.people.identity import find_person, link_teams_identity
 from storage.conversations import ConversationReferenceRecord
 from storage.people import Person
 

@@ -12,7 +12,7 @@ from bot import email_cards
 from bot.cards.as_text import card_as_html, card_as_text
 from bot.export_links import ExportLinks
 from bot.identity import EMAIL_CHANNEL
-from programme.profile import Profile, load_profile
+from programme.people.profile import Profile, load_profile
 from storage.people import Person
 
 

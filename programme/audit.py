@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from programme.errors import Invalid, NotAllowed
-from programme.profile import Profile
+from programme.people.profile import Profile
 from storage.audit import AuditEntry
 from storage.people import Authority, Person
 

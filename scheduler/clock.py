@@ -1,6 +1,6 @@
 """The programme's clock: APScheduler asks "what is due now?" and the answer comes from the database.
 
-Reminders live in the database (programme/reminder_job.py), never inside APScheduler: its jobs are
+Reminders live in the database (programme/reminders/planning.py), never inside APScheduler: its jobs are
 added at start with fixed ids and `replace_existing`, so a restart never doubles them. `coalesce`
 runs a job once however many runs were missed, and a generous `misfire_grace_time` lets a run
 that was due while the process was busy or down still happen on return; planning itself decides
@@ -18,8 +18,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from programme.digest import queue_weekly_digest
-from programme.reminder_job import run_planning
+from programme.digest.weekly import queue_weekly_digest
+from programme.reminders.planning import run_planning
 from storage.database import Database
 
 log = logging.getLogger(__name__)

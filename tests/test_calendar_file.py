@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from programme.calendar_file import CalendarProblems, Problem, parse_calendar
-from programme.cycle_settings import CycleSettings, InvalidSettings, ModerationWindow
-from programme.roles import Role
+from programme.calendar.file import CalendarProblems, Problem, parse_calendar
+from programme.calendar.cycle_settings import CycleSettings, InvalidSettings, ModerationWindow
+from programme.people.roles import Role
 from programme.validation import email_problem, normalise_email
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from programme.calendar_import import import_calendar, load_calendar_file
-from programme.days_report import days_by_authority, days_detail_rows, days_report_rows, days_report_text
-from programme.enquiry_export import export_enquiry_rows
+from programme.calendar.importer import import_calendar, load_calendar_file
+from programme.moderation.days_report import days_by_authority, days_detail_rows, days_report_rows, days_report_text
+from programme.moderation.export import export_enquiry_rows
 from programme.errors import NotFound
-from programme.people import find_person
+from programme.people.identity import find_person
 from storage.calendar import Cycle
 from storage.database import Database
 from storage.moderation import Assignment, Enquiry

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from programme.calendar_file import parse_calendar
-from programme.demo_calendar import cycle_name, demo_calendar_text
+from programme.calendar.file import parse_calendar
+from programme.calendar.demo import cycle_name, demo_calendar_text
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "south-east-2022-23.yaml"
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from notify.render import Renderer
-from programme.calendar_import import import_calendar, load_calendar_file
-from programme.digest import (
+from programme.calendar.importer import import_calendar, load_calendar_file
+from programme.digest.weekly import (
     ComingDate,
     Count,
     FailedDelivery,
@@ -26,7 +26,7 @@ from programme.digest import (
     digest_payload,
     queue_weekly_digest,
 )
-from programme.reminder_job import run_planning
+from programme.reminders.planning import run_planning
 from storage.calendar import Cycle, Group, NoteAgreement, SelfAssessment
 from storage.conversations import ConversationReferenceRecord
 from storage.moderation import Enquiry, EnquiryEvent

@@ -365,8 +365,8 @@ async def test_the_same_form_sent_at_once_by_two_processes_stores_one_enquiry(as
     (The moment both pass the check at once is caught by the unique token: the loser answers as the winner.)"""
     from datetime import date, datetime, timezone
 
-    from programme.enquiry import submit_enquiry as submit
-    from programme.profile import load_profile
+    from programme.moderation.enquiry import submit_enquiry as submit
+    from programme.people.profile import load_profile
 
     with assistant.database.session() as first, assistant.database.session() as second:
         person = first.scalar(select(Person).where(Person.email == DCS["email"]))

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from programme.enquiry_form import SMALL_PACKAGE, UNIVERSAL, assess
-from programme.enquiry_stages import ORDER, Move, Mover, Stage, check_move, next_stage, parse_stage
+from programme.moderation.form import SMALL_PACKAGE, UNIVERSAL, assess
+from programme.moderation.stages import ORDER, Move, Mover, Stage, check_move, next_stage, parse_stage
 from programme.errors import Invalid, NotAllowed
 
 COORDINATOR = Mover(coordinator=True, enquirer=False)

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.cli import main
-from programme.calendar_import import import_calendar, load_calendar_file
-from programme.matching import SPECIFIC_LENGTH, Item, all_suggestions, stem, suggest_offers, suggestions_for_ask, words
-from programme.people import find_person
-from programme.support_export import export_asks_offers_rows, export_matches_rows
-from programme.support_form import THEMES
+from programme.calendar.importer import import_calendar, load_calendar_file
+from programme.support.matching import SPECIFIC_LENGTH, Item, all_suggestions, stem, suggest_offers, suggestions_for_ask, words
+from programme.people.identity import find_person
+from programme.support.export import export_asks_offers_rows, export_matches_rows
+from programme.support.form import THEMES
 from storage.calendar import Cycle
 from storage.database import Database
 from storage.people import Authority

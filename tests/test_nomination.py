@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from programme.calendar_import import import_calendar, load_calendar_file
+from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.errors import NotAllowed
-from programme.nomination import submit_nomination
-from programme.people import find_person
-from programme.profile import load_profile
+from programme.panel.nomination import submit_nomination
+from programme.people.identity import find_person
+from programme.people.profile import load_profile
 from storage.outbox import OutboxMessage
 from storage.panel import FormSubmission, Nomination
 from tests.support.assistant import EXAMPLE

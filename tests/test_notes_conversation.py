@@ -8,8 +8,8 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from programme.reminder_job import run_planning
-from programme.working_days import send_moment
+from programme.reminders.planning import run_planning
+from programme.reminders.working_days import send_moment
 from storage.calendar import NoteAgreement, SelfAssessment
 from storage.outbox import OutboxMessage
 from tests.support.activities import email_message

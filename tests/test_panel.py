@@ -9,19 +9,19 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from programme.calendar_import import import_calendar, load_calendar_file
+from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.errors import Invalid, NotAllowed, NotFound
-from programme.nomination import answer_invitation, submit_nomination
-from programme.panel import (
+from programme.panel.nomination import answer_invitation, submit_nomination
+from programme.panel.register import (
     export_panel_rows,
     list_panel,
     my_nominations,
     update_areas,
     withdraw_nomination,
 )
-from programme.people import find_person
-from programme.profile import load_profile
-from programme.roles import Role
+from programme.people.identity import find_person
+from programme.people.profile import load_profile
+from programme.people.roles import Role
 from storage.database import Database
 from storage.outbox import OutboxMessage
 from storage.panel import Nomination

@@ -62,11 +62,11 @@ GROUP_NAME = "Triad 2"
 KENT_DCS = "Grace Albury"
 MOVED_BY = timedelta(weeks=2)
 WINDOW = timedelta(days=2)  # the timeline asked for: this many days either side of the opening day
-GROUP_ROLES = ("dcs", "delegate", "participant")  # programme/group_changes.py's AUTHORITY_ROLES, and the facilitator
+GROUP_ROLES = ("dcs", "delegate", "participant")  # programme/calendar/group_notices.py's AUTHORITY_ROLES, and the facilitator
 LEAD_ROLES = ("dcs", "delegate")  # who is reminded that the moderation window opens
 
-# The texts of bot/dialogs/timeline.py, bot/dialogs/calendar_changes.py, programme/calendar_changes.py
-# and programme/reminder_plan.py.
+# The texts of bot/dialogs/timeline.py, bot/dialogs/calendar_changes.py, programme/calendar/changes.py
+# and programme/reminders/plan.py.
 FORM_HEADING = "Change the group's day"
 SAVE = "Save the change"
 CHANGED_HEADING = "Group changed"
@@ -95,7 +95,7 @@ def opening_line(name: str, authority: str, challenge: date) -> str:
 
 def moderation_opens(challenge: date) -> date:
     """The day the moderation window opens: 12 weeks before, on a working day or the next one."""
-    from programme.working_days import on_or_after
+    from programme.reminders.working_days import on_or_after
 
     return on_or_after(challenge - timedelta(weeks=12))
 

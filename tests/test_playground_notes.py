@@ -58,7 +58,7 @@ GROUP_KEY = "1"
 GROUP_NAME = "Triad 1"
 LINK = "https://sharepoint.example/sites/seslip/notes/triad-1.docx"
 
-# The texts of bot/dialogs/notes.py, programme/notes.py and notify/templates/note_*.j2, lead_member_share.j2.
+# The texts of bot/dialogs/notes.py, programme/notes/agreement.py and notify/templates/note_*.j2, lead_member_share.j2.
 NOTE_HEADING = f"The note for {AUTHORITY_NAME}, {GROUP_NAME}"
 ASKED_NOTICE = f"Please agree the note for {AUTHORITY_NAME}, {GROUP_NAME}"
 SHARE_NOTICE = f"Please share the agreed note with your Lead Member: {AUTHORITY_NAME}"

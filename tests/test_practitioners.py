@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from programme.calendar_import import import_calendar, load_calendar_file
+from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.errors import NotFound
-from programme.nomination import answer_invitation, submit_nomination
-from programme.people import find_person
-from programme.practitioners import (
+from programme.panel.nomination import answer_invitation, submit_nomination
+from programme.people.identity import find_person
+from programme.moderation.practitioners import (
     Candidate,
     Need,
     days_this_cycle,
@@ -22,7 +22,7 @@ from programme.practitioners import (
     rank,
     suggest_practitioners,
 )
-from programme.profile import load_profile
+from programme.people.profile import load_profile
 from storage.calendar import Cycle
 from storage.moderation import Assignment, Enquiry
 from storage.people import Authority

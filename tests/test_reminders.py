@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from programme.calendar_import import import_calendar, load_calendar_file
-from programme.reminder_job import planned_reminders, run_planning
-from programme.working_days import send_moment
+from programme.calendar.importer import import_calendar, load_calendar_file
+from programme.reminders.planning import planned_reminders, run_planning
+from programme.reminders.working_days import send_moment
 from storage.calendar import Cycle, Group, SelfAssessment
 from storage.moderation import Enquiry
 from storage.outbox import OutboxMessage

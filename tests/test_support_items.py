@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from programme.calendar_import import import_calendar, load_calendar_file
-from programme.directory import confirm_match, directory
+from programme.calendar.importer import import_calendar, load_calendar_file
+from programme.support.directory import confirm_match, directory
 from programme.errors import Invalid, NotAllowed, NotFound
-from programme.profile import load_profile
-from programme.support_items import load_item, own_items, recording_authorities, submit_items, update_item, withdraw_item
+from programme.people.profile import load_profile
+from programme.support.items import load_item, own_items, recording_authorities, submit_items, update_item, withdraw_item
 from storage.people import Person
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "south-east-2022-23.yaml"

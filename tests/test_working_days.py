@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from programme.working_days import add_working_days, is_working_day, on_or_after, on_or_before, send_moment, working_days_between
+from programme.reminders.working_days import add_working_days, is_working_day, on_or_after, on_or_before, send_moment, working_days_between
 
 
 def test_weekends_and_bank_holidays_are_not_working_days():

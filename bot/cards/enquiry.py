@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.cards.elements import card, command_button, execute, facts, heading, long_date, paragraph, subheading, when
-from programme.enquiry_views import EnquiryView
-from programme.enquiry_stages import Stage
+from programme.moderation.views import EnquiryView
+from programme.moderation.stages import Stage
 
 CHANNELS = {"msteams": "Teams", "email": "email", "cli": "command line", "webchat": "chat"}
 

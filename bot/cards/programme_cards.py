@@ -13,8 +13,8 @@ from bot.cards.elements import (
     paragraph,
     subheading,
 )
-from programme.profile import AuthorityView, GroupView, Profile
-from programme.roles import Role
+from programme.people.profile import AuthorityView, GroupView, Profile
+from programme.people.roles import Role
 
 ASSISTANT = "Peer Challenge Assistant"
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.cards.elements import card, command_button, execute, facts, heading, paragraph, subheading
-from programme.directory import Directory
-from programme.support_form import ASK, KIND_TITLES, OFFER, ROUTE_TITLES, THEME_TITLES
-from programme.support_items import ItemView
+from programme.support.directory import Directory
+from programme.support.form import ASK, KIND_TITLES, OFFER, ROUTE_TITLES, THEME_TITLES
+from programme.support.items import ItemView
 
 
 def _item_facts(view: ItemView) -> dict:

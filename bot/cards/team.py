@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.cards.elements import card, execute, heading, paragraph, subheading
-from programme.roles import TEAM_ROLES
-from programme.team import Team
+from programme.people.roles import TEAM_ROLES
+from programme.people.team import Team
 
 
 def team_card(

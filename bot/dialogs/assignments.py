@@ -16,7 +16,7 @@ from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import Turn
 from programme import audit
-from programme.assignment import (
+from programme.moderation.assignment import (
     STATUS_LABELS,
     MyPanel,
     accept,
@@ -28,7 +28,7 @@ from programme.assignment import (
     set_availability,
     suggest_times,
 )
-from programme.enquiry_views import view
+from programme.moderation.views import view
 from programme.errors import Invalid, NotAllowed, ProgrammeError
 from programme.forms import Field, Form, Kind
 from storage.moderation import Assignment

@@ -6,7 +6,7 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
-from programme.calendar_changes import DCS_FORM, GROUP_FORM, change_group, find_group, replace_dcs, replace_facilitator
+from programme.calendar.changes import DCS_FORM, GROUP_FORM, change_group, find_group, replace_dcs, replace_facilitator
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Form
 

@@ -22,8 +22,8 @@ from bot.cards.programme_cards import message_card
 from bot.confirmations import new_code
 from bot.turn import Turn
 from programme import audit
-from programme.calendar_file import CalendarProblems, parse_calendar
-from programme.calendar_import import import_calendar
+from programme.calendar.file import CalendarProblems, parse_calendar
+from programme.calendar.importer import import_calendar
 from storage.bot_state import BotStateRecord
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ from bot.cards.elements import card, facts, heading, paragraph
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
-from programme.days_report import days_by_authority
+from programme.moderation.days_report import days_by_authority
 from programme.errors import ProgrammeError
-from programme.profile import current_cycle
+from programme.people.profile import current_cycle
 
 
 async def days(turn: Turn, command: Command) -> None:

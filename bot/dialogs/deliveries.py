@@ -6,7 +6,7 @@ from bot.cards.elements import card, execute, facts, heading, paragraph, subhead
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
-from programme.deliveries import cancel, problem_deliveries, retry
+from programme.coordination.deliveries import cancel, problem_deliveries, retry
 from programme.errors import ProgrammeError
 
 

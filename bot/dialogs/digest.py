@@ -8,7 +8,7 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
 from notify.render import Renderer
-from programme.digest import KIND, build_digest, digest_payload
+from programme.digest.weekly import KIND, build_digest, digest_payload
 
 
 @cache

@@ -16,14 +16,14 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
-from programme.assignment import availability_of, invite
-from programme.enquiry import NOT_AN_ENQUIRER, change_stage, enquiring_authorities, submit_enquiry
-from programme.enquiry_form import enquiry_form
-from programme.enquiry_stages import Stage, parse_stage
-from programme.enquiry_steps import INVITE_FORM, PACKAGE_FORM, REPORT_FORM, WITHDRAW_FORM, agree_package, deliver_report, override_form
-from programme.enquiry_views import list_enquiries, my_enquiries, view
+from programme.moderation.assignment import availability_of, invite
+from programme.moderation.enquiry import NOT_AN_ENQUIRER, change_stage, enquiring_authorities, submit_enquiry
+from programme.moderation.form import enquiry_form
+from programme.moderation.stages import Stage, parse_stage
+from programme.moderation.steps import INVITE_FORM, PACKAGE_FORM, REPORT_FORM, WITHDRAW_FORM, agree_package, deliver_report, override_form
+from programme.moderation.views import list_enquiries, my_enquiries, view
 from programme.errors import Invalid, NotAllowed, ProgrammeError
-from programme.practitioners import suggest_practitioners
+from programme.moderation.practitioners import suggest_practitioners
 
 SUBJECT = "Moderation enquiries"
 _STAGE_FILTER = re.compile(r"stage\s*[=:]\s*(.+)$", re.I)

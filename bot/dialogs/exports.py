@@ -15,7 +15,7 @@ from bot.export_links import LIFETIME
 from bot.exports_csv import csv_bytes
 from bot.turn import Turn
 from programme.errors import Invalid, NotAllowed, ProgrammeError
-from programme.exports import CHOICES, export
+from programme.coordination.exports import CHOICES, export
 
 
 async def export_command(turn: Turn, command: Command) -> None:

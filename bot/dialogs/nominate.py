@@ -21,7 +21,7 @@ from bot.commands import Command, unquoted
 from bot.forms_text import parse_reply, text_template
 from bot.turn import Turn
 from programme.errors import NotAllowed, NotFound
-from programme.nomination import (
+from programme.panel.nomination import (
     Outcome,
     answer_invitation,
     nominating_authorities,

@@ -16,9 +16,9 @@ from bot.turn import Turn
 from programme import audit
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Field, Form, Kind
-from programme.notes import NoteView, agree, confirm_shared, find_by_code, may_record, notes_for, record_sent, request_amendments
-from programme.profile import current_cycle
-from programme.roles import Role
+from programme.notes.agreement import NoteView, agree, confirm_shared, find_by_code, may_record, notes_for, record_sent, request_amendments
+from programme.people.profile import current_cycle
+from programme.people.roles import Role
 from storage.calendar import Group
 
 CODE = re.compile(r"\[(G[0-9A-F]{8})\]", re.I)

@@ -11,7 +11,7 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
 from programme.errors import Invalid, ProgrammeError
-from programme.panel import PanelEntry, areas_form, list_panel, my_nominations, update_areas, withdraw_nomination
+from programme.panel.register import PanelEntry, areas_form, list_panel, my_nominations, update_areas, withdraw_nomination
 
 _FILTER = re.compile(r"(area|covers|authority)\s*[=:]\s*(\S+)", re.I)
 _WITHDRAW = re.compile(r"^withdraw\s+(?:nomination\s+)?#?(\d+)$", re.I)

@@ -16,10 +16,10 @@ from bot.commands import Command, unquoted
 from bot.email_cards import EMAIL_BODY
 from bot.forms_text import parse_reply
 from bot.turn import Turn
-from programme.directory import confirm_match, directory, parse_theme
+from programme.support.directory import confirm_match, directory, parse_theme
 from programme.errors import Invalid, NotAllowed, ProgrammeError
-from programme.support_form import ASK, OFFER, edit_form, item_form
-from programme.support_items import NOT_ALLOWED, load_item, own_items, recording_authorities, submit_items, update_item, withdraw_item
+from programme.support.form import ASK, OFFER, edit_form, item_form
+from programme.support.items import NOT_ALLOWED, load_item, own_items, recording_authorities, submit_items, update_item, withdraw_item
 
 KINDS = {"ask": ASK, "asks": ASK, "offer": OFFER, "offers": OFFER, "plenary": "suggestion", "suggestion": "suggestion", "suggestions": "suggestion"}
 _SEPARATOR = re.compile(r"^\s*-{3,}\s*$", re.M)

@@ -11,9 +11,9 @@ from bot.cards.team import team_card
 from bot.commands import Command
 from bot.turn import Turn
 from programme.errors import Invalid, NotFound, ProgrammeError
-from programme.profile import Profile
-from programme.roles import Role
-from programme.team import (
+from programme.people.profile import Profile
+from programme.people.roles import Role
+from programme.people.team import (
     Team,
     TeamChange,
     add_team_member,

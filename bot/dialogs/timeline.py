@@ -9,8 +9,8 @@ from bot.cards.elements import card, heading, long_date, paragraph, subheading
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
-from programme.reminder_job import planned_reminders
-from programme.reminder_plan import RULES
+from programme.reminders.planning import planned_reminders
+from programme.reminders.plan import RULES
 
 _DATES = re.compile(r"(\d{4}-\d{2}-\d{2})")
 DEFAULT_DAYS = 28

@@ -12,13 +12,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.calendar_spec import FORMAT_LABELS
+from programme.calendar.spec import FORMAT_LABELS
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.forms import Choice, Field, Form, Kind, check
-from programme.group_changes import tell_group_changed
-from programme.import_report import day
-from programme.profile import Profile, current_cycle
-from programme.roles import Role, authority_scope, group_scope
+from programme.calendar.group_notices import tell_group_changed
+from programme.calendar.import_report import day
+from programme.people.profile import Profile, current_cycle
+from programme.people.roles import Role, authority_scope, group_scope
 from programme.validation import normalise_email
 from storage.calendar import Cycle, Group
 from storage.people import Authority, Person, RoleAssignment

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from programme.calendar_spec import (
+from programme.calendar.spec import (
     FORMATS,
     KIND_SIZES,
     KINDS,
@@ -22,9 +22,9 @@ from programme.calendar_spec import (
     Problem,
     RoleSpec,
 )
-from programme.cycle_settings import CycleSettings, InvalidSettings
-from programme.located_yaml import LocatedDocument, Path, YamlSyntaxError, load_located
-from programme.roles import AUTHORITY_ROLES, Role
+from programme.calendar.cycle_settings import CycleSettings, InvalidSettings
+from programme.calendar.located_yaml import LocatedDocument, Path, YamlSyntaxError, load_located
+from programme.people.roles import AUTHORITY_ROLES, Role
 from programme.validation import choice_problem, closest, email_problem, join_choices, normalise_email, slug_problem
 
 __all__ = ["CalendarProblems", "CalendarSpec", "Problem", "parse_calendar"]

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.profile import FORMAT_LABELS
-from programme.roles import Role
+from programme.people.profile import FORMAT_LABELS
+from programme.people.roles import Role
 from storage.calendar import Cycle, Group, GroupMember
 from storage.outbox import enqueue
 from storage.people import RoleAssignment

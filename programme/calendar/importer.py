@@ -14,11 +14,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from programme.calendar_file import parse_calendar
-from programme.calendar_spec import FORMAT_LABELS, CalendarProblems, CalendarSpec, GroupSpec, Problem
-from programme.group_changes import tell_group_changed
-from programme.import_report import ImportReport, day
-from programme.roles import group_scope
+from programme.calendar.file import parse_calendar
+from programme.calendar.spec import FORMAT_LABELS, CalendarProblems, CalendarSpec, GroupSpec, Problem
+from programme.calendar.group_notices import tell_group_changed
+from programme.calendar.import_report import ImportReport, day
+from programme.people.roles import group_scope
 from programme.validation import normalise_email
 from storage.base import utcnow
 from storage.calendar import Cycle, Group, GroupMember

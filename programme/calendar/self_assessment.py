@@ -10,10 +10,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.cycle_settings import CycleSettings
+from programme.calendar.cycle_settings import CycleSettings
 from programme.errors import Invalid, NotAllowed, NotFound
-from programme.profile import Profile, current_cycle
-from programme.roles import Role
+from programme.people.profile import Profile, current_cycle
+from programme.people.roles import Role
 from storage.calendar import Cycle, Group, GroupMember, SelfAssessment
 from storage.outbox import enqueue
 from storage.people import Authority, RoleAssignment

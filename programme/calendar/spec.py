@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from programme.cycle_settings import CycleSettings
-from programme.roles import REGION_SCOPE, Role, authority_scope, group_scope
+from programme.calendar.cycle_settings import CycleSettings
+from programme.people.roles import REGION_SCOPE, Role, authority_scope, group_scope
 
 KINDS = ("triad", "quartet")
 KIND_SIZES = {"triad": 3, "quartet": 4}

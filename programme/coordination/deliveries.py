@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from programme.errors import Invalid, NotAllowed
-from programme.profile import Profile
+from programme.people.profile import Profile
 from storage.outbox import OutboxError, OutboxMessage, cancel_message, retry_message
 from storage.people import Person
 

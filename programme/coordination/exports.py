@@ -8,12 +8,12 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from programme import audit
-from programme.days_report import days_by_authority, days_report_rows
-from programme.enquiry_export import export_enquiry_rows
+from programme.moderation.days_report import days_by_authority, days_report_rows
+from programme.moderation.export import export_enquiry_rows
 from programme.errors import Invalid, NotAllowed
-from programme.panel import export_panel_rows
-from programme.profile import Profile, current_cycle
-from programme.support_export import export_asks_offers_rows, export_matches_rows
+from programme.panel.register import export_panel_rows
+from programme.people.profile import Profile, current_cycle
+from programme.support.export import export_asks_offers_rows, export_matches_rows
 
 WHAT = {
     "panel": export_panel_rows,

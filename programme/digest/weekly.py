@@ -33,14 +33,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from programme.cycle_settings import CycleSettings
-from programme.enquiry_stages import OPEN_STAGES, Stage
-from programme.matching import all_suggestions
-from programme.nomination import ACTIVE_STATUSES, AREAS, COVERS
-from programme.reminder_facts import load_facts
-from programme.roles import Role
-from programme.support_form import KIND_NOUNS, THEME_TITLES
-from programme.working_days import LONDON, on_or_after, on_or_before, working_days_between
+from programme.calendar.cycle_settings import CycleSettings
+from programme.moderation.stages import OPEN_STAGES, Stage
+from programme.support.matching import all_suggestions
+from programme.panel.nomination import ACTIVE_STATUSES, AREAS, COVERS
+from programme.reminders.facts import load_facts
+from programme.people.roles import Role
+from programme.support.form import KIND_NOUNS, THEME_TITLES
+from programme.reminders.working_days import LONDON, on_or_after, on_or_before, working_days_between
 from storage.calendar import Cycle, Group, NoteAgreement, SelfAssessment
 from storage.conversations import ConversationReferenceRecord
 from storage.moderation import Enquiry, EnquiryEvent
@@ -71,7 +71,7 @@ MISSED_RULES = {
     "note_escalation": "Note agreement escalation",
     "lead_member_share": "Sharing with the Lead Member",
 }
-REMINDER_KEYS = "reminder/"  # every planned reminder's key (programme/reminder_plan.py), whatever its kind
+REMINDER_KEYS = "reminder/"  # every planned reminder's key (programme/reminders/plan.py), whatever its kind
 CHANNEL_NAMES = {"teams": "Teams", "email": "email", "best": "Teams or email"}
 NOTE_STATUSES = {"sent": "waiting for the DCS", "amendments_requested": "amendments requested"}
 
@@ -235,7 +235,7 @@ def build_digest(session: Session, now: datetime, *, since: datetime | None = No
 
 
 def _current(cycles: list[Cycle], today: date) -> Cycle | None:
-    """As programme.profile.current_cycle, from the cycles already read."""
+    """As programme.people.profile.current_cycle, from the cycles already read."""
     for cycle in cycles:
         if cycle.starts_on <= today <= cycle.ends_on:
             return cycle

@@ -17,14 +17,14 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from programme.enquiry import move, moderation_coordinators
-from programme.enquiry_views import load_for
-from programme.enquiry_form import SUPPORT_SHORT
-from programme.enquiry_stages import Stage
+from programme.moderation.enquiry import move, moderation_coordinators
+from programme.moderation.views import load_for
+from programme.moderation.form import SUPPORT_SHORT
+from programme.moderation.stages import Stage
 from programme.errors import Invalid, NotAllowed, NotFound
-from programme.practitioners import independence_problem
-from programme.profile import Profile
-from programme.roles import Role
+from programme.moderation.practitioners import independence_problem
+from programme.people.profile import Profile
+from programme.people.roles import Role
 from storage.moderation import Assignment, Enquiry, PanelAvailability
 from storage.outbox import enqueue
 from storage.panel import Nomination

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from programme.errors import NotFound
-from programme.panel import _cell
-from programme.practitioners import DAYS_COUNTED
+from programme.panel.register import _cell
+from programme.moderation.practitioners import DAYS_COUNTED
 from storage.calendar import Cycle
 from storage.moderation import Assignment, Enquiry
 from storage.people import Authority, Person

@@ -15,13 +15,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from programme.enquiry_form import assess, enquiry_form
-from programme.enquiry_views import build_view, is_enquirer, load_for
-from programme.enquiry_stages import Mover, Move, Stage, check_move
+from programme.moderation.form import assess, enquiry_form
+from programme.moderation.views import build_view, is_enquirer, load_for
+from programme.moderation.stages import Mover, Move, Stage, check_move
 from programme.errors import NotAllowed
 from programme.forms import Checked, check
-from programme.profile import Profile, current_cycle
-from programme.roles import Role
+from programme.people.profile import Profile, current_cycle
+from programme.people.roles import Role
 from storage.calendar import Group, GroupMember
 from storage.moderation import Assignment, Enquiry, EnquiryEvent
 from storage.outbox import OutboxMessage, enqueue

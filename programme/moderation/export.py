@@ -7,9 +7,9 @@ from datetime import date, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from programme.enquiry_form import EXPERTISE, SUPPORT_SHORT, WORK
-from programme.enquiry_stages import Stage
-from programme.panel import _cell
+from programme.moderation.form import EXPERTISE, SUPPORT_SHORT, WORK
+from programme.moderation.stages import Stage
+from programme.panel.register import _cell
 from storage.calendar import Cycle
 from storage.moderation import Assignment, Enquiry
 from storage.people import Authority, Person

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from programme.forms import Choice, Field, Form, Kind
-from programme.nomination import AREAS
+from programme.panel.nomination import AREAS
 
 UNIVERSAL = "universal"
 SMALL_PACKAGE = "small_package"

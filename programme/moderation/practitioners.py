@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from programme.enquiry_form import SMALL_PACKAGE, UNIVERSAL
+from programme.moderation.form import SMALL_PACKAGE, UNIVERSAL
 from programme.errors import NotFound
-from programme.nomination import AREAS, OPEN
-from programme.roles import Role
+from programme.panel.nomination import AREAS, OPEN
+from programme.people.roles import Role
 from storage.calendar import Group, GroupMember
 from storage.moderation import Assignment, Enquiry
 from storage.panel import Nomination

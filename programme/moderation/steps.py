@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.enquiry import change_stage
-from programme.enquiry_views import load_for
-from programme.enquiry_form import SMALL_PACKAGE, SMALL_PACKAGE_MAX_DAYS
-from programme.enquiry_stages import Stage
+from programme.moderation.enquiry import change_stage
+from programme.moderation.views import load_for
+from programme.moderation.form import SMALL_PACKAGE, SMALL_PACKAGE_MAX_DAYS
+from programme.moderation.stages import Stage
 from programme.errors import Invalid, NotAllowed
 from programme.forms import Choice, Field, Form, Kind, check
-from programme.profile import Profile
+from programme.people.profile import Profile
 from storage.moderation import Assignment
 
 PACKAGE_FORM = Form(

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.enquiry_form import EXPERTISE, SUPPORT_SHORT, WORK
-from programme.enquiry_stages import Stage
+from programme.moderation.form import EXPERTISE, SUPPORT_SHORT, WORK
+from programme.moderation.stages import Stage
 from programme.errors import NotAllowed, NotFound
-from programme.profile import Profile
-from programme.roles import Role
+from programme.people.profile import Profile
+from programme.people.roles import Role
 from storage.moderation import Assignment, Enquiry, EnquiryEvent
 from storage.people import Authority, Person
 

@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from programme.errors import Invalid, NotAllowed, NotFound
-from programme.profile import Profile, current_cycle
-from programme.roles import Role
+from programme.people.profile import Profile, current_cycle
+from programme.people.roles import Role
 from storage.calendar import Cycle, Group, GroupMember, NoteAgreement
 from storage.outbox import enqueue
 from storage.people import Authority, RoleAssignment

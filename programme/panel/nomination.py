@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from programme.errors import NotAllowed, NotFound
 from programme.forms import Checked, Choice, Field, Form, Kind, check
-from programme.profile import Profile
-from programme.roles import Role, authority_scope
+from programme.people.profile import Profile
+from programme.people.roles import Role, authority_scope
 from storage.outbox import enqueue
 from storage.panel import FormSubmission, Nomination
 from storage.people import Authority, Person, RoleAssignment

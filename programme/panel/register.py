@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, aliased
 
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.forms import Form, check
-from programme.nomination import ACTIVE_STATUSES, AREAS, COVERS, OPEN, nomination_form
-from programme.profile import Profile
-from programme.roles import Role, authority_scope
+from programme.panel.nomination import ACTIVE_STATUSES, AREAS, COVERS, OPEN, nomination_form
+from programme.people.profile import Profile
+from programme.people.roles import Role, authority_scope
 from storage.outbox import OutboxMessage
 from storage.panel import Nomination
 from storage.people import Authority, Person, RoleAssignment
@@ -107,7 +107,7 @@ def withdraw_nomination(session: Session, profile: Profile, nomination_id: int, 
     if nomination.status == "declined":
         return f"{nominee.name} declined the nomination for {authority.name}; there is nothing to withdraw."
     if nomination.status == "joined":
-        from programme.assignment import hand_back_open  # the panel is below assignments in the imports
+        from programme.moderation.assignment import hand_back_open  # the panel is below assignments in the imports
 
         # Work the member had under way goes back to the coordinators to reassign: never dropped.
         hand_back_open(session, nominee.id, "The nomination was withdrawn.", now)

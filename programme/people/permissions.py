@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from programme.profile import Profile
-from programme.roles import Role
+from programme.people.profile import Profile
+from programme.people.roles import Role
 
 
 def can_manage_team(profile: Profile, authority_code: str) -> bool:

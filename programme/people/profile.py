@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.cycle_settings import CycleSettings
-from programme.roles import AUTHORITY_ROLES, Role
+from programme.calendar.cycle_settings import CycleSettings
+from programme.people.roles import AUTHORITY_ROLES, Role
 from storage.calendar import Cycle, Group, GroupMember
 from storage.people import Authority, Person, RoleAssignment
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from programme.errors import Invalid, NotAllowed, NotFound
-from programme.permissions import can_manage_team
-from programme.profile import Profile
-from programme.roles import TEAM_ROLES, Role, authority_scope
+from programme.people.permissions import can_manage_team
+from programme.people.profile import Profile
+from programme.people.roles import TEAM_ROLES, Role, authority_scope
 from programme.validation import email_problem
 from storage.outbox import enqueue
 from storage.people import Authority, Person, RoleAssignment

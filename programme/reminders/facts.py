@@ -7,9 +7,9 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.cycle_settings import CycleSettings
-from programme.reminder_plan import AuthorityFacts, GroupFacts, NoteFacts, PersonRef, ProgrammeFacts
-from programme.roles import Role
+from programme.calendar.cycle_settings import CycleSettings
+from programme.reminders.plan import AuthorityFacts, GroupFacts, NoteFacts, PersonRef, ProgrammeFacts
+from programme.people.roles import Role
 from storage.calendar import Cycle, Group, GroupMember, NoteAgreement, SelfAssessment
 from storage.moderation import Enquiry
 from storage.people import Authority, Person, RoleAssignment

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from programme.cycle_settings import CycleSettings
-from programme.working_days import LONDON, add_working_days, on_or_after, on_or_before, send_moment
+from programme.calendar.cycle_settings import CycleSettings
+from programme.reminders.working_days import LONDON, add_working_days, on_or_after, on_or_before, send_moment
 
 
 @dataclass(frozen=True)

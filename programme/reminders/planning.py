@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from programme.reminder_facts import load_facts
-from programme.reminder_plan import Planned, due, plan
+from programme.reminders.facts import load_facts
+from programme.reminders.plan import Planned, due, plan
 from storage.calendar import Cycle
 from storage.outbox import OutboxMessage, enqueue
 

@@ -16,11 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from programme.errors import Invalid, NotAllowed, NotFound
-from programme.matching import Suggested, all_suggestions, suggest_offers, Item
-from programme.profile import Profile, current_cycle
-from programme.roles import Role
-from programme.support_form import ASK, OFFER, THEME_TITLES, THEMES
-from programme.support_items import ItemView, item_view
+from programme.support.matching import Suggested, all_suggestions, suggest_offers, Item
+from programme.people.profile import Profile, current_cycle
+from programme.people.roles import Role
+from programme.support.form import ASK, OFFER, THEME_TITLES, THEMES
+from programme.support.items import ItemView, item_view
 from storage.outbox import enqueue
 from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem, SupportMatch

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from programme.panel import _cell
-from programme.support_form import KIND_TITLES, ROUTE_TITLES, THEME_TITLES
+from programme.panel.register import _cell
+from programme.support.form import KIND_TITLES, ROUTE_TITLES, THEME_TITLES
 from storage.calendar import Cycle
 from storage.people import Authority, Person
 from storage.support import SupportItem, SupportMatch

@@ -9,7 +9,7 @@ for multilateral problem-solving groups and new networking groups.
 from __future__ import annotations
 
 from programme.forms import Choice, Field, Form, Kind
-from programme.nomination import AREAS
+from programme.panel.nomination import AREAS
 
 ASK, OFFER = "ask", "offer"
 SUGGESTIONS = (

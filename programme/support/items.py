@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.forms import check
-from programme.profile import Profile, current_cycle
-from programme.roles import Role
-from programme.support_form import ASK, KIND_NOUNS, OFFER, edit_form, item_form
+from programme.people.profile import Profile, current_cycle
+from programme.people.roles import Role
+from programme.support.form import ASK, KIND_NOUNS, OFFER, edit_form, item_form
 from storage.calendar import Group, GroupMember
 from storage.panel import FormSubmission
 from storage.people import Authority, RoleAssignment
@@ -207,7 +207,7 @@ def item_view(item: SupportItem, authority: Authority, *, with_contact: bool, su
 
 def own_items(session: Session, profile: Profile, today: date, *, kinds: tuple[str, ...] | None = None) -> list[ItemView]:
     """The items of the authorities this person records for (all authorities' for coordinators), newest first."""
-    from programme.matching import suggestions_for_ask  # matching reads items: imported when needed
+    from programme.support.matching import suggestions_for_ask  # matching reads items: imported when needed
 
     codes = [code for code, _ in recording_authorities(session, profile, today)]
     query = (

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.support_form import ASK, OFFER, THEME_TITLES
+from programme.support.form import ASK, OFFER, THEME_TITLES
 from storage.people import Authority
 from storage.support import SupportItem, SupportMatch
 

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.config import settings_from
-from programme.calendar_import import import_calendar, load_calendar_file
+from programme.calendar.importer import import_calendar, load_calendar_file
 from storage.database import Database
 from tests.support.connector import ConnectorStandIn
 
