@@ -255,12 +255,13 @@ def least_time(per_conversation: Counter, tenant_per_second: float) -> tuple[flo
 
 
 async def teams_phase(args, workdir: Path) -> TeamsResult:
-    from bot.adapter import build_adapter, build_authentication
-    from bot.config import settings_from
     from notify.dispatcher import Dispatcher
     from notify.rate_limit import TeamsLimits
     from notify.render import Renderer
     from notify.teams import TeamsProactiveSender
+    from service.bootstrap import build_bot_framework
+    from service.settings import settings_from
+    from storage.base import utcnow
     from tests.support.auth import StaticCredentialsFactory
 
     database_url = args.database_url or f"sqlite:///{workdir / 'teams.sqlite3'}"
@@ -274,11 +275,11 @@ async def teams_phase(args, workdir: Path) -> TeamsResult:
         service_url = connector.address
         seed_teams(database, service_url, args.people)
         settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "bench-secret"})
-        adapter = build_adapter(build_authentication(settings, StaticCredentialsFactory(APP_ID)))
+        _, adapter = build_bot_framework(settings, StaticCredentialsFactory(APP_ID))
         limits = TeamsLimits(share=args.share)
         sender = TeamsProactiveSender(adapter, APP_ID, limits=limits)
         dispatcher = Dispatcher(
-            database, renderer=Renderer(), email=NoEmail(), teams=sender, name="bench-teams",
+            database, renderer=Renderer(), email=NoEmail(), teams=sender, name="bench-teams", clock=utcnow,
             **dispatcher_options(args),
         )
         started = time.monotonic()
@@ -346,22 +347,26 @@ async def email_phase(args, workdir: Path) -> EmailResult:
     from notify.email_smtp import SmtpEmailSender
     from notify.message import EmailMessage
     from notify.render import Renderer
+    from service.bootstrap import build_email_sender
+    from service.settings import settings_from
+    from storage.base import utcnow
 
     database = prepare(f"sqlite:///{workdir / 'email.sqlite3'}")
     ids = seed_emails(database, args.emails)
 
     def sender(host_port: str) -> SmtpEmailSender:
         host, port = host_port.rsplit(":", 1)
-        return SmtpEmailSender(
-            host, int(port), security="none", username="", password="", mail_from="assistant@bench.example",
-            reply_to="assistant@bench.example", timeout=30.0,
-        )
+        settings = settings_from({"MAIL_BACKEND": "smtp", "SMTP_HOST": host, "SMTP_PORT": port, "SMTP_SECURITY": "none",
+                                  "MAIL_FROM": "assistant@bench.example", "ASSISTANT_MAILBOX": "assistant@bench.example"})
+        built = build_email_sender(settings)
+        assert isinstance(built, SmtpEmailSender)
+        return built
 
     # Through the dispatcher.
     sink = Child(["-m", "bench.dispatch", "--smtp-sink", "--lifetime", str(args.time_limit + 60)], workdir / "smtp-1.log")
     try:
         dispatcher = Dispatcher(
-            database, renderer=Renderer(), email=sender(sink.address), name="bench-email", **dispatcher_options(args)
+            database, renderer=Renderer(), email=sender(sink.address), name="bench-email", clock=utcnow, **dispatcher_options(args)
         )
         started = time.monotonic()
         await asyncio.wait_for(dispatcher.drain(), timeout=args.time_limit)

@@ -58,6 +58,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from zoneinfo import ZoneInfo
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -77,6 +78,8 @@ from storage.database import Database
 from storage.models import Base
 from storage.outbox import OutboxMessage
 from storage.people import Authority, Person, RoleAssignment
+
+ZONE = ZoneInfo("Europe/London")  # the programme's local time, as TIMEZONE sets it by default
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = {"authorities": 152, "groups": 50, "people": 5_000, "notifications": 50_000}
@@ -271,7 +274,7 @@ def past_notifications(groups, coordinators: list[Member], count: int) -> Iterat
                     sent.append(("asks_offers_prompt/2", day + timedelta(days=10), team.dcs + team.participants))
                 for name, on, people in sent:
                     rule = name.split("/")[0]
-                    due_at = send_moment(on, send_time)
+                    due_at = send_moment(on, send_time, ZONE)
                     for person in {member.id: member for member in people}.values():
                         sent_at = due_at + timedelta(seconds=5 + made % 600)
                         yield {
@@ -292,9 +295,9 @@ def moments(dates: tuple[date, ...], settings: CycleSettings) -> dict[str, datet
     window = settings.moderation_window_weeks.opens
     last_prompt = add_working_days(max(dates), settings.asks_offers_prompt_working_days[-1])
     return {
-        "opening": send_moment(on_or_after(min(dates) - timedelta(weeks=window)), settings.send_time),
-        "season": send_moment(on_or_after(max(dates) - timedelta(weeks=window)), settings.send_time),
-        "end": send_moment(add_working_days(last_prompt, 1), settings.send_time),
+        "opening": send_moment(on_or_after(min(dates) - timedelta(weeks=window)), settings.send_time, ZONE),
+        "season": send_moment(on_or_after(max(dates) - timedelta(weeks=window)), settings.send_time, ZONE),
+        "end": send_moment(add_working_days(last_prompt, 1), settings.send_time, ZONE),
     }
 
 
@@ -355,7 +358,7 @@ def forget_planned(database: Database) -> None:
 
 def measure(database: Database, scale: Scale, moment: str, at: datetime, runs: int, profile: bool, top: int) -> Measurement:
     def planning() -> None:
-        plan_once(database, lambda: at)
+        plan_once(database, lambda: at, ZONE)
 
     first = best(runs, planning, before=lambda: forget_planned(database))
     steady = best(runs, planning)
@@ -364,14 +367,14 @@ def measure(database: Database, scale: Scale, moment: str, at: datetime, runs: i
             select(OutboxMessage.status, func.count()).where(OutboxMessage.idempotency_key.like(f"reminder/{CYCLE}/%"))
             .group_by(OutboxMessage.status)).all())
         cycle = session.scalars(select(Cycle).where(Cycle.name == CYCLE)).one()
-        facts = load_facts(session, cycle)
+        facts = load_facts(session, cycle, ZONE)
         planned = plan(facts)
-        facts_time = best(runs, lambda: load_facts(session, cycle))
+        facts_time = best(runs, lambda: load_facts(session, cycle, ZONE))
     result = Measurement(
         scale=scale, moment=moment, at=at, planned=len(planned), by_rule=dict(Counter(p.rule for p in planned)),
         queued=sum(n for status, n in statuses.items() if status != "missed"), missed=statuses.get("missed", 0),
         first=first, steady=steady, facts=facts_time, rules=best(runs, lambda: plan(facts)),
-        due=best(runs, lambda: due(planned, at, facts.settings.late_limit_working_days)),
+        due=best(runs, lambda: due(planned, at, facts.settings.late_limit_working_days, ZONE)),
     )
     if profile:
         forget_planned(database)

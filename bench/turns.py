@@ -312,8 +312,8 @@ def seed_people(database_url: str, count: int, coordinators: int = 0) -> None:
 
 
 def _help_app(spec: dict):
-    from bot.app import create_app
-    from bot.config import settings_from
+    from service.bootstrap import create_app
+    from service.settings import settings_from
     from tests.support.auth import StaticCredentialsFactory
 
     settings = settings_from(spec["auth_values"])
@@ -322,7 +322,7 @@ def _help_app(spec: dict):
     SERVER_INFO["dispatcher"] = "on" if settings.dispatcher_enabled else "off"
     if spec.get("people") or spec.get("coordinators"):
         seed_people(settings.database_url, spec.get("people", 0), spec.get("coordinators", 0))
-    # As `peer-challenge serve` does (bot/cli.py): INFO log lines for every turn, here into a file.
+    # As `peer-challenge serve` does (service/cli.py): INFO log lines for every turn, here into a file.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return create_app(settings, credentials_factory=StaticCredentialsFactory(settings.app_id))
 

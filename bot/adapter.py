@@ -1,4 +1,4 @@
-"""The Bot Framework adapter and authentication, built from the settings.
+"""The Bot Framework adapter and authentication, built from the bot registration's values.
 
 Authentication is the SDK's own (`ConfigurationBotFrameworkAuthentication`); on top of it we keep
 the connector and user-token clients for reuse across turns. The SDK builds both anew for every
@@ -25,8 +25,6 @@ from botframework.connector.auth import (
     ServiceClientCredentialsFactory,
     UserTokenClient,
 )
-
-from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +102,11 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
 
 
 def build_authentication(
-    settings: Settings, credentials_factory: ServiceClientCredentialsFactory | None = None
+    sdk_configuration: object, credentials_factory: ServiceClientCredentialsFactory | None = None
 ) -> CachingBotFrameworkAuthentication:
+    """`sdk_configuration` has the attribute names the SDK's configuration reads (APP_ID, APP_TYPE, ...)."""
     return CachingBotFrameworkAuthentication(
-        ConfigurationBotFrameworkAuthentication(
-            settings.sdk_configuration(), credentials_factory=credentials_factory
-        )
+        ConfigurationBotFrameworkAuthentication(sdk_configuration, credentials_factory=credentials_factory)
     )
 
 

@@ -74,7 +74,7 @@ class Assistant(TeamsActivityHandler):
         # the network, so a slow reply never holds a connection others are waiting for.
         session.commit()
         return Turn(
-            context=context, session=session, person=person, profile=profile, today=today, now=now,
+            context=context, session=session, person=person, profile=profile, today=today, now=now, zone=self._timezone,
             moderation_mailbox=self._moderation_mailbox, library_url=self._library_url, links=self._links,
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from sqlalchemy.orm import Session
@@ -22,8 +23,9 @@ class Turn:
     session: Session
     person: Person | None
     profile: Profile | None  # roles only: enough for permission checks and help
-    today: date
+    today: date  # in the programme's local time
     now: datetime
+    zone: ZoneInfo  # the programme's local time, for the moments cards show
     moderation_mailbox: str = ""  # the moderation team's shared address, from the settings
     library_url: str = ""  # the peer challenge library's address, from the settings
     links: ExportLinks | None = None  # signed download links for exports

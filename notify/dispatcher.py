@@ -15,8 +15,8 @@ import logging
 import random
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select, update
 
@@ -30,6 +30,7 @@ from notify.message import (
     TeamsSender,
     TemporaryFailure,
 )
+from storage.base import Clock
 from storage.conversations import ConversationReferenceRecord
 from storage.database import Database
 from storage.outbox import OutboxMessage
@@ -42,10 +43,6 @@ log = logging.getLogger(__name__)
 TEAMS = "teams"
 EMAIL = "email"
 SKIPPED = "none"  # an update with nothing to update
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -77,7 +74,7 @@ class Dispatcher:
         renderer: "Renderer",
         email: EmailSender,
         teams: TeamsSender | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock,
         name: str | None = None,
         claim_seconds: float = 60.0,
         batch_size: int = 50,

@@ -18,17 +18,13 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from urllib.parse import quote
 
 import aiohttp
 
 from notify.email_build import subject_line
-from notify.graph_token import GraphTokenProvider
 from notify.message import EmailMessage, PermanentFailure, TemporaryFailure
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +59,6 @@ class GraphEmailSender:
         self._reply_to = reply_to
         self._session_factory = session_factory
         self._session: aiohttp.ClientSession | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> GraphEmailSender:
-        return cls(
-            GraphTokenProvider.from_settings(settings),
-            base_url=settings.graph_base_url,
-            mailbox=settings.graph_mailbox,
-            reply_to=settings.assistant_mailbox,
-        )
 
     async def send_email(self, message: EmailMessage) -> None:
         payload = self.payload(message)

@@ -10,15 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING
 
 import msal
 import requests
 
 from notify.message import PermanentFailure, TemporaryFailure
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +56,6 @@ class GraphTokenProvider:
         self._app: msal.ConfidentialClientApplication | None = None
         # One caller at a time asks MSAL: concurrent sends on a cold cache then share one token request.
         self._lock = asyncio.Lock()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> GraphTokenProvider:
-        return cls(
-            tenant_id=settings.graph_tenant_id,
-            client_id=settings.graph_client_id,
-            client_secret=settings.graph_client_secret,
-            authority_host=settings.graph_authority_host,
-        )
 
     async def token(self) -> str:
         async with self._lock:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -20,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from programme.digest.weekly import queue_weekly_digest
 from programme.reminders.planning import run_planning
+from storage.base import Clock
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -48,61 +50,58 @@ class InFlight:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
-def plan_once(database: Database, clock: Callable[[], datetime]) -> None:
+def plan_once(database: Database, clock: Clock, zone: ZoneInfo) -> None:
     with database.session() as session:
-        run_planning(session, clock())
+        run_planning(session, clock(), zone)
 
 
-async def planning_job(database: Database, clock: Callable[[], datetime], in_flight: InFlight) -> None:
+async def planning_job(database: Database, clock: Clock, zone: ZoneInfo, in_flight: InFlight) -> None:
     try:
         # The planner's queries are synchronous: off the event loop, so turns are not held up.
-        await in_flight.run(plan_once, database, clock)
+        await in_flight.run(plan_once, database, clock, zone)
     except Exception:  # noqa: BLE001 - a failed round is logged and the next one tries again
         log.exception("planning failed; the next round will try again")
 
 
-def digest_once(database: Database, clock: Callable[[], datetime]) -> int:
+def digest_once(database: Database, clock: Clock, zone: ZoneInfo) -> int:
     with database.session() as session:
-        return queue_weekly_digest(session, clock())
+        return queue_weekly_digest(session, clock(), zone)
 
 
-async def digest_job(database: Database, clock: Callable[[], datetime], in_flight: InFlight) -> None:
+async def digest_job(database: Database, clock: Clock, zone: ZoneInfo, in_flight: InFlight) -> None:
     try:
         # Keyed by the ISO week: a run repeated after a restart or by a second scheduler queues nothing new.
-        await in_flight.run(digest_once, database, clock)
+        await in_flight.run(digest_once, database, clock, zone)
     except Exception:  # noqa: BLE001 - logged; `peer-challenge digest` queues this week's by hand
         log.exception("queueing the weekly digest failed")
 
 
-async def digest_on_return(database: Database, clock: Callable[[], datetime], in_flight: InFlight, timezone: str) -> None:
+async def digest_on_return(database: Database, clock: Clock, zone: ZoneInfo, in_flight: InFlight) -> None:
     """At start: this week's digest, if its Monday 08:00 has passed (it was missed while down)."""
-    from zoneinfo import ZoneInfo
-
-    local = clock().astimezone(ZoneInfo(timezone))
+    local = clock().astimezone(zone)
     monday_eight = (local - timedelta(days=local.weekday())).replace(hour=8, minute=0, second=0, microsecond=0)
     if local >= monday_eight:
-        await digest_job(database, clock, in_flight)
+        await digest_job(database, clock, zone, in_flight)
 
 
-def build_scheduler(
-    database: Database, clock: Callable[[], datetime], *, timezone: str = "Europe/London", in_flight: InFlight | None = None
-) -> AsyncIOScheduler:
-    """The clock's jobs; whoever stops it awaits `in_flight.drain()` after `shutdown`."""
+def build_scheduler(database: Database, clock: Clock, *, zone: ZoneInfo, in_flight: InFlight | None = None) -> AsyncIOScheduler:
+    """The clock's jobs, at the programme's local times; whoever stops it awaits `in_flight.drain()` after `shutdown`."""
     in_flight = in_flight or InFlight()
-    scheduler = AsyncIOScheduler(timezone=timezone)
+    scheduler = AsyncIOScheduler(timezone=zone)
+    jobs = (database, clock, zone, in_flight)
     scheduler.add_job(
-        planning_job, IntervalTrigger(seconds=PLAN_EVERY.total_seconds(), timezone=timezone), args=(database, clock, in_flight),
+        planning_job, IntervalTrigger(seconds=PLAN_EVERY.total_seconds(), timezone=zone), args=jobs,
         id="plan", name="plan reminders", replace_existing=True, coalesce=True, max_instances=1,
         misfire_grace_time=GRACE_SECONDS, next_run_time=datetime.now().astimezone(),
     )
     scheduler.add_job(
-        digest_job, CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=timezone), args=(database, clock, in_flight),
+        digest_job, CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=zone), args=jobs,
         id="digest", name="queue the coordinators' weekly digest", replace_existing=True, coalesce=True, max_instances=1,
         misfire_grace_time=DIGEST_GRACE_SECONDS,
     )
     # A Monday missed while the process was down: this week's digest, on return (keyed by week, so never twice).
     scheduler.add_job(
-        digest_on_return, args=(database, clock, in_flight, timezone), id="digest-on-return", name="this week's digest if it is not out",
+        digest_on_return, args=jobs, id="digest-on-return", name="this week's digest if it is not out",
         replace_existing=True, misfire_grace_time=GRACE_SECONDS, next_run_time=datetime.now().astimezone(),
     )
     return scheduler

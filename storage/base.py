@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, MetaData
@@ -15,7 +16,12 @@ NAMING = {
 }
 
 
+Clock = Callable[[], datetime]  # what time it is, as an aware UTC moment
+
+
 def utcnow() -> datetime:
+    """The one system clock. The composition root gives it (or a test's fixed clock) to every part
+    that asks what time it is; here it is also the database's default for timestamps."""
     return datetime.now(timezone.utc)
 
 

@@ -45,7 +45,7 @@ async def test_card_changes_are_recorded_with_who_what_and_channel_and_no_free_t
 def test_command_line_changes_and_exports_are_recorded(tmp_path, monkeypatch, capsys):
     from pathlib import Path
 
-    from bot.cli import main
+    from service.cli import main
     from storage.database import Database
 
     url = f"sqlite:///{tmp_path / 'audit.sqlite3'}"

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 import bot.dialogs.greeting
 from bot.adapter import APOLOGY
 from bot.cards.programme_cards import unknown_person_card
-from bot.config import SettingsError, settings_from
+from service.settings import SettingsError, settings_from
 from storage.bot_state import BotStateRecord
 from storage.conversations import ConversationReferenceRecord
 from storage.models import Base

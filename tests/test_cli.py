@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.cli import main
+from service.cli import main
 from storage.calendar import Group
 from storage.database import Database
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
+from service.cli import main
 from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.moderation.days_report import days_by_authority, days_detail_rows, days_report_rows, days_report_text
 from programme.moderation.export import export_enquiry_rows

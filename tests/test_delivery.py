@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from bot.adapter import build_adapter, build_authentication
-from bot.config import settings_from
+from service.bootstrap import build_bot_framework
+from service.settings import settings_from
 from notify.dispatcher import Dispatcher
 from notify.email_smtp import SmtpEmailSender
 from notify.rate_limit import TeamsLimits
@@ -123,7 +123,7 @@ async def test_teams_within_limits_with_email_when_the_app_was_removed(database)
             connector.register(f"a:conversation-{n}", TENANT)
         connector.fail_conversation("a:conversation-7", 403)
         settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-secret", "DATABASE_URL": database.url})
-        adapter = build_adapter(build_authentication(settings, StaticCredentialsFactory(APP_ID)))
+        _, adapter = build_bot_framework(settings, StaticCredentialsFactory(APP_ID))
         email = RecordingSender()
         teams = TeamsProactiveSender(adapter, APP_ID, limits=TeamsLimits(), backoff_base=0.01, backoff_cap=1.0)
         dispatcher = Dispatcher(database, renderer=Renderer(), email=email, teams=teams, clock=clock)
@@ -151,7 +151,7 @@ async def test_someone_known_only_from_a_team_channel_gets_a_personal_chat(datab
             record.reference = channel_reference
             session.commit()
         settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-secret", "DATABASE_URL": database.url})
-        adapter = build_adapter(build_authentication(settings, StaticCredentialsFactory(APP_ID)))
+        _, adapter = build_bot_framework(settings, StaticCredentialsFactory(APP_ID))
         teams = TeamsProactiveSender(adapter, APP_ID, limits=TeamsLimits(), backoff_base=0.01, backoff_cap=1.0)
         dispatcher = Dispatcher(database, renderer=Renderer(), email=RecordingSender(), teams=teams, clock=clock)
         await _drain_until_settled(dispatcher, clock, database)

@@ -36,6 +36,9 @@ from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem
 from tests.support.activities import teams_message
 from tests.support.assistant import start_assistant
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")  # the programme's local time in these tests
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "south-east-2022-23.yaml"
 # Two Monday mornings (08:00 in London is 08:00 UTC in winter): before Christmas, inside the last
@@ -178,7 +181,7 @@ def programme(cycle_database):
 
 def digest_at(database, now):
     with database.session() as session:
-        return build_digest(session, now)
+        return build_digest(session, now, LONDON)
 
 
 def test_nominations_and_the_panel_by_area(programme):
@@ -280,8 +283,8 @@ def test_failed_deliveries_and_reminders_missed_since_the_last_digest(programme)
 
 def test_reminders_the_planner_marks_missed_are_in_the_next_digest(cycle_database):
     with cycle_database.session() as session:
-        run_planning(session, JANUARY)  # the cycle imported late: everything older than two working days is missed
-        digest = build_digest(session, JANUARY)
+        run_planning(session, JANUARY, LONDON)  # the cycle imported late: everything older than two working days is missed
+        digest = build_digest(session, JANUARY, LONDON)
 
     assert MissedReminder("Moderation window opens", "Wokingham", date(2022, 10, 24), 2) in digest.missed_reminders
     assert MissedReminder("Self-assessment overdue", "Surrey", date(2023, 1, 3), 3) in digest.missed_reminders  # the DCS and two coordinators
@@ -307,7 +310,7 @@ def _enquiry_id(database, code) -> int:
 
 def test_the_digest_reads_the_same_in_email_and_teams(programme):
     with programme.session() as session:
-        payload = digest_payload(build_digest(session, DECEMBER))
+        payload = digest_payload(build_digest(session, DECEMBER, LONDON))
     rendered = Renderer().render("digest", payload)
     text = " ".join(rendered.text.split())
 
@@ -345,8 +348,8 @@ def test_the_weekly_digest_goes_to_each_coordinator_by_email_and_in_teams_once_a
         session.add(RoleAssignment(person_id=ids["harriet.quillfeather"], role="coordinator", scope="region", active=False))
         session.commit()
 
-        assert queue_weekly_digest(session, DECEMBER) == 4
-        assert queue_weekly_digest(session, DECEMBER + timedelta(hours=3)) == 0  # a restarted scheduler, the same week
+        assert queue_weekly_digest(session, DECEMBER, LONDON) == 4
+        assert queue_weekly_digest(session, DECEMBER + timedelta(hours=3), LONDON) == 0  # a restarted scheduler, the same week
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all()
         assert sorted((r.idempotency_key, r.channel, r.recipient_person_id) for r in rows) == sorted([
             (f"digest/2022-W51/{ids['jo.carverley']}/teams", "teams", ids["jo.carverley"]),
@@ -358,12 +361,12 @@ def test_the_weekly_digest_goes_to_each_coordinator_by_email_and_in_teams_once_a
         stored = session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "teams", OutboxMessage.kind == "digest")).payload
         assert Renderer().render("digest", stored).subject == "Peer challenge digest: week of Mon 19 Dec 2022"
 
-        assert queue_weekly_digest(session, DECEMBER + timedelta(days=7)) == 4  # next week's
+        assert queue_weekly_digest(session, DECEMBER + timedelta(days=7), LONDON) == 4  # next week's
         assert session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.idempotency_key.like("digest/2022-W52/%"))) == 4
 
 
 def test_the_command_line_prints_the_digest_without_queuing_and_queues_it_once(tmp_path, monkeypatch, capsys):
-    from bot.cli import main
+    from service.cli import main
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'digest.sqlite3'}")
     monkeypatch.delenv("MicrosoftAppId", raising=False)
@@ -397,7 +400,7 @@ def test_the_clock_queues_the_digest_on_monday_mornings():
 
     from scheduler.clock import build_scheduler
 
-    scheduler = build_scheduler(database=None, clock=lambda: DECEMBER)
+    scheduler = build_scheduler(database=None, clock=lambda: DECEMBER, zone=LONDON)
     job = scheduler.get_job("digest")
     assert job is not None and isinstance(job.trigger, CronTrigger) and job.coalesce
     assert job.misfire_grace_time >= 24 * 3600

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from service.settings import Settings
 from notify.email_file import FileEmailSender, file_stem, slug
-from notify.email_senders import build_email_sender
+from service.bootstrap import build_email_sender
 from notify.email_smtp import SmtpEmailSender
 from notify.message import EmailMessage, Rendered, TemporaryFailure
 
@@ -157,11 +157,9 @@ def test_smtp_backend_takes_the_smtp_settings():
 def test_graph_backend_is_imported_only_when_chosen(monkeypatch):
     built = object()
 
-    class GraphEmailSender:
-        @classmethod
-        def from_settings(cls, settings):
-            assert settings.mail_backend == "graph"
-            return built
+    def GraphEmailSender(tokens, *, base_url, mailbox, reply_to):  # noqa: N802 - stands in for the class
+        assert base_url == "https://graph.microsoft.com/v1.0"
+        return built
 
     module = types.ModuleType("notify.email_graph")
     module.GraphEmailSender = GraphEmailSender

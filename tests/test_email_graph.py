@@ -270,8 +270,9 @@ async def test_close_closes_the_session_and_a_later_send_opens_another(graph, se
     assert len(graph.sent) == 2
 
 
-def test_from_settings_points_at_the_configured_graph():
-    from bot.config import settings_from
+def test_the_composition_root_points_the_sender_at_the_configured_graph():
+    from service.bootstrap import build_email_sender
+    from service.settings import settings_from
 
     settings = settings_from(
         {
@@ -283,7 +284,8 @@ def test_from_settings_points_at_the_configured_graph():
             "ASSISTANT_MAILBOX": REPLY_TO,
         }
     )
-    sender = GraphEmailSender.from_settings(settings)
+    sender = build_email_sender(settings)
+    assert isinstance(sender, GraphEmailSender)
 
     assert sender._url == "https://graph.microsoft.com/v1.0/users/peer%20challenge@assistant.example/sendMail"
     assert sender.payload(email())["message"]["replyTo"] == [{"emailAddress": {"address": REPLY_TO}}]

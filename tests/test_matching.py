@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.cli import main
+from service.cli import main
 from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.support.matching import SPECIFIC_LENGTH, Item, all_suggestions, stem, suggest_offers, suggestions_for_ask, words
 from programme.people.identity import find_person

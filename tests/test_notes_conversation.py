@@ -18,6 +18,9 @@ from tests.support.connector import texts_in
 from tests.test_enquiry_conversation import act, button, press, say
 from tests.test_nominate_conversation import DCS
 from tests.test_support_conversation import COORDINATOR, FACILITATOR, KENT, SURREY
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")  # the programme's local time in these tests
 
 EAST_SUSSEX = {"id": "29:dcs-east-sussex", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000a001", "email": "owen.marchbank@east-sussex.example", "name": "Owen Marchbank"}
 NOW = datetime(2023, 1, 20, 10, tzinfo=timezone.utc)
@@ -106,7 +109,7 @@ async def test_follow_ups_until_the_note_is_agreed_and_again_after_a_revision(as
 
     def plan_on(day):
         with database.session() as session:
-            run_planning(session, send_moment(day, datetime.min.time().replace(hour=9)))
+            run_planning(session, send_moment(day, datetime.min.time().replace(hour=9), LONDON), LONDON)
 
     plan_on(date(2023, 1, 27))  # 5 working days later
     first = {r.idempotency_key.split("/")[5] for r in rows(database, "note_agreement") if r.idempotency_key.startswith("reminder/")}

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
+from service.cli import main
 from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.panel.nomination import answer_invitation, submit_nomination

@@ -17,6 +17,9 @@ from storage.moderation import Enquiry
 from storage.outbox import OutboxMessage
 from storage.people import Authority, Person
 from storage.support import SupportItem
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")  # the programme's local time in these tests
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "south-east-2022-23.yaml"
 
@@ -28,7 +31,7 @@ def database_with_cycle(database):
 
 
 def nine(day: date) -> datetime:
-    return send_moment(day, time(9))
+    return send_moment(day, time(9), LONDON)
 
 
 def replay(database, start: date, end: date, on_day=None) -> dict[str, date]:
@@ -40,7 +43,7 @@ def replay(database, start: date, end: date, on_day=None) -> dict[str, date]:
             on_day(day)
         for moment in (nine(day), nine(day) + timedelta(minutes=15)):
             with database.session() as session:
-                run_planning(session, moment)
+                run_planning(session, moment, LONDON)
         with database.session() as session:
             for key in session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.like("reminder/%"))):
                 first_seen.setdefault(key, day)
@@ -97,7 +100,7 @@ def test_a_whole_cycle_replayed_day_by_day(database_with_cycle):
 
     with database.session() as session:
         rows = {r.idempotency_key: r for r in session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("reminder/%")))}
-        planned = {p.key: p for p in planned_reminders(session)}
+        planned = {p.key: p for p in planned_reminders(session, LONDON)}
     # The send time is 09:00 in London: 08:00 UTC before the October clock change, 09:00 after it.
     assert rows[f"reminder/2022-23/moderation_opens/wokingham/{harriet}"].due_at == datetime(2022, 10, 24, 8, tzinfo=timezone.utc)
     assert rows[f"reminder/2022-23/moderation_closing/east-sussex/{owen}"].due_at == datetime(2022, 11, 21, 9, tzinfo=timezone.utc)
@@ -117,18 +120,18 @@ def test_a_whole_cycle_replayed_day_by_day(database_with_cycle):
 def test_planning_twice_or_from_two_sessions_writes_nothing_new(database_with_cycle):
     database = database_with_cycle
     with database.session() as first, database.session() as second:
-        assert run_planning(first, nine(date(2022, 10, 24))).queued > 0
-        assert run_planning(second, nine(date(2022, 10, 24))).queued == 0
+        assert run_planning(first, nine(date(2022, 10, 24)), LONDON).queued > 0
+        assert run_planning(second, nine(date(2022, 10, 24)), LONDON).queued == 0
 
 
 def test_after_an_outage_recent_reminders_go_once_and_older_ones_are_missed(database_with_cycle):
     database = database_with_cycle
     with database.session() as session:
-        run_planning(session, nine(date(2022, 11, 9)))
+        run_planning(session, nine(date(2022, 11, 9)), LONDON)
         # Down from Thursday 10 to Tuesday 22 November. Triad 6's window closed on the 10th (9 working
         # days ago: missed, for the digest); Triad 1's on Monday 21st (2 working days: still sent).
-        back = run_planning(session, nine(date(2022, 11, 23)))
-        again = run_planning(session, nine(date(2022, 11, 23)) + timedelta(minutes=15))
+        back = run_planning(session, nine(date(2022, 11, 23)), LONDON)
+        again = run_planning(session, nine(date(2022, 11, 23)) + timedelta(minutes=15), LONDON)
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("reminder/%/moderation_closing/%"))).all()
     statuses = {r.idempotency_key.split("/")[3]: r.status for r in rows}
     assert statuses["slough"] == statuses["buckinghamshire"] == statuses["southampton"] == "missed"
@@ -139,7 +142,7 @@ def test_after_an_outage_recent_reminders_go_once_and_older_ones_are_missed(data
 def test_a_cycle_imported_part_way_through_sends_nothing_stale(database_with_cycle):
     database = database_with_cycle
     with database.session() as session:
-        result = run_planning(session, nine(date(2023, 1, 20)))
+        result = run_planning(session, nine(date(2023, 1, 20)), LONDON)
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("reminder/%"))).all()
     stale = [r for r in rows if r.status == "pending" and r.due_at < nine(date(2023, 1, 18))]
     assert stale == [] and result.missed > 0
@@ -149,23 +152,23 @@ def test_a_cycle_imported_part_way_through_sends_nothing_stale(database_with_cyc
 def test_a_moved_challenge_date_moves_unsent_reminders_and_never_repeats_a_sent_one(database_with_cycle):
     database = database_with_cycle
     with database.session() as session:
-        run_planning(session, nine(date(2022, 12, 2)))  # Triad 2 (24 February): its window opens today
+        run_planning(session, nine(date(2022, 12, 2)), LONDON)  # Triad 2 (24 February): its window opens today
         opened = session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.like("reminder/%/moderation_opens/kent/%"))).all()
         assert opened
         triad2 = session.scalar(select(Group).where(Group.key == "2"))
         triad2.challenge_date = date(2023, 3, 10)  # two weeks later
         session.commit()
-        run_planning(session, nine(date(2022, 12, 16)))  # the old date's opening again: nothing new
+        run_planning(session, nine(date(2022, 12, 16)), LONDON)  # the old date's opening again: nothing new
         assert session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.like("reminder/%/moderation_opens/kent/%"))).all() == opened
-        run_planning(session, nine(date(2022, 12, 30)))  # the old closing day: moved to 13 January
+        run_planning(session, nine(date(2022, 12, 30)), LONDON)  # the old closing day: moved to 13 January
         assert not session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("reminder/%/moderation_closing/kent/%"))).all()
-        run_planning(session, nine(date(2023, 1, 13)))
+        run_planning(session, nine(date(2023, 1, 13)), LONDON)
         moved = session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("reminder/%/moderation_closing/kent/%"))).all()
     assert moved and {r.due_at for r in moved} == {nine(date(2023, 1, 13))}
 
 
 def test_the_timeline_shows_what_will_be_sent_to_whom_and_why(tmp_path, monkeypatch, capsys):
-    from bot.cli import main
+    from service.cli import main
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'timeline.sqlite3'}")
     monkeypatch.delenv("MicrosoftAppId", raising=False)
@@ -199,7 +202,7 @@ async def test_the_clock_plans_as_soon_as_the_service_starts(database_with_cycle
 
 
 def test_receipt_and_notes_from_the_command_line(tmp_path, monkeypatch, capsys):
-    from bot.cli import main
+    from service.cli import main
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     monkeypatch.delenv("MicrosoftAppId", raising=False)
@@ -245,7 +248,7 @@ def test_two_planners_on_postgresql_plan_once(postgres_database):
 
     def planner(_):
         with postgres_database.session() as session:
-            return run_planning(session, nine(date(2022, 10, 24)))
+            return run_planning(session, nine(date(2022, 10, 24)), LONDON)
 
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(planner, range(2)))
@@ -283,16 +286,16 @@ def test_a_reminder_not_yet_sent_stops_when_its_condition_is_met_and_comes_back_
     harriet = ids(database, "harriet.quillfeather@wokingham.example")[0]
     key = f"reminder/2022-23/moderation_opens/wokingham/{harriet}"
     with database.session() as session:
-        run_planning(session, nine(date(2022, 10, 24)))  # written; the dispatcher has not sent it yet
+        run_planning(session, nine(date(2022, 10, 24)), LONDON)  # written; the dispatcher has not sent it yet
         cycle = session.scalar(select(Cycle))
         enquiry = Enquiry(cycle_id=cycle.id, authority_id=authority_id(session, "wokingham"), support="universal", conclusion="c", work=[],
                           expertise=[], estimated_days=3, report_needed_by=date(2022, 12, 9), contact_name="H",
                           contact_email="h@wokingham.example", submitted_by_person_id=harriet, form_token="e-stop")
         session.add(enquiry)
         session.commit()
-        run_planning(session, nine(date(2022, 10, 24)) + timedelta(minutes=15))
+        run_planning(session, nine(date(2022, 10, 24)) + timedelta(minutes=15), LONDON)
         assert session.scalar(select(OutboxMessage.status).where(OutboxMessage.idempotency_key == key)) == "cancelled"
         enquiry.stage = "withdrawn"
         session.commit()
-        run_planning(session, nine(date(2022, 10, 24)) + timedelta(minutes=30))
+        run_planning(session, nine(date(2022, 10, 24)) + timedelta(minutes=30), LONDON)
         assert session.scalar(select(OutboxMessage.status).where(OutboxMessage.idempotency_key == key)) == "pending"

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.config import SettingsError, settings_from
+from service.settings import SettingsError, settings_from
 
 
 def test_defaults_are_the_embedded_development_setup():

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import pytest
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
-from bot.adapter import build_adapter, build_authentication
-from bot.config import settings_from
+from service.bootstrap import build_bot_framework
+from service.settings import settings_from
 from notify.message import (
     ConversationGone,
     PermanentFailure,
@@ -110,7 +110,7 @@ def make_sender(adapter, app_id: str, sleeps: list[float], **options) -> TeamsPr
 
 def authenticated_adapter(credentials_factory=None):
     settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "local-test-secret"})
-    return build_adapter(build_authentication(settings, credentials_factory or StaticCredentialsFactory(APP_ID)))
+    return build_bot_framework(settings, credentials_factory or StaticCredentialsFactory(APP_ID))[1]
 
 
 @pytest.fixture
@@ -310,7 +310,7 @@ async def test_creating_a_conversation_for_someone_without_the_app_is_refused():
 async def test_without_an_app_id_messages_go_unauthenticated_as_the_playground_expects():
     """Local development: no MicrosoftAppId, the SDK's own (empty) credentials, no Authorization."""
     async with TeamsConnectorStandIn() as connector:
-        adapter = build_adapter(build_authentication(settings_from({})))
+        _, adapter = build_bot_framework(settings_from({}))
         errors = counting_turn_errors(adapter)
         sender = make_sender(adapter, "", [])
 

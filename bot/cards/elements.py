@@ -8,7 +8,6 @@ from typing import Any
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
-LONDON = ZoneInfo("Europe/London")
 
 
 def card(body: list[dict], actions: list[dict] | None = None) -> dict[str, Any]:
@@ -56,9 +55,9 @@ def execute(title: str, verb: str, data: dict | None = None, *, style: str | Non
     return action
 
 
-def when(moment: datetime) -> str:
-    """A moment as people in the programme read it: London time."""
-    local = moment.astimezone(LONDON)
+def when(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment as people in the programme read it: in its local time."""
+    local = moment.astimezone(zone)
     return f"{local.day} {local:%b %Y %H:%M}"
 
 

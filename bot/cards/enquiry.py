@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.cards.elements import card, command_button, execute, facts, heading, long_date, paragraph, subheading, when
 from programme.moderation.views import EnquiryView
 from programme.moderation.stages import Stage
@@ -9,7 +11,7 @@ from programme.moderation.stages import Stage
 CHANNELS = {"msteams": "Teams", "email": "email", "cli": "command line", "webchat": "chat"}
 
 
-def enquiry_card(v: EnquiryView, message: str | None = None, *, attention: bool = False) -> dict:
+def enquiry_card(v: EnquiryView, zone: ZoneInfo, message: str | None = None, *, attention: bool = False) -> dict:
     body = [heading(f"Enquiry {v.id}: {v.authority_name}")]
     if message:
         body.append(paragraph(message, attention=attention))
@@ -24,7 +26,7 @@ def enquiry_card(v: EnquiryView, message: str | None = None, *, attention: bool 
     ]
     if v.report_reason:
         rows.append(("Why after the challenge date", v.report_reason))
-    rows += [("Contact", f"{v.contact_name} ({v.contact_email})"), ("Sent by", f"{v.submitted_by}, {when(v.received_at)}")]
+    rows += [("Contact", f"{v.contact_name} ({v.contact_email})"), ("Sent by", f"{v.submitted_by}, {when(v.received_at, zone)}")]
     body.append(facts(rows))
     if v.agreed_days is not None:
         body.append(subheading("The agreed package"))
@@ -44,7 +46,7 @@ def enquiry_card(v: EnquiryView, message: str | None = None, *, attention: bool 
             body.append(paragraph(line))
     body.append(subheading("History"))
     body.append(paragraph("\n".join(
-        f"- {when(e.at)}: {Stage(e.to_stage).label}, {e.by}" + (f" by {CHANNELS.get(e.channel, e.channel)}" if e.channel else "")
+        f"- {when(e.at, zone)}: {Stage(e.to_stage).label}, {e.by}" + (f" by {CHANNELS.get(e.channel, e.channel)}" if e.channel else "")
         + (f". Reason: {e.reason}" if e.reason else "")
         for e in v.history[-8:]
     )))
@@ -79,7 +81,7 @@ def _actions(v: EnquiryView) -> list[dict]:
     return actions
 
 
-def enquiry_list_card(title: str, views: list[EnquiryView], *, empty: str, hint: str = "") -> dict:
+def enquiry_list_card(title: str, views: list[EnquiryView], zone: ZoneInfo, *, empty: str, hint: str = "") -> dict:
     body = [heading(title)]
     if hint:
         body.append(paragraph(hint, subtle=True))
@@ -88,7 +90,7 @@ def enquiry_list_card(title: str, views: list[EnquiryView], *, empty: str, hint:
     for v in views[:30]:
         body.append(subheading(f"Enquiry {v.id}: {v.authority_name}, {v.stage.label.lower()}"))
         body.append(paragraph(f"{v.support_title}. {v.conclusion[:200]}"))
-        body.append(facts([("Report needed by", long_date(v.report_needed_by)), ("Waiting since", when(v.history[-1].at))]))
+        body.append(facts([("Report needed by", long_date(v.report_needed_by)), ("Waiting since", when(v.history[-1].at, zone))]))
         body.append({"type": "ActionSet", "actions": [execute(f"Open enquiry {v.id}", "enquiry.view", {"id": v.id})]})
     if len(views) > 30:
         body.append(paragraph(f"And {len(views) - 30} more: filter by stage to see them.", subtle=True))

@@ -120,7 +120,7 @@ async def discussed_from_card(turn: Turn, data: dict) -> dict:
     assignment = turn.session.get(Assignment, int(data.get("id")))
     if assignment.person_id == turn.profile.person_id:
         return invitation_card(turn, assignment.id, message)
-    return enquiry_card(view(turn.session, turn.profile, assignment.enquiry_id), message)
+    return enquiry_card(view(turn.session, turn.profile, assignment.enquiry_id), turn.zone, message)
 
 
 async def accept_from_card(turn: Turn, data: dict) -> dict:

@@ -28,7 +28,7 @@ async def audit_trail(turn: Turn, command: Command) -> None:
     body = [heading(f"Audit: the latest {len(rows)} changes"),
             paragraph("Filter with `audit authority=kent` or `audit person=name@council.example`.", subtle=True)]
     lines = [
-        f"- {when(e.at)}: {e.who}, by {CHANNELS.get(e.channel, e.channel)}: {e.action}"
+        f"- {when(e.at, turn.zone)}: {e.who}, by {CHANNELS.get(e.channel, e.channel)}: {e.action}"
         + (f" {e.subject}" if e.subject else "") + (f" ({e.authority})" if e.authority else "")
         for e in rows
     ]

@@ -27,7 +27,7 @@ async def digest(turn: Turn, command: Command) -> None:
             attention=True,
         ))
         return
-    rendered = _renderer().render(KIND, digest_payload(build_digest(turn.session, turn.now)))
+    rendered = _renderer().render(KIND, digest_payload(build_digest(turn.session, turn.now, turn.zone)))
     await turn.reply_card(rendered.card, subject=rendered.subject)
 
 

@@ -37,7 +37,7 @@ async def enquiry(turn: Turn, command: Command) -> None:
     number = command.args.strip().lstrip("#")
     if number.isdigit():
         try:
-            content = enquiry_card(view(turn.session, turn.profile, number))
+            content = enquiry_card(view(turn.session, turn.profile, number), turn.zone)
         except ProgrammeError as error:
             content = message_card(SUBJECT, str(error), attention=True)
         await turn.reply_card(content, subject=f"Enquiry {number[:12]}")
@@ -68,7 +68,7 @@ async def enquiries(turn: Turn, command: Command) -> None:
     title = f"Enquiries at '{stage.label}': {len(views)}" if stage else f"Moderation enquiries: {len(views)}"
     stages = ", ".join(s.label.lower() for s in Stage)
     await turn.reply_card(
-        enquiry_list_card(title, views, empty="None.", hint=f"Filter with `enquiries stage=received`; the stages are: {stages}."),
+        enquiry_list_card(title, views, turn.zone, empty="None.", hint=f"Filter with `enquiries stage=received`; the stages are: {stages}."),
         subject=SUBJECT,
     )
 
@@ -76,7 +76,7 @@ async def enquiries(turn: Turn, command: Command) -> None:
 async def mine(turn: Turn) -> None:
     views = my_enquiries(turn.session, turn.profile)
     await turn.reply_card(
-        enquiry_list_card("Your authority's enquiries", views, empty="None yet. Type `enquiry` to ask for moderation."),
+        enquiry_list_card("Your authority's enquiries", views, turn.zone, empty="None yet. Type `enquiry` to ask for moderation."),
         subject="Your moderation enquiries",
     )
 
@@ -106,7 +106,7 @@ async def submit_from_card(turn: Turn, data: dict) -> dict:
 
 
 def _current(turn: Turn, data: dict, message: str | None = None) -> dict:
-    return enquiry_card(view(turn.session, turn.profile, data.get("id")), message)
+    return enquiry_card(view(turn.session, turn.profile, data.get("id")), turn.zone, message)
 
 
 def _expected(data: dict) -> Stage | None:

@@ -33,7 +33,7 @@ def period(args: str, today: date) -> tuple[date, date]:
 
 
 def timeline_card(turn: Turn, start: date, end: date) -> dict:
-    reminders = [r for r in planned_reminders(turn.session) if start <= r.on <= end]
+    reminders = [r for r in planned_reminders(turn.session, turn.zone) if start <= r.on <= end]
     body = [heading(f"Reminders from {long_date(start)} to {long_date(end)}"),
             paragraph(f"{len(reminders)} reminders, if nothing changes meanwhile: what will be sent, to whom, and why.", subtle=True)]
     day = None

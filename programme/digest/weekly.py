@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -40,7 +41,7 @@ from programme.panel.nomination import ACTIVE_STATUSES, AREAS, COVERS
 from programme.reminders.facts import load_facts
 from programme.people.roles import Role
 from programme.support.form import KIND_NOUNS, THEME_TITLES
-from programme.reminders.working_days import LONDON, on_or_after, on_or_before, working_days_between
+from programme.reminders.working_days import on_or_after, on_or_before, working_days_between
 from storage.calendar import Cycle, Group, NoteAgreement, SelfAssessment
 from storage.conversations import ConversationReferenceRecord
 from storage.moderation import Enquiry, EnquiryEvent
@@ -176,7 +177,8 @@ class ComingDate:
 class Digest:
     now: datetime
     since: datetime
-    today: date  # in London
+    zone: ZoneInfo  # the programme's local time
+    today: date  # there
     cycle: str | None
     new_nominations: tuple[NewNomination, ...]
     panel_by_area: tuple[Count, ...]
@@ -202,23 +204,23 @@ class Digest:
         return self.today - timedelta(days=self.today.weekday())
 
 
-def build_digest(session: Session, now: datetime, *, since: datetime | None = None) -> Digest:
+def build_digest(session: Session, now: datetime, zone: ZoneInfo, *, since: datetime | None = None) -> Digest:
     since = since or now - WEEK
-    today = now.astimezone(LONDON).date()
+    today = now.astimezone(zone).date()
     cycles = list(session.scalars(select(Cycle).where(Cycle.active.is_(True)).order_by(Cycle.starts_on)))
     current = _current(cycles, today)
     panel = _panel(session)
-    stages, waiting = _enquiries(session, now)
+    stages, waiting = _enquiries(session, now, zone)
     window, self_assessments, dates = [], [], []
     for cycle in cycles:
-        cycle_window, cycle_assessments, cycle_dates = _calendar_sections(session, cycle, today)
+        cycle_window, cycle_assessments, cycle_dates = _calendar_sections(session, cycle, today, zone)
         window += cycle_window
         self_assessments += cycle_assessments
         dates += cycle_dates
     new_items, suggestions, suggestions_total = _support(session, since, current)
-    failed, failed_total = _failed(session)
+    failed, failed_total = _failed(session, zone)
     return Digest(
-        now=now, since=since, today=today, cycle=current.name if current else None,
+        now=now, since=since, zone=zone, today=today, cycle=current.name if current else None,
         new_nominations=_new_nominations(session, since),
         panel_by_area=panel[0], panel_size=panel[1], panel_joined=panel[2],
         enquiries_by_stage=stages,
@@ -229,7 +231,7 @@ def build_digest(session: Session, now: datetime, *, since: datetime | None = No
         notes_not_agreed=tuple(notes_not_agreed(session, cycles, today)),
         new_items=new_items, suggestions=suggestions, suggestions_total=suggestions_total,
         failed_deliveries=failed, failed_total=failed_total,
-        missed_reminders=_missed(session, since),
+        missed_reminders=_missed(session, since, zone),
         coming_dates=tuple(sorted(dates + _reports_due(session, today), key=lambda d: (d.on, d.what))),
     )
 
@@ -271,7 +273,7 @@ def _panel(session: Session) -> tuple[tuple[Count, ...], int, int]:
 # -- enquiries -----------------------------------------------------------------------------------
 
 
-def _enquiries(session: Session, now: datetime) -> tuple[tuple[Count, ...], tuple[WaitingEnquiry, ...]]:
+def _enquiries(session: Session, now: datetime, zone: ZoneInfo) -> tuple[tuple[Count, ...], tuple[WaitingEnquiry, ...]]:
     last_change = (
         select(EnquiryEvent.enquiry_id, func.max(EnquiryEvent.at).label("at")).group_by(EnquiryEvent.enquiry_id).subquery()
     )
@@ -287,7 +289,7 @@ def _enquiries(session: Session, now: datetime) -> tuple[tuple[Count, ...], tupl
     for enquiry_id, stage, created_at, authority, changed_at in rows:
         moment = changed_at or created_at
         waiting.append(WaitingEnquiry(
-            enquiry_id, authority, Stage(stage).label, moment.astimezone(LONDON).date(), max((now - moment).days, 0),
+            enquiry_id, authority, Stage(stage).label, moment.astimezone(zone).date(), max((now - moment).days, 0),
         ))
     waiting.sort(key=lambda w: (-w.days, w.enquiry_id))
     return stages, tuple(waiting[:WAITING_SHOWN])
@@ -303,9 +305,9 @@ def _window(settings: CycleSettings, challenge_date: date) -> tuple[date, date]:
             on_or_before(challenge_date - timedelta(weeks=weeks.closes)))
 
 
-def _calendar_sections(session: Session, cycle: Cycle, today: date) -> tuple[list[InWindow], list[SelfAssessmentDue], list[ComingDate]]:
+def _calendar_sections(session: Session, cycle: Cycle, today: date, zone: ZoneInfo) -> tuple[list[InWindow], list[SelfAssessmentDue], list[ComingDate]]:
     """The moderation window, the self-assessments and the coming dates of one cycle."""
-    facts = load_facts(session, cycle)  # the same reading of the records as the reminders'
+    facts = load_facts(session, cycle, zone)  # the same reading of the records as the reminders'
     sent = set(session.scalars(select(Authority.code).join(SelfAssessment, SelfAssessment.authority_id == Authority.id).where(
         SelfAssessment.cycle_id == cycle.id, (SelfAssessment.link != "") | SelfAssessment.sent_by_person_id.is_not(None))))
     window, assessments, dates = [], [], []
@@ -385,7 +387,7 @@ def _support(session: Session, since: datetime, cycle: Cycle | None) -> tuple[tu
 # -- deliveries ----------------------------------------------------------------------------------
 
 
-def _failed(session: Session) -> tuple[tuple[FailedDelivery, ...], int]:
+def _failed(session: Session, zone: ZoneInfo) -> tuple[tuple[FailedDelivery, ...], int]:
     failed = OutboxMessage.status == "failed"
     total = session.scalar(select(func.count(OutboxMessage.id)).where(failed)) or 0
     rows = session.execute(
@@ -398,13 +400,13 @@ def _failed(session: Session) -> tuple[tuple[FailedDelivery, ...], int]:
     return tuple(
         FailedDelivery(
             row.id, row.kind, name or row.recipient_address or "nobody", row.delivered_channel or row.channel,
-            " ".join((row.last_error or "no reason recorded").split())[:160], row.updated_at.astimezone(LONDON).date(),
+            " ".join((row.last_error or "no reason recorded").split())[:160], row.updated_at.astimezone(zone).date(),
         )
         for row, name in rows
     ), total
 
 
-def _missed(session: Session, since: datetime) -> tuple[MissedReminder, ...]:
+def _missed(session: Session, since: datetime, zone: ZoneInfo) -> tuple[MissedReminder, ...]:
     """Reminders marked missed since `since`, one line per rule, authority and day."""
     rows = session.execute(
         select(OutboxMessage.idempotency_key, OutboxMessage.kind, OutboxMessage.payload, OutboxMessage.due_at)
@@ -417,7 +419,7 @@ def _missed(session: Session, since: datetime) -> tuple[MissedReminder, ...]:
         rule = parts[2] if len(parts) > 4 else kind
         what = MISSED_RULES.get(rule) or rule.replace("_", " ").capitalize()
         authority = str((payload or {}).get("authority_name") or "")
-        people[(what, authority, due_at.astimezone(LONDON).date())] += 1
+        people[(what, authority, due_at.astimezone(zone).date())] += 1
     return tuple(
         MissedReminder(what, authority, on, count)
         for (what, authority, on), count in sorted(people.items(), key=lambda item: (item[0][2], item[0][0], item[0][1]))
@@ -435,7 +437,7 @@ def digest_payload(digest: Digest) -> dict:
     """The digest as JSON-ready values, dates written out: what `notify/templates/digest.j2` reads."""
     return {
         "week_of": _day(digest.week_of),
-        "since": _day(digest.since.astimezone(LONDON).date()),
+        "since": _day(digest.since.astimezone(digest.zone).date()),
         "cycle": digest.cycle or "no cycle",
         "new_nominations": [
             {"nominee": n.nominee, "authority": n.authority, "covers": n.covers, "areas": ", ".join(n.areas) or "none given", "status": n.status}
@@ -486,8 +488,8 @@ def digest_payload(digest: Digest) -> dict:
 # -- the weekly rows -----------------------------------------------------------------------------
 
 
-def week_name(now: datetime) -> str:
-    year, week, _ = now.astimezone(LONDON).isocalendar()
+def week_name(now: datetime, zone: ZoneInfo) -> str:
+    year, week, _ = now.astimezone(zone).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -500,7 +502,7 @@ def coordinators(session: Session) -> list[int]:
     ))
 
 
-def queue_weekly_digest(session: Session, now: datetime) -> int:
+def queue_weekly_digest(session: Session, now: datetime, zone: ZoneInfo) -> int:
     """This week's digest for every coordinator: by email always, and in Teams for those we can reach
     there (an active Teams conversation). Returns how many rows were new; a second call in the same
     week writes none."""
@@ -508,8 +510,8 @@ def queue_weekly_digest(session: Session, now: datetime) -> int:
     in_teams = set(session.scalars(select(ConversationReferenceRecord.person_id).where(
         ConversationReferenceRecord.person_id.in_(people), ConversationReferenceRecord.channel_id == "msteams",
         ConversationReferenceRecord.active.is_(True))))
-    week = week_name(now)
-    payload = digest_payload(build_digest(session, now))
+    week = week_name(now, zone)
+    payload = digest_payload(build_digest(session, now, zone))
     queued = 0
     for person_id in people:
         for channel in CHANNELS:

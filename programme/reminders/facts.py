@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem
 
 
-def load_facts(session: Session, cycle: Cycle) -> ProgrammeFacts:
+def load_facts(session: Session, cycle: Cycle, zone: ZoneInfo) -> ProgrammeFacts:
     settings = CycleSettings.from_mapping(cycle.settings)
     roles: dict[tuple[int, str], list[PersonRef]] = defaultdict(list)
     for person_id, name, role, authority_id in session.execute(
@@ -56,4 +57,4 @@ def load_facts(session: Session, cycle: Cycle) -> ProgrammeFacts:
             deadline=settings.dissemination_deadline(group.challenge_date, group.dissemination_deadline),
             authorities=tuple(authorities),
         ))
-    return ProgrammeFacts(cycle=cycle.name, settings=settings, groups=tuple(groups), coordinators=coordinators)
+    return ProgrammeFacts(cycle=cycle.name, settings=settings, zone=zone, groups=tuple(groups), coordinators=coordinators)

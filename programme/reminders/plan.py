@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from programme.calendar.cycle_settings import CycleSettings
-from programme.reminders.working_days import LONDON, add_working_days, on_or_after, on_or_before, send_moment
+from programme.reminders.working_days import add_working_days, on_or_after, on_or_before, send_moment
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class GroupFacts:
 class ProgrammeFacts:
     cycle: str
     settings: CycleSettings
+    zone: ZoneInfo  # the programme's local time: send times are read in it
     groups: tuple[GroupFacts, ...]
     coordinators: tuple[PersonRef, ...] = ()
 
@@ -97,7 +99,7 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
         for person in dict.fromkeys(people):  # someone holding two of the roles is told once
             planned.append(Planned(
                 key=f"reminder/{facts.cycle}/{name}/{authority.code}/{person.id}", rule=rule, kind=kind, person=person, on=on,
-                due_at=send_moment(on, settings.send_time), why=why,
+                due_at=send_moment(on, settings.send_time, facts.zone), why=why,
                 payload={
                     "person_name": person.name, "authority_name": authority.name, "group_name": group.name,
                     "challenge_date": group.challenge_date.isoformat(), "deadline": group.deadline.isoformat(), "cycle": facts.cycle, **extra,
@@ -152,9 +154,9 @@ class Due:
     missed: tuple[Planned, ...]
 
 
-def due(planned: list[Planned], now: datetime, late_limit_working_days: int) -> Due:
+def due(planned: list[Planned], now: datetime, late_limit_working_days: int, zone: ZoneInfo) -> Due:
     """What is due by `now`: sent if at most `late_limit_working_days` late, otherwise missed."""
-    today = now.astimezone(LONDON).date()
+    today = now.astimezone(zone).date()
     # More than the limit late means planned before this day: worked out once, not per reminder.
     cutoff = add_working_days(on_or_before(today), -late_limit_working_days)
     to_send, missed = [], []

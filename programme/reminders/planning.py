@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
@@ -30,23 +31,23 @@ class Planning:
     missed: int
 
 
-def planned_reminders(session: Session) -> list[Planned]:
+def planned_reminders(session: Session, zone: ZoneInfo) -> list[Planned]:
     """Every reminder of every active cycle, as the rules stand now."""
     reminders: list[Planned] = []
     for cycle in session.scalars(select(Cycle).where(Cycle.active.is_(True)).order_by(Cycle.starts_on)):
-        reminders += plan(load_facts(session, cycle))
+        reminders += plan(load_facts(session, cycle, zone))
     return reminders
 
 
-def run_planning(session: Session, now: datetime) -> Planning:
+def run_planning(session: Session, now: datetime, zone: ZoneInfo) -> Planning:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOCK_ID})  # another planner waits here
     queued = missed = 0
     for cycle in session.scalars(select(Cycle).where(Cycle.active.is_(True)).order_by(Cycle.starts_on)):
-        facts = load_facts(session, cycle)
+        facts = load_facts(session, cycle, zone)
         planned = plan(facts)
         _stop_met(session, cycle.name, {p.key for p in planned}, now)
-        result = due(planned, now, facts.settings.late_limit_working_days)
+        result = due(planned, now, facts.settings.late_limit_working_days, zone)
         # Most of what is due was written by an earlier round: one read instead of one insert each.
         written = set(session.scalars(select(OutboxMessage.idempotency_key).where(
             OutboxMessage.idempotency_key.like(f"reminder/{cycle.name}/%"))))

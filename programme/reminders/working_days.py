@@ -2,7 +2,8 @@
 
 Bank holidays come from the maintained `holidays` library (England's list is also Wales's).
 A deadline reminder that falls on a weekend or bank holiday moves to the working day before; a
-follow-up moves to the working day after. Reminders go out at the cycle's send time, Europe/London,
+follow-up moves to the working day after. Reminders go out at the cycle's send time in the programme's
+local time (TIMEZONE, Europe/London by default),
 which is 08:00 or 09:00 UTC depending on the season: the zone database handles the clock changes.
 """
 
@@ -14,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-LONDON = ZoneInfo("Europe/London")
 
 
 @lru_cache(maxsize=64)
@@ -61,6 +61,6 @@ def working_days_between(start: date, end: date) -> int:
     return count
 
 
-def send_moment(day: date, send_time: time, zone: ZoneInfo = LONDON) -> datetime:
+def send_moment(day: date, send_time: time, zone: ZoneInfo) -> datetime:
     """The UTC moment of `send_time` on `day` in the programme's time zone."""
     return datetime.combine(day, send_time, tzinfo=zone).astimezone(timezone.utc)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import create_app
-from bot.config import settings_from
+from service.bootstrap import create_app
+from service.settings import settings_from
 from programme.calendar.importer import import_calendar, load_calendar_file
 from storage.database import Database
 from tests.support.connector import ConnectorStandIn

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from jwt.algorithms import RSAAlgorithm
 from botframework.connector.auth import AppCredentials, ServiceClientCredentialsFactory
 
-from bot.app import create_app
-from bot.config import Settings
+from service.bootstrap import create_app
+from service.settings import Settings
 from storage.database import Database
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
@@ -167,7 +167,7 @@ class LocalIdentityProvider:
         return self.token(signing_key=self._forger_key, **claims)
 
     def settings_values(self, database_url: str) -> dict[str, str]:
-        """The env-style values for `bot.config.settings_from`, pointing the app at this provider."""
+        """The env-style values for `service.settings.settings_from`, pointing the app at this provider."""
         return {
             "MicrosoftAppId": self.app_id,
             "MicrosoftAppPassword": APP_PASSWORD,

@@ -13,6 +13,7 @@ import time
 
 from notify.dispatcher import Dispatcher
 from notify.message import EmailMessage
+from storage.base import utcnow
 from storage.database import Database
 from tests.support.fakes import PlainRenderer
 
@@ -43,7 +44,7 @@ async def main() -> None:
     database = Database(args.database_url)
     sender = AppendingSender(args.log_file, args.delay)
     dispatcher = Dispatcher(
-        database, renderer=PlainRenderer(), email=sender, claim_seconds=args.claim, batch_size=20, concurrency=10
+        database, renderer=PlainRenderer(), email=sender, clock=utcnow, claim_seconds=args.claim, batch_size=20, concurrency=10
     )
     quiet_since = time.monotonic()
     while time.monotonic() - quiet_since < args.idle:

@@ -201,7 +201,7 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
 
 def _peer_challenge() -> list[str]:
     script = Path(sys.executable).parent / "peer-challenge"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "service.cli"]
 
 
 def assistant_env(workdir: Path, database_url: str, port: int) -> dict[str, str]:

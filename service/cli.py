@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import logging
 import sys
@@ -11,7 +12,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.config import PROJECT_ROOT, SettingsError, load_settings
+from service.bootstrap import command_database, zone_of
+from service.settings import PROJECT_ROOT, SettingsError, load_settings
+from storage.base import utcnow
 
 log = logging.getLogger(__name__)
 EXAMPLE_CALENDAR = PROJECT_ROOT / "examples" / "south-east-2022-23.yaml"
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(settings, args) -> int:
-    from bot.app import MigrationsPending, create_app
+    from service.bootstrap import MigrationsPending, create_app
 
     try:
         app = create_app(settings)
@@ -118,11 +121,8 @@ def _serve(settings, args) -> int:
 
 
 def _db(settings, args) -> int:
-    from storage.database import Database
-
-    database = Database(settings.database_url)
-    database.upgrade()
-    database.dispose()
+    with command_database(settings) as database:
+        database.upgrade()
     print("The database schema is up to date.")
     return 0
 
@@ -130,7 +130,6 @@ def _db(settings, args) -> int:
 def _import(settings, args) -> int:
     from programme.calendar.file import CalendarProblems
     from programme.calendar.importer import import_calendar, load_calendar_file
-    from storage.database import Database
 
     try:
         spec = load_calendar_file(args.file)
@@ -139,15 +138,10 @@ def _import(settings, args) -> int:
         for problem in problems.problems:
             print(f"  {problem.place}: {problem.message}", file=sys.stderr)
         return 1
-    database = Database(settings.database_url)
-    if database.is_sqlite:
-        database.upgrade()
-    try:
+    with command_database(settings, migrate=True) as database:
         report = import_calendar(database.sessions, spec, dry_run=args.dry_run)
         if not args.dry_run:
             _audited(database, "import-calendar", f"cycle={spec.cycle.name}")
-    finally:
-        database.dispose()
     print(report.format())
     return 0
 
@@ -177,38 +171,31 @@ def _manifest(settings, args) -> int:
 
 
 def _dispatcher(settings, args) -> int:
-    import asyncio
-    import signal
+    from service.bootstrap import build_bot_framework, build_dispatcher, run_dispatcher
 
-    from bot.adapter import build_adapter, build_authentication
-    from bot.delivery import build_dispatcher
-    from storage.database import Database
-
-    database = Database(settings.database_url)
-    dispatcher = build_dispatcher(settings, database, build_adapter(build_authentication(settings)))
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await dispatcher.run(stop)
-        await dispatcher.close()
-
-    asyncio.run(run())
-    database.dispose()
+    with command_database(settings) as database:
+        _, adapter = build_bot_framework(settings)
+        dispatcher = build_dispatcher(settings, database, adapter, utcnow)
+        asyncio.run(_until_stopped(lambda stop: run_dispatcher(dispatcher, stop)))
     return 0
 
 
-def _outbox(settings, args) -> int:
-    from datetime import datetime, timezone
+async def _until_stopped(work) -> None:
+    """Run `work(stop)` until SIGINT or SIGTERM sets `stop`."""
+    import signal
 
-    from storage.database import Database
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await work(stop)
+
+
+def _outbox(settings, args) -> int:
     from storage.outbox import OutboxError, cancel_message, list_messages, retry_message
 
-    database = Database(settings.database_url)
     try:
-        with database.session() as session:
+        with command_database(settings) as database, database.session() as session:
             if args.outbox_action == "list":
                 rows = list_messages(session, status=args.status, limit=args.limit)
                 print(f"{'id':>7}  {'status':9}  {'kind':24}  {'channel':8}  {'due (UTC)':16}  tries  last error")
@@ -220,7 +207,7 @@ def _outbox(settings, args) -> int:
                 if not rows:
                     print("No notifications" + (f" with status {args.status}." if args.status else "."))
             elif args.outbox_action == "retry":
-                retry_message(session, args.id, datetime.now(timezone.utc))
+                retry_message(session, args.id, utcnow())
                 _audited(database, "outbox.retry", f"id={args.id}")
                 print(f"Notification {args.id} is queued again.")
             else:
@@ -230,8 +217,6 @@ def _outbox(settings, args) -> int:
     except OutboxError as error:
         print(error, file=sys.stderr)
         return 1
-    finally:
-        database.dispose()
     return 0
 
 
@@ -239,21 +224,16 @@ def _export(settings, args) -> int:
     from programme.moderation.export import export_enquiry_rows
     from programme.panel.register import export_panel_rows
     from programme.support.export import export_asks_offers_rows, export_matches_rows
-    from storage.database import Database
-
     export_rows, noun = {
         "panel": (export_panel_rows, "panel nominations"),
         "enquiries": (export_enquiry_rows, "enquiries"),
         "asks-offers": (export_asks_offers_rows, "asks, offers and suggestions"),
         "matches": (export_matches_rows, "matches"),
     }[args.what]
-    database = Database(settings.database_url)
-    try:
+    with command_database(settings) as database:
         with database.session() as session:
             header, rows = export_rows(session)
         _audited(database, f"export {args.what}", f"what={args.what}")
-    finally:
-        database.dispose()
     _write_csv(header, rows, args.output)
     if args.output is not None:
         print(f"Wrote {len(rows)} {noun} to {args.output}")
@@ -263,18 +243,15 @@ def _export(settings, args) -> int:
 def _report(settings, args) -> int:
     from programme.moderation.days_report import days_by_authority, days_report_rows, days_report_text
     from programme.errors import NotFound
-    from storage.database import Database
 
-    database = Database(settings.database_url)
     try:
-        with database.session() as session:
-            report = days_by_authority(session, args.cycle)
-        _audited(database, "report days", f"cycle={args.cycle}")
+        with command_database(settings) as database:
+            with database.session() as session:
+                report = days_by_authority(session, args.cycle)
+            _audited(database, "report days", f"cycle={args.cycle}")
     except NotFound as error:
         print(error, file=sys.stderr)
         return 1
-    finally:
-        database.dispose()
     if args.format == "csv":
         _write_csv(*days_report_rows(report), args.output)
     elif args.output is None:
@@ -299,19 +276,16 @@ def _audited(database, action: str, subject: str) -> None:
 def _audit(settings, args) -> int:
     from programme.audit import entries
     from programme.errors import ProgrammeError
-    from storage.database import Database
 
-    database = Database(settings.database_url)
     try:
-        with database.session() as session:
+        with command_database(settings) as database, database.session() as session:
             rows = entries(session, None, authority=args.authority, person=args.person, limit=args.limit)
     except ProgrammeError as error:
         print(error, file=sys.stderr)
         return 1
-    finally:
-        database.dispose()
+    zone = zone_of(settings)
     for e in rows:
-        print(f"{e.at.astimezone(settings.tz):%Y-%m-%d %H:%M}  {e.who:24}  {e.channel:7}  {e.action:22}  {e.subject}  {e.authority}".rstrip())
+        print(f"{e.at.astimezone(zone):%Y-%m-%d %H:%M}  {e.who:24}  {e.channel:7}  {e.action:22}  {e.subject}  {e.authority}".rstrip())
     if not rows:
         print("No entries.")
     return 0
@@ -330,51 +304,26 @@ def _write_csv(header: list[str], rows: list[list[str]], output: Path | None) ->
 
 
 def _scheduler(settings, args) -> int:
-    import asyncio
-    import signal
+    from service.bootstrap import run_scheduler
 
-    from bot.app import system_clock
-    from scheduler.clock import InFlight, build_scheduler
-    from storage.database import Database
-
-    database = Database(settings.database_url)
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        in_flight = InFlight()
-        scheduler = build_scheduler(database, system_clock, timezone=settings.timezone, in_flight=in_flight)
-        scheduler.start()
-        log.info("scheduler started")
-        await stop.wait()
-        scheduler.shutdown(wait=False)
-        await in_flight.drain()
-
-    asyncio.run(run())
-    database.dispose()
+    with command_database(settings) as database:
+        asyncio.run(_until_stopped(lambda stop: run_scheduler(database, utcnow, zone_of(settings), stop)))
     return 0
 
 
 def _programme_change(settings, change, action: str, subject: str) -> int:
     """Run one change from the command line, as the programme's own rules allow it; print the answer."""
-    from datetime import datetime, timezone
-
     from programme.errors import ProgrammeError
-    from storage.database import Database
 
-    database = Database(settings.database_url)
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     try:
-        with database.session() as session:
-            print(change(session, now, now.astimezone(settings.tz).date()))
-        _audited(database, action, subject)
+        with command_database(settings) as database:
+            with database.session() as session:
+                print(change(session, now, now.astimezone(zone_of(settings)).date()))
+            _audited(database, action, subject)
     except ProgrammeError as error:
         print(error, file=sys.stderr)
         return 1
-    finally:
-        database.dispose()
     return 0
 
 
@@ -399,42 +348,34 @@ def _digest(settings, args) -> int:
 
     from notify.render import Renderer
     from programme.digest.weekly import KIND, build_digest, digest_payload, queue_weekly_digest, week_name
-    from storage.database import Database
 
-    now = datetime.combine(args.on, time(8), tzinfo=settings.tz).astimezone(timezone.utc) if args.on else datetime.now(timezone.utc)
-    database = Database(settings.database_url)
-    try:
-        with database.session() as session:
-            if args.dry_run:
-                print(Renderer().render(KIND, digest_payload(build_digest(session, now))).text, end="")
-                return 0
-            queued = queue_weekly_digest(session, now)
-    finally:
-        database.dispose()
-    print(f"Queued {queued} digest messages for {week_name(now)}." + ("" if queued else " This week's were queued already, or there are no coordinators."))
+    zone = zone_of(settings)
+    now = datetime.combine(args.on, time(8), tzinfo=zone).astimezone(timezone.utc) if args.on else utcnow()
+    with command_database(settings) as database, database.session() as session:
+        if args.dry_run:
+            print(Renderer().render(KIND, digest_payload(build_digest(session, now, zone))).text, end="")
+            return 0
+        queued = queue_weekly_digest(session, now, zone)
+    print(f"Queued {queued} digest messages for {week_name(now, zone)}." + ("" if queued else " This week's were queued already, or there are no coordinators."))
     return 0
 
 
 def _reminders(settings, args) -> int:
     from programme.reminders.planning import planned_reminders
     from programme.reminders.plan import RULES
-    from storage.database import Database
 
     if args.end < args.start:
         print("--to must not be before --from.", file=sys.stderr)
         return 2
-    database = Database(settings.database_url)
-    try:
-        with database.session() as session:
-            reminders = [r for r in planned_reminders(session) if args.start <= r.on <= args.end]
-    finally:
-        database.dispose()
+    zone = zone_of(settings)
+    with command_database(settings) as database, database.session() as session:
+        reminders = [r for r in planned_reminders(session, zone) if args.start <= r.on <= args.end]
     day = None
     for reminder in reminders:
         if reminder.on != day:
             day = reminder.on
             print(f"\n{day:%A %d %B %Y}")
-        local = reminder.due_at.astimezone(settings.tz)
+        local = reminder.due_at.astimezone(zone)
         print(f"  {local:%H:%M}  {reminder.person.name}  {reminder.payload['authority_name']}: {RULES[reminder.rule]}; {reminder.why}")
     print(f"\n{len(reminders)} reminders from {args.start} to {args.end}, if nothing changes meanwhile.")
     return 0

@@ -1,0 +1,230 @@
+"""The composition root: every part of the service is built here, from the settings, and nowhere else.
+
+`serve`, every command of the command line, the scheduler and dispatcher processes and the
+benchmarks all start here. Parts below get plain values (an address, a port, a key, a time zone)
+or small interfaces (a clock, a sender), never the settings object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from service.settings import PROJECT_ROOT, Settings
+from storage.base import Clock, utcnow
+from storage.database import Database
+
+if TYPE_CHECKING:
+    from botbuilder.integration.aiohttp import CloudAdapter
+    from botframework.connector.auth import ServiceClientCredentialsFactory
+
+    from bot.adapter import CachingBotFrameworkAuthentication
+
+    from notify.dispatcher import Dispatcher
+    from notify.message import EmailSender
+
+log = logging.getLogger(__name__)
+
+# What load_settings() fills in for MAIL_DIR; here for Settings built by hand, as tests do.
+DEFAULT_MAIL_DIR = PROJECT_ROOT / "var" / "mail"
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+class MigrationsPending(RuntimeError):
+    pass
+
+
+def open_database(settings: Settings, *, migrate: bool = False) -> Database:
+    """The database. With `migrate`, pending migrations are applied on SQLite and refused elsewhere
+    (several processes must never migrate a shared database at once: `peer-challenge db upgrade`)."""
+    database = Database(settings.database_url)
+    if migrate and database.is_sqlite:
+        database.upgrade()
+    elif migrate and database.pending_migrations():
+        database.dispose()
+        raise MigrationsPending(
+            "The database schema is not up to date: run `peer-challenge db upgrade` once, then start again."
+        )
+    return database
+
+
+def zone_of(settings: Settings) -> ZoneInfo:
+    """The programme's local time, which every date people see is in."""
+    return ZoneInfo(settings.timezone)
+
+
+@contextmanager
+def command_database(settings: Settings, *, migrate: bool = False) -> Iterator[Database]:
+    """The database for one command of the command line, closed when it is done."""
+    database = open_database(settings, migrate=migrate)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+# -- delivery ------------------------------------------------------------------------------------
+
+
+def build_email_sender(settings: Settings) -> EmailSender:
+    if settings.mail_backend == "smtp":
+        from notify.email_smtp import SmtpEmailSender
+
+        return SmtpEmailSender(
+            settings.smtp_host,
+            settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            mail_from=settings.mail_from,
+            reply_to=settings.assistant_mailbox,
+            timeout=settings.smtp_timeout,
+        )
+    if settings.mail_backend == "graph":
+        # Imported here: the Graph sender brings MSAL and an HTTP session that file and SMTP users never need.
+        from notify.email_graph import GraphEmailSender
+        from notify.graph_token import GraphTokenProvider
+
+        tokens = GraphTokenProvider(
+            tenant_id=settings.graph_tenant_id,
+            client_id=settings.graph_client_id,
+            client_secret=settings.graph_client_secret,
+            authority_host=settings.graph_authority_host,
+        )
+        return GraphEmailSender(tokens, base_url=settings.graph_base_url, mailbox=settings.graph_mailbox,
+                                reply_to=settings.assistant_mailbox)
+    from notify.email_file import FileEmailSender
+
+    return FileEmailSender(
+        Path(settings.mail_dir) if settings.mail_dir else DEFAULT_MAIL_DIR,
+        mail_from=settings.mail_from,
+        reply_to=settings.assistant_mailbox,
+    )
+
+
+def build_bot_framework(
+    settings: Settings, credentials_factory: ServiceClientCredentialsFactory | None = None
+) -> tuple[CachingBotFrameworkAuthentication, CloudAdapter]:
+    """The Bot Framework authentication and adapter, from the bot registration's settings."""
+    from bot.adapter import build_adapter, build_authentication
+
+    authentication = build_authentication(settings.sdk_configuration(), credentials_factory)
+    return authentication, build_adapter(authentication)
+
+
+def build_dispatcher(settings: Settings, database: Database, adapter: CloudAdapter, clock: Clock) -> Dispatcher:
+    from notify.dispatcher import Dispatcher
+    from notify.rate_limit import TeamsLimits
+    from notify.render import Renderer
+    from notify.teams import TeamsProactiveSender
+
+    teams = TeamsProactiveSender(adapter, settings.app_id, limits=TeamsLimits(share=settings.teams_tenant_share))
+    return Dispatcher(
+        database,
+        renderer=Renderer(),
+        email=build_email_sender(settings),
+        teams=teams,
+        name=settings.dispatcher_name or None,
+        clock=clock,
+    )
+
+
+async def run_dispatcher(dispatcher: Dispatcher, stop: asyncio.Event) -> None:
+    await dispatcher.run(stop)
+    await dispatcher.close()
+
+
+def dispatcher_context(dispatcher: Dispatcher) -> CleanupContext:
+    """Run the dispatcher beside the web service (DISPATCHER=off leaves it to `peer-challenge dispatcher`)."""
+
+    async def running(_app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_dispatcher(dispatcher, stop))
+        yield
+        stop.set()
+        await task
+
+    return running
+
+
+# -- the programme's clock -----------------------------------------------------------------------
+
+
+def scheduler_context(database: Database, clock: Clock, zone: ZoneInfo) -> CleanupContext:
+    """Run the programme's clock beside the web service (SCHEDULER=off leaves it to `peer-challenge scheduler`)."""
+    from scheduler.clock import InFlight, build_scheduler
+
+    async def running(_app: web.Application) -> AsyncIterator[None]:
+        in_flight = InFlight()
+        scheduler = build_scheduler(database, clock, zone=zone, in_flight=in_flight)
+        scheduler.start()
+        yield
+        scheduler.shutdown(wait=False)
+        await in_flight.drain()  # before the database closes
+
+    return running
+
+
+async def run_scheduler(database: Database, clock: Clock, zone: ZoneInfo, stop: asyncio.Event) -> None:
+    """The clock alone, until `stop` is set: `peer-challenge scheduler`."""
+    from scheduler.clock import InFlight, build_scheduler
+
+    in_flight = InFlight()
+    scheduler = build_scheduler(database, clock, zone=zone, in_flight=in_flight)
+    scheduler.start()
+    log.info("scheduler started")
+    await stop.wait()
+    scheduler.shutdown(wait=False)
+    await in_flight.drain()
+
+
+# -- the web service -----------------------------------------------------------------------------
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    credentials_factory: ServiceClientCredentialsFactory | None = None,
+    clock: Clock = utcnow,
+) -> web.Application:
+    """The web service with everything it runs: the assistant, and the dispatcher and the clock
+    unless the settings leave them to processes of their own."""
+    from botbuilder.core import ConversationState
+
+    from bot.app import web_application
+    from bot.assistant import Assistant
+    from bot.export_links import ExportLinks
+    from storage.bot_state import DatabaseStorage
+
+    if not settings.authenticated:
+        log.warning(
+            "MicrosoftAppId is not set: accepting UNAUTHENTICATED local traffic (Agents Playground, "
+            "tests). Never run like this where the service is reachable from outside."
+        )
+    database = database or open_database(settings, migrate=True)
+    zone = zone_of(settings)
+    authentication, adapter = build_bot_framework(settings, credentials_factory)
+    links = ExportLinks(settings.export_link_key.encode() or secrets.token_bytes(32),
+                        settings.public_url or f"http://localhost:{settings.port}")
+    assistant = Assistant(
+        database, ConversationState(DatabaseStorage(database.sessions)), clock, zone,
+        moderation_mailbox=settings.moderation_mailbox, library_url=settings.library_url, links=links,
+    )
+    background: list[CleanupContext] = []
+    if settings.dispatcher_enabled:
+        background.append(dispatcher_context(build_dispatcher(settings, database, adapter, clock)))
+    if settings.scheduler_enabled:
+        background.append(scheduler_context(database, clock, zone))
+    return web_application(
+        database=database, adapter=adapter, authentication=authentication, assistant=assistant, links=links,
+        clock=clock, zone=zone, background=background,
+    )
