@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from bot.export_links import ExportLinks
 from bot.identity import forget_conversation, identify
 from bot.turn import Turn
 from programme import audit
+from programme.held_codes import Held, Purpose
 from programme.errors import ProgrammeError
 from programme.people.profile import load_profile
 from storage.database import Database
@@ -33,6 +33,7 @@ DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days
 
 CommandHandler = Callable[[Turn, Command], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict], Awaitable[dict]]
+EmailAnswer = Callable[[Turn, Command, Held | None], Awaitable[bool]]
 
 
 class Assistant(TeamsActivityHandler):
@@ -59,6 +60,13 @@ class Assistant(TeamsActivityHandler):
         for dialog in DIALOGS:
             self._commands.update(dialog.COMMANDS)
             self._actions.update(getattr(dialog, "ACTIONS", {}))
+        # Replies to what we emailed, by what the code they carry is for.
+        self._email_answers: dict[Purpose, EmailAnswer] = {
+            Purpose.CARD: self._card_answer,
+            Purpose.PANEL_INVITATION: nominate.answer_by_email,
+            Purpose.ASSIGNMENT: assignments.answer_by_email,
+            Purpose.NOTE: notes.answer_by_email,
+        }
 
     async def on_turn(self, turn_context: TurnContext):
         await super().on_turn(turn_context)
@@ -86,9 +94,6 @@ class Assistant(TeamsActivityHandler):
         command = parse_command(text)
         with self._database.session() as session:
             turn = await self._turn(turn_context, session)
-            if turn.by_email and turn.profile is not None and (code := nominate.email_form_code(turn)):
-                await nominate.submit_from_email(turn, code)
-                return
             if turn.by_email and await self._email_reply(turn, command):
                 return
             if turn.profile is not None and (attachment := calendar_upload.calendar_attachment(turn)) is not None:
@@ -132,17 +137,20 @@ class Assistant(TeamsActivityHandler):
         return content
 
     async def _email_reply(self, turn: Turn, command: Command) -> bool:
-        """An email answering a card we emailed, or an invitation: True if it was one and was answered."""
-        if await assignments.answer_by_email(turn, command) or await notes.answer_by_email(turn, command):
-            return True
+        """An email answering one we sent (a card, an invitation, a note): True if it was one and was
+        answered. What it answers is the one code it carries that was sent to its sender."""
+        held = turn.held_code()
+        purpose = held.purpose if held is not None else turn.code_shaped_for
+        answer = self._email_answers.get(purpose) if purpose is not None else None
+        return answer is not None and await answer(turn, command, held)
+
+    async def _card_answer(self, turn: Turn, command: Command, held: Held | None) -> bool:
+        """A reply to a card we emailed: the button it names, with the form it fills in."""
+        if held is None or turn.profile is None:
+            return False  # a card sent to someone else: the email is read as a new message
         activity = turn.context.activity
         subject = turn.subject
-        code = email_cards.code_in(subject, "")
-        if code is None or turn.profile is None:
-            return False
-        chosen = email_cards.answer(turn.session, code, activity.from_property.id, unquoted(activity.text), turn.now)
-        if chosen is None:
-            return False
+        chosen = email_cards.answer(held, unquoted(activity.text))
         if chosen.action is None:
             if command.word in self._commands:
                 return False  # a new command, written in reply to a card
@@ -154,7 +162,7 @@ class Assistant(TeamsActivityHandler):
             return True
         log.info("activity %s: emailed card action %s", activity.id, chosen.action.verb)
         content = await self._act(turn, chosen.action.verb, {**chosen.action.data, **chosen.values, email_cards.EMAIL_BODY: chosen.body})
-        await turn.reply_card(content, subject=re.sub(r"\s*\[C-[A-Z0-9]{8}\]", "", subject) or None)
+        await turn.reply_card(content, subject=subject.replace(f"[{held.code}]", "").strip() or None)
         return True
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext):

@@ -1,8 +1,8 @@
 """Cards with Universal Actions, by email: every button and every form works by replying.
 
 A card sent by email cannot run its buttons, so before it is written as text each card with
-`Action.Execute` buttons is held under a short code, bound to the address it is sent to, and the
-code goes in the subject. Inputs become `Label: value` lines to fill in, and the buttons become
+`Action.Execute` buttons is held under a code (programme/held_codes.py), bound to the address it is
+sent to, and the code goes in the subject. Inputs become `Label: value` lines to fill in, and the buttons become
 words to reply with. A reply from the same address, keeping the code, runs the chosen button's
 action with the filled-in values: the same handler, the same permission checks and the same
 validation as the card in Teams. The email's sender alone is not proof enough; the code is.
@@ -10,22 +10,16 @@ validation as the card in Teams. The email's sender alone is not proof enough; t
 
 from __future__ import annotations
 
-import json
 import re
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.confirmations import new_code
-from bot.forms_text import parse_reply
+from programme import held_codes
 from programme.forms import Choice, Field, Form, Kind
-from storage.bot_state import BotStateRecord
 
-LIFETIME = timedelta(days=30)
 EMAIL_BODY = "_email_body"  # in an emailed answer's data: the reply as written, for forms taking several items
-CODE = re.compile(r"\[(C-[A-Z0-9]{8})\]")
 _INPUT_KINDS = {
     "Input.Text": Kind.TEXT,
     "Input.Number": Kind.NUMBER,
@@ -33,6 +27,7 @@ _INPUT_KINDS = {
     "Input.Toggle": Kind.CONFIRM,
 }
 _WORDS = re.compile(r"[^a-z0-9]+")
+_LINE = re.compile(r"^\s*[*-]?\s*([A-Za-z][A-Za-z' ()-]{1,60}?)\s*:\s*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -48,10 +43,6 @@ class Chosen:
     values: dict[str, str]
     titles: tuple[str, ...]
     body: str = ""  # what the person wrote, for a form that takes several items at once
-
-
-def _key(code: str) -> str:
-    return f"email-card/{code}"
 
 
 def _walk(node, found: list[dict], inputs: list[dict]) -> None:
@@ -88,16 +79,12 @@ def for_email(session: Session, card: dict, address: str, now: datetime) -> tupl
     _walk(card, actions, inputs)
     if not actions:
         return card, None
-    code = "C-" + new_code(8)
     held = [{"title": a.get("title", ""), "verb": a.get("verb", ""), "data": a.get("data") or {}} for a in actions]
-    document = {
-        "address": address.lower(),
+    record = {
         "actions": held,
         "inputs": [{k: v for k, v in i.items() if k in ("id", "type", "label", "title", "isRequired", "isMultiSelect", "choices")} for i in inputs],
-        "expires": (now + LIFETIME).isoformat(),
     }
-    session.add(BotStateRecord(key=_key(code), document=json.dumps(document), e_tag=secrets.token_hex(8)))
-    session.commit()
+    code = held_codes.hold(session, address=address, purpose=held_codes.Purpose.CARD, record=record, now=now)
     return _as_text_card(card, inputs, [h["title"] for h in held]), code
 
 
@@ -135,21 +122,10 @@ def _shown_value(element: dict) -> str:
     return value
 
 
-def code_in(subject: str, text: str) -> str | None:
-    match = CODE.search(subject or "") or CODE.search(text or "")
-    return match.group(1) if match else None
-
-
-def answer(session: Session, code: str, address: str, body: str, now: datetime) -> Chosen | None:
-    """What the reply chose: None if the code is unknown, expired or was sent to another address."""
-    record = session.get(BotStateRecord, _key(code))
-    if record is None:
-        return None
-    document = json.loads(record.document)
-    if document["address"] != address.lower() or datetime.fromisoformat(document["expires"]) < now.astimezone(timezone.utc):
-        return None
-    actions = [HeldAction(a["title"], a["verb"], a["data"]) for a in document["actions"]]
-    inputs = document["inputs"]
+def answer(held: held_codes.Held, body: str) -> Chosen:
+    """What a reply to a held card chose: a button, and the form's values."""
+    actions = [HeldAction(a["title"], a["verb"], a["data"]) for a in held.record.get("actions", [])]
+    inputs = held.record.get("inputs", [])
     values = parse_reply(_form_of(inputs), body) if inputs else {}
     first = next((line.strip() for line in body.splitlines() if line.strip()), "")
     chosen = _match(actions, first)
@@ -171,3 +147,21 @@ def _match(actions: list[HeldAction], line: str) -> HeldAction | None:
         if title and wanted.startswith(title + " "):
             return action
     return None
+
+
+def parse_reply(form: Form, body: str) -> dict[str, str]:
+    """The `Label: value` lines of a reply, by field name. Lines that name no field are ignored;
+    the first answer to a field wins, so a quoted copy of the form further down changes nothing."""
+    names = {}
+    for spec in form.fields:
+        names[spec.label.lower()] = spec.name
+        names[spec.name.lower().replace("_", " ")] = spec.name
+    found: dict[str, str] = {}
+    for line in (body or "").splitlines():
+        match = _LINE.match(line)
+        if not match:
+            continue
+        name = names.get(" ".join(match.group(1).lower().split()))
+        if name and name not in found:
+            found[name] = match.group(2).strip()
+    return found

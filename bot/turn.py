@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot import email_cards
 from bot.cards.as_text import card_as_html, card_as_text
 from bot.export_links import ExportLinks
+from programme import held_codes
 from bot.identity import EMAIL_CHANNEL
 from programme.people.profile import Profile, load_profile
 from storage.people import Person
@@ -49,6 +50,30 @@ class Turn:
     @property
     def by_email(self) -> bool:
         return self.channel == EMAIL_CHANNEL
+
+    @property
+    def sender_address(self) -> str:
+        """By email, the address the message came from (the only one its held codes may act for)."""
+        return str(self.context.activity.from_property.id or "") if self.by_email else ""
+
+    def _code_texts(self) -> tuple[str, str]:
+        return self.subject, str(self.context.activity.text or "")
+
+    def held_code(self, *purposes: held_codes.Purpose) -> held_codes.Held | None:
+        """By email, the code this message carries (in its subject, else its body) that was sent to
+        its sender, for one of `purposes` (any, if none are named)."""
+        if not self.by_email:
+            return None
+        return held_codes.find_in(self.session, self._code_texts(), self.sender_address, self.now, purposes=purposes or None)
+
+    @property
+    def mentions_a_code(self) -> bool:
+        return self.by_email and held_codes.mentions_a_code(self._code_texts())
+
+    @property
+    def code_shaped_for(self) -> held_codes.Purpose | None:
+        """By email, what a reference in this message that is not its sender's would be for."""
+        return held_codes.shaped_for(self._code_texts()) if self.by_email else None
 
     async def reply_card(self, card: dict, *, subject: str | None = None) -> None:
         """Send a card in chat; by email the same content as an HTML body with a text alternative."""

@@ -1,7 +1,7 @@
 """Forms declared once: fields, labels, kinds, limits and help.
 
 From one declaration come the Adaptive Card (bot/cards/forms.py), the plain-text template for
-email with its parser (bot/forms_text.py), and the server-side validation here, which is the only
+email with its parser (bot/email_cards.py), and the server-side validation here, which is the only
 validation that counts. Validation never raises on bad input: it returns every problem, each
 beside its field, and the values as the person gave them so the form can be shown again.
 """

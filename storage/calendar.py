@@ -99,5 +99,3 @@ class NoteAgreement(Timestamped, Base):
     agreed_on: Mapped[date | None] = mapped_column(Date, default=None)
     agreed_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
     shared_on: Mapped[date | None] = mapped_column(Date, default=None)  # with the Lead Member
-    # The code in the subject of the emails about this note: an emailed answer must carry it.
-    code: Mapped[str] = mapped_column(String(16), unique=True)

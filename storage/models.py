@@ -6,6 +6,7 @@ from storage.bot_state import BotStateRecord
 from storage.calendar import Cycle, Group, GroupMember, NoteAgreement, SelfAssessment
 from storage.conversations import ConversationReferenceRecord
 from storage.feedback import Feedback
+from storage.held_codes import HeldCode
 from storage.moderation import Assignment, Enquiry, EnquiryEvent, PanelAvailability
 from storage.outbox import OutboxMessage
 from storage.panel import FormSubmission, Nomination
@@ -25,6 +26,7 @@ __all__ = [
     "Cycle",
     "Feedback",
     "FormSubmission",
+    "HeldCode",
     "Group",
     "GroupMember",
     "Nomination",

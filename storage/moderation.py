@@ -71,8 +71,6 @@ class Assignment(Timestamped, Base):
     days_agreed: Mapped[float] = mapped_column(Float, default=0)
     days_worked: Mapped[float | None] = mapped_column(Float, default=None)
     reason: Mapped[str] = mapped_column(Text, default="")  # why declined or handed back
-    # The code in the subject of the invitation email: an emailed answer must carry it.
-    invitation_code: Mapped[str] = mapped_column(String(16), unique=True)
 
 
 class PanelAvailability(Base):

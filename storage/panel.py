@@ -24,8 +24,6 @@ class Nomination(Timestamped, Base):
     on_behalf: Mapped[bool] = mapped_column(default=False)  # a coordinator nominated for the authority
     status: Mapped[str] = mapped_column(String(20), default="nominated")  # nominated | joined | declined | withdrawn
     form_token: Mapped[str] = mapped_column(String(64), unique=True)
-    # The code in the subject of the nominee's invitation: their emailed answer must carry it.
-    invitation_code: Mapped[str] = mapped_column(String(16), unique=True)
 
 
 class FormSubmission(Base):

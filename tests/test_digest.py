@@ -70,7 +70,7 @@ class Records:
         self.session.add(Nomination(
             authority_id=self.authorities[code], nominee_person_id=self.person(nominee), job_title="Head of Service",
             service_area="Children's social care", covers=covers, areas=areas, nominated_by_person_id=self.person("harriet.quillfeather"),
-            status=status, form_token=f"n-{nominee}", invitation_code=f"N{len(nominee)}{code[:6]}", created_at=at,
+            status=status, form_token=f"n-{nominee}", created_at=at,
         ))
 
     def enquiry(self, code, stage, *, at, report_needed_by=date(2023, 2, 10), report_due=None, changed_at=None) -> Enquiry:
@@ -95,7 +95,7 @@ class Records:
     def note(self, group, code, *, sent_on, status="sent", version=1):
         self.session.add(NoteAgreement(
             cycle_id=self.cycle.id, group_id=self.groups[group], authority_id=self.authorities[code], link="https://sharepoint.example/notes",
-            version=version, sent_on=sent_on, status=status, code=f"NOTE{code[:8].upper()}",
+            version=version, sent_on=sent_on, status=status,
             agreed_on=sent_on + timedelta(days=3) if status == "agreed" else None,
         ))
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from storage.moderation import Assignment, Enquiry, EnquiryEvent
 from storage.outbox import OutboxMessage
 from storage.people import Person, RoleAssignment
+from tests.support.codes import code_sent
 from tests.support.activities import card_action, teams_message
 from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
@@ -299,7 +300,8 @@ async def test_withdrawing_a_members_nomination_asks_the_coordinators_to_reassig
     })
     with assistant.database.session() as session:
         nomination = session.scalar(select(Nomination).where(Nomination.form_token == "t-lena"))
-    await assistant.post(email_message(assistant.service_url, nominee, "join", subject=f"RE: nominated [{nomination.invitation_code}]"))
+    code = code_sent(assistant.database, "panel_invitation", nominee)
+    await assistant.post(email_message(assistant.service_url, nominee, "join", subject=f"RE: nominated [{code}]"))
     await submit_enquiry(assistant)
     e = latest(assistant, Enquiry)
     await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "received", "to": "discussion_arranged"})

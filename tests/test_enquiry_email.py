@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from storage.moderation import Assignment, Enquiry
 from tests.support.activities import email_message
+from tests.support.codes import code_sent
 from tests.test_enquiry_conversation import (  # noqa: F401 - assistant is the fixture
     DCS, MEMBER, MODERATOR, _person_id, act, assistant, count, latest, submit_enquiry,
 )
@@ -62,8 +63,7 @@ async def test_an_enquiry_from_the_form_to_the_delivered_report_by_email(assista
     card = await reply(assistant, MODERATOR["email"], form, "Times you can offer for the discussion: Tuesday at 10:00")
     assert "Stage: Practitioner invited" in card["text"]
 
-    with assistant.database.session() as session:
-        code = session.scalar(select(Assignment.invitation_code))
+    code = code_sent(assistant.database, "assignment_invitation", MEMBER["email"])
     subject = f"RE: An invitation to a piece of moderation work for Wokingham [{code}]"
     early = await send(assistant, MEMBER["email"], "accept", subject)
     assert "discussion before you accept" in early["text"]
@@ -90,8 +90,7 @@ async def test_another_member_cannot_answer_an_invitation_with_its_code(assistan
     await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "received", "to": "discussion_arranged"})
     await act(assistant, MODERATOR, "enquiry.package.save", {"id": e, "from": "discussion_arranged", "days": "3", "scope": "Data", "report_due": "2022-12-09"})
     await act(assistant, MODERATOR, "enquiry.invite.save", {"id": e, "person": _person_id(assistant, MEMBER), "times": ""})
-    with assistant.database.session() as session:
-        code = session.scalar(select(Assignment.invitation_code))
+    code = code_sent(assistant.database, "assignment_invitation", MEMBER["email"])
     answer = await send(assistant, "tom.radleigh@oxfordshire.example", "decline", f"RE: invitation [{code}]")
     assert "can't find that invitation" in answer["text"]
     assert count(assistant.database, Assignment, Assignment.status == "invited") == 1

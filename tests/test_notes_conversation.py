@@ -13,6 +13,7 @@ from programme.reminders.working_days import send_moment
 from storage.calendar import NoteAgreement, SelfAssessment
 from storage.outbox import OutboxMessage
 from tests.support.activities import email_message
+from tests.support.codes import code_sent
 from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
 from tests.test_enquiry_conversation import act, button, press, say
@@ -89,10 +90,10 @@ async def test_notes_sent_amended_revised_agreed_and_shared(assistant):
 
 async def test_a_dcs_agrees_by_replying_to_the_email(assistant):
     await act(assistant, COORDINATOR, "note.sent.save", {"group": "1", "link": LINK})
-    code = note_of(assistant.database, "east-sussex").code
+    code = code_sent(assistant.database, "note_agreement", EAST_SUSSEX["email"])
     subject = f"RE: Please agree the note for East Sussex, Triad 1 [{code}]"
-    refused = await _email(assistant, DCS["email"], "agree", subject)
-    assert "Only East Sussex's DCS" in refused
+    refused = await _email(assistant, DCS["email"], "agree", subject)  # East Sussex's code, from Wokingham's DCS
+    assert "can't find that note" in refused and note_of(assistant.database, "east-sussex").status == "sent"
     assert "note is agreed" in await _email(assistant, EAST_SUSSEX["email"], "agree\n\nThanks, Owen", subject)
     assert note_of(assistant.database, "east-sussex").status == "agreed"
     assert "recorded as shared" in await _email(assistant, EAST_SUSSEX["email"], "shared", subject)
@@ -142,3 +143,27 @@ async def test_self_assessments_sent_then_received_and_the_group_told_when_all_a
     assert "Wokingham: https://sharepoint.example/wokingham/sa.docx" in ready[0].payload["links"]
     with assistant.database.session() as session:
         assert len(session.scalars(select(SelfAssessment).where(SelfAssessment.received_on.is_not(None))).all()) == 3
+
+
+async def test_copies_for_information_carry_no_code_and_a_forwarded_code_does_not_act(assistant):
+    await act(assistant, COORDINATOR, "note.sent.save", {"group": "1", "link": LINK})
+    assert all(r.payload.get("reference_code") for r in rows(assistant.database, "note_agreement"))  # each DCS has their own
+    codes = [r.payload["reference_code"] for r in rows(assistant.database, "note_agreement")]
+    assert len(set(codes)) == len(codes)
+    wokingham = note_of(assistant.database, "wokingham")
+    card = await act(assistant, DCS, "note.view", {"id": wokingham.id})
+    form = await press(assistant, DCS, card, "Ask for amendments")
+    await press(assistant, DCS, form, "Send the amendments", amendments="Please add our point on transitions.")
+    copies = rows(assistant.database, "note_amendments")
+    assert copies and not any("reference_code" in r.payload for r in copies)  # for information: nothing to act with
+
+    # The coordinators' copy carried no code; the DCS's code, forwarded to a coordinator, does not act for them.
+    code = code_sent(assistant.database, "note_agreement", DCS["email"])
+    answer = await _email(assistant, COORDINATOR["email"], "agree", f"RE: Please agree the note [{code}]")
+    assert "can't find that note" in answer and note_of(assistant.database, "wokingham").status == "amendments_requested"
+    with assistant.database.session() as session:
+        run_planning(session, send_moment(date(2023, 2, 13), datetime.min.time().replace(hour=9), LONDON), LONDON)
+    escalations = rows(assistant.database, "note_escalation")
+    assert escalations and not any("reference_code" in r.payload for r in escalations)
+    follow_ups = [r for r in rows(assistant.database, "note_agreement") if r.idempotency_key.startswith("reminder/")]
+    assert follow_ups and all(r.payload.get("reference_code") for r in follow_ups)

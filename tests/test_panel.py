@@ -219,7 +219,7 @@ def test_withdrawing_someone_who_joined_takes_them_off_the_panel(panel):
     database, ids = panel
     with database.session() as session:
         sam = find_person(session, email="sam.example@wokingham.example")
-        answer_invitation(session, sam, accept=True, code=None, now=NOW)
+        answer_invitation(session, sam, accept=True, nomination_id=None, now=NOW)
         assert [e.status for e in list_panel(session, _profile(session, COORDINATOR), authority="wokingham")] == ["joined"]
         assert _profile(session, "sam.example@wokingham.example").has(Role.PANEL_MEMBER)
         withdraw_nomination(session, _profile(session, COORDINATOR), ids["sam"], LATER)

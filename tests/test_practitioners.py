@@ -205,7 +205,7 @@ def _join(session, authority, email, name, covers, areas, token) -> int:
     }
     assert submit_nomination(session, profile, token, form, NOW).done
     person = find_person(session, email=email)
-    answer_invitation(session, person, accept=True, code=None, now=NOW)
+    answer_invitation(session, person, accept=True, nomination_id=None, now=NOW)
     return person.id
 
 
@@ -230,7 +230,7 @@ def _enquiry(session, authority_code, token, *, support="universal", expertise=(
     return enquiry
 
 
-def _assign(session, enquiry, email, status, code, *, agreed=3.0, worked=None) -> None:
+def _assign(session, enquiry, email, status, *, agreed=3.0, worked=None) -> None:
     person = find_person(session, email=email)
     authority_id = session.scalar(
         select(Authority.id).where(Authority.code == email.split("@")[1].removesuffix(".example"))
@@ -238,7 +238,6 @@ def _assign(session, enquiry, email, status, code, *, agreed=3.0, worked=None) -
     session.add(Assignment(
         enquiry_id=enquiry.id, person_id=person.id, authority_id=authority_id, status=status,
         invited_by_person_id=find_person(session, email=COORDINATOR).id, days_agreed=agreed, days_worked=worked,
-        invitation_code=code,
     ))
     session.flush()
 
@@ -253,10 +252,10 @@ def test_suggestions_for_a_wokingham_enquiry(calendar):
         _join(session, "reading", "leo.brandwick@wokingham.example", "Leo Brandwick", "both", "open", "t-leo")
         _join(session, "reading", "ravi.dunmore@reading.example", "Ravi Dunmore", "both", "send", "t-ravi")
         medway = _enquiry(session, "medway", "e-medway")
-        _assign(session, medway, "nina.oseiwood@kent.example", "completed", "A0001", agreed=3, worked=2.5)
-        _assign(session, medway, "tom.radleigh@oxfordshire.example", "declined", "A0002")
+        _assign(session, medway, "nina.oseiwood@kent.example", "completed", agreed=3, worked=2.5)
+        _assign(session, medway, "tom.radleigh@oxfordshire.example", "declined")
         wokingham = _enquiry(session, "wokingham", "e-wokingham")
-        _assign(session, wokingham, "ravi.dunmore@reading.example", "declined", "A0003")
+        _assign(session, wokingham, "ravi.dunmore@reading.example", "declined")
         session.commit()
 
         suggestions = suggest_practitioners(session, wokingham.id)

@@ -1,7 +1,8 @@
 """The same card as plain text and as simple HTML, for email and other text channels.
 
-Buttons that send a command become "reply with" lines; inputs are left out, since text channels
-use the forms' text templates instead.
+Buttons that send a command become "reply with" lines. Inputs are left out here: bot/email_cards.py
+first turns a card's inputs into `Label: value` lines to fill in and its buttons into words to
+reply with, so that every card and form reaches email through this one rendering.
 """
 
 from __future__ import annotations
@@ -91,7 +92,10 @@ def card_as_html(card: dict) -> str:
             items = "".join(f"<li>{_inline_html(line[2:])}</li>" for line in value.splitlines() if line.startswith("- "))
             parts.append(f"<ul>{items}</ul>")
         else:
-            parts.append(f'<p style="margin:6px 0">{_inline_html(value)}</p>')
+            # Each line stays a line: an emailed form's `Label: value` lines must not run together in
+            # the HTML view, which is what Outlook shows.
+            lines = "<br>\n".join(_inline_html(line) for line in value.splitlines())
+            parts.append(f'<p style="margin:6px 0">{lines}</p>')
     commands = _commands(card)
     if commands:
         parts.append(

@@ -7,7 +7,6 @@ its subject, and a reply from the member's address, keeping it, answers with one
 
 from __future__ import annotations
 
-import re
 
 from bot.cards.elements import card, execute, facts, heading, long_date, paragraph, subheading
 from bot.cards.enquiry import enquiry_card
@@ -15,13 +14,12 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import Turn
-from programme import audit
+from programme import audit, held_codes
 from programme.moderation.assignment import (
     STATUS_LABELS,
     MyPanel,
     accept,
     decline,
-    find_by_code,
     leave_panel,
     my_assignments,
     record_discussion,
@@ -34,7 +32,6 @@ from programme.forms import Field, Form, Kind
 from storage.moderation import Assignment
 
 SUBJECT = "Your panel assignments"
-CODE = re.compile(r"\[(A[0-9A-F]{8})\]", re.I)
 ANSWERS = ("times", "discussed", "accept", "decline")
 TIMES_FORM = Form("assignment_times", "When can you talk?", "The moderation team will arrange the discussion.", (
     Field("availability", "When you can talk", Kind.LONG_TEXT, max_length=1000, help="For example: Tuesday or Wednesday afternoon"),
@@ -186,13 +183,20 @@ async def panel_view(turn: Turn, data: dict) -> dict:
 # -- emailed answers ------------------------------------------------------------------------------
 
 
-async def answer_by_email(turn: Turn, command: Command) -> bool:
-    """An answer to an invitation email: True if this email was one."""
-    match = CODE.search(turn.subject)
-    if match is None or command.word not in ANSWERS or turn.person is None:
+NOT_YOURS = "I can't find that invitation for you. Reply to the invitation email itself, keeping the reference in its subject."
+
+
+async def answer_by_email(turn: Turn, command: Command, held: held_codes.Held | None) -> bool:
+    """An answer to an invitation email: True if this email was one. `held` is the invitation's
+    code, sent to this sender; None if the reference it carries was sent to someone else."""
+    if command.word not in ANSWERS or turn.person is None:
         return False
+    if held is None:
+        await turn.reply_card(message_card("Your invitation", NOT_YOURS, attention=True), subject="Your invitation")
+        return True
+    subject = f"Your invitation [{held.code}]"
+    assignment_id = int(held.record["assignment"])
     try:
-        assignment_id = find_by_code(turn.session, turn.person, match.group(1))
         if command.word == "times":
             message = suggest_times(turn.session, turn.person, assignment_id, command.body, now=turn.now)
         elif command.word == "discussed":
@@ -202,12 +206,12 @@ async def answer_by_email(turn: Turn, command: Command) -> bool:
         else:
             message = decline(turn.session, turn.person, assignment_id, reason=command.body[:1000], now=turn.now, channel=turn.channel)
     except ProgrammeError as error:
-        await turn.reply_card(message_card("Your invitation", str(error), attention=True), subject=f"Your invitation [{match.group(1)}]")
+        await turn.reply_card(message_card("Your invitation", str(error), attention=True), subject=subject)
         return True
     audit.record(turn.session, person_id=turn.person.id, channel=turn.channel, action=f"assignment.{command.word}",
                  subject=f"id={assignment_id}", authority_code=audit.authority_of(turn.session, "assignment", {"id": assignment_id}))
     turn.session.commit()
-    await turn.reply_card(message_card("Your invitation", message), subject=f"Your invitation [{match.group(1)}]")
+    await turn.reply_card(message_card("Your invitation", message), subject=subject)
     return True
 
 

@@ -9,26 +9,20 @@ coordinator is shown the new preview and asked again, so what is applied is exac
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import secrets
-from datetime import timedelta
 
 import aiohttp
 from sqlalchemy.orm import sessionmaker
 
 from bot.cards.elements import card, execute, heading, paragraph
 from bot.cards.programme_cards import message_card
-from bot.confirmations import new_code
 from bot.turn import Turn
-from programme import audit
+from programme import audit, held_codes
 from programme.calendar.file import CalendarProblems, parse_calendar
 from programme.calendar.importer import import_calendar
-from storage.bot_state import BotStateRecord
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 1_000_000
-LIFETIME = timedelta(days=2)
 TEAMS_FILE = "application/vnd.microsoft.teams.file.download.info"
 SUFFIXES = (".yaml", ".yml")
 
@@ -74,11 +68,9 @@ def _preview(turn: Turn, text: str, source: str) -> dict:
         return card([heading("The calendar has problems"), paragraph(f"{source}: nothing was imported. Fix these and send it again:"),
                      paragraph(lines)])
     report = import_calendar(_sessions(turn), spec, dry_run=True).format()
-    code = new_code(8)
-    document = {"text": text, "source": source, "report": _digest(report), "by": turn.profile.person_id,
-                "expires": (turn.now + LIFETIME).isoformat()}
-    turn.session.add(BotStateRecord(key=f"calendar-preview/{code}", document=json.dumps(document), e_tag=secrets.token_hex(8)))
-    turn.session.commit()
+    # Held for the coordinator who saw it: only they can apply it, once, and only while it is what they saw.
+    code = held_codes.hold(turn.session, address=turn.profile.email, purpose=held_codes.Purpose.CALENDAR_PREVIEW,
+                           record={"text": text, "source": source, "report": _digest(report)}, now=turn.now)
     return card([heading("What the calendar would change"), paragraph(report),
                  paragraph("Nothing has changed yet. Apply exactly these changes?", subtle=True),
                  {"type": "ActionSet", "actions": [execute("Apply these changes", "calendar.apply", {"preview": code}, style="positive")]}])
@@ -110,20 +102,18 @@ async def received(turn: Turn, item: dict) -> None:
 async def apply_from_card(turn: Turn, data: dict) -> dict:
     if not turn.profile.is_coordinator:
         return message_card("The calendar", "Only the programme coordinators import the calendar.", attention=True)
-    record = turn.session.get(BotStateRecord, f"calendar-preview/{str(data.get('preview') or '')[:20]}")
-    if record is None:
+    held = held_codes.find(turn.session, str(data.get("preview") or "")[:20], turn.profile.email, turn.now,
+                           purposes=[held_codes.Purpose.CALENDAR_PREVIEW])
+    if held is None or not held_codes.use(turn.session, held, turn.now):
         return message_card("The calendar", "This preview was already applied, or is unknown: send the file again.", attention=True)
-    document = json.loads(record.document)
+    document = held.record
     spec = parse_calendar(document["text"], source=document["source"])
     now_report = import_calendar(_sessions(turn), spec, dry_run=True).format()
     if _digest(now_report) != document["report"]:
-        turn.session.delete(record)
-        turn.session.commit()
         fresh = _preview(turn, document["text"], document["source"])
         fresh["body"].insert(1, paragraph("The stored calendar changed since your preview: here is what the file would change now.", attention=True))
         return fresh
     report = import_calendar(_sessions(turn), spec, dry_run=False)
-    turn.session.delete(record)
     audit.record(turn.session, person_id=turn.profile.person_id, channel=turn.channel, action="import-calendar", subject=f"cycle={spec.cycle.name}")
     turn.session.commit()
     log.info("calendar imported from the assistant by person %s", turn.profile.person_id)

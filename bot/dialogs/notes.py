@@ -4,7 +4,6 @@ the assistant's message, and a reply keeping it answers with `agree`, `amend ...
 
 from __future__ import annotations
 
-import re
 
 from sqlalchemy import select
 
@@ -13,15 +12,14 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
-from programme import audit
+from programme import audit, held_codes
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Field, Form, Kind
-from programme.notes.agreement import NoteView, agree, confirm_shared, find_by_code, may_record, notes_for, record_sent, request_amendments
+from programme.notes.agreement import NoteView, agree, confirm_shared, may_record, notes_for, record_sent, request_amendments
 from programme.people.profile import current_cycle
 from programme.people.roles import Role
 from storage.calendar import Group
 
-CODE = re.compile(r"\[(G[0-9A-F]{8})\]", re.I)
 ANSWERS = ("agree", "amend", "shared")
 STATUS = {"sent": "waiting for the DCS", "amendments_requested": "amendments asked for", "agreed": "agreed"}
 LINK_FORM = Form("notes_sent", "The notes were sent", "Each DCS of the group is then asked to agree their authority's note.", (
@@ -145,14 +143,20 @@ async def sent_save(turn: Turn, data: dict) -> dict:
     return overview_card(turn, message)
 
 
-async def answer_by_email(turn: Turn, command: Command) -> bool:
-    """An answer to an email about a note: True if this email was one."""
-    match = CODE.search(turn.subject)
-    if match is None or command.word not in ANSWERS or turn.profile is None:
+NOT_YOURS = "I can't find that note. Reply to the email about it, keeping the reference in its subject."
+
+
+async def answer_by_email(turn: Turn, command: Command, held: held_codes.Held | None) -> bool:
+    """An answer to an email about a note: True if this email was one. `held` is the note's code,
+    sent to this sender; None if the reference it carries was sent to someone else."""
+    if command.word not in ANSWERS or turn.profile is None:
         return False
-    subject = f"The note [{match.group(1)}]"
+    if held is None:
+        await turn.reply_card(message_card("The note", NOT_YOURS, attention=True), subject="The note")
+        return True
+    subject = f"The note [{held.code}]"
+    note_id = int(held.record["note"])
     try:
-        note_id = find_by_code(turn.session, match.group(1))
         if command.word == "agree":
             message = agree(turn.session, turn.profile, note_id, None, turn.now, turn.today)
         elif command.word == "amend":

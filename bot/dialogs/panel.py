@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from bot import confirmations
 from bot.cards.elements import card, execute, facts, heading, paragraph, subheading
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
+from programme import held_codes
 from programme.errors import Invalid, ProgrammeError
 from programme.panel.register import PanelEntry, areas_form, list_panel, my_nominations, update_areas, withdraw_nomination
 
@@ -88,7 +88,8 @@ async def withdraw(turn: Turn, command: Command) -> None:
         return
     params = {"id": int(match.group(1))}
     if turn.by_email:
-        code = confirmations.hold(turn.session, turn.context.activity.from_property.id, "nomination.withdraw", params, turn.now)
+        code = held_codes.hold(turn.session, address=turn.context.activity.from_property.id, purpose=held_codes.Purpose.CONFIRM,
+                               record={"action": "nomination.withdraw", "params": params}, now=turn.now)
         await turn.reply_card(
             message_card("Please confirm", f"To withdraw nomination {params['id']}, reply with: confirm {code}"),
             subject=f"Confirm withdrawal [{code}]",

@@ -13,8 +13,7 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.cards.support import directory_card, items_card, saved_card
 from bot.commands import Command, unquoted
-from bot.email_cards import EMAIL_BODY
-from bot.forms_text import parse_reply
+from bot.email_cards import EMAIL_BODY, parse_reply
 from bot.turn import Turn
 from programme.support.directory import confirm_match, directory, parse_theme
 from programme.errors import Invalid, NotAllowed, ProgrammeError

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from bot import confirmations
 from bot.cards.elements import bullets, card, heading, paragraph
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.cards.team import team_card
 from bot.commands import Command
 from bot.turn import Turn
+from programme import held_codes
 from programme.errors import Invalid, NotFound, ProgrammeError
 from programme.people.profile import Profile
 from programme.people.roles import Role
@@ -110,9 +110,8 @@ async def _change(turn: Turn, action: str, params: dict) -> None:
         if action == "team.add":
             # Check now, so the person hears about a mistake before confirming it.
             check_new_member(role=params["role"], name=params["name"], email=params["email"])
-        code = confirmations.hold(
-            turn.session, turn.context.activity.from_property.id, action, params, turn.now
-        )
+        code = held_codes.hold(turn.session, address=turn.context.activity.from_property.id, purpose=held_codes.Purpose.CONFIRM,
+                               record={"action": action, "params": params}, now=turn.now)
         what = (
             f"add {params['name']} ({params['email']}) as a {params['role']}"
             if action == "team.add"

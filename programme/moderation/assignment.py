@@ -10,7 +10,6 @@ until the work is under way. Nothing is silently dropped: work handed back goes 
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -22,6 +21,7 @@ from programme.moderation.views import load_for
 from programme.moderation.form import SUPPORT_SHORT
 from programme.moderation.stages import Stage
 from programme.errors import Invalid, NotAllowed, NotFound
+from programme.held_codes import Purpose, for_person
 from programme.moderation.practitioners import independence_problem
 from programme.people.profile import Profile
 from programme.people.roles import Role
@@ -85,7 +85,7 @@ def invite(
     assignment = Assignment(
         enquiry_id=enquiry.id, person_id=member.id, authority_id=home.id, status="invited",
         invited_by_person_id=profile.person_id, times_offered=" ".join(times_offered.split())[:1000],
-        days_agreed=enquiry.agreed_days or 0, invitation_code=f"A{secrets.token_hex(4).upper()}",
+        days_agreed=enquiry.agreed_days or 0,
     )
     session.add(assignment)
     session.flush()
@@ -94,7 +94,7 @@ def invite(
         session.rollback()
         return f"Enquiry {enquiry.id} was changed by someone else at the same moment: nobody was invited."
     enqueue(session, key=f"assignment/{assignment.id}/invitation", kind="assignment_invitation",
-            payload={**_payload(session, assignment, enquiry, authority, member), "reference_code": assignment.invitation_code},
+            payload={**_payload(session, assignment, enquiry, authority, member), **_answerable(session, assignment, now)},
             due_at=now, recipient_person_id=member.id)
     session.commit()
     log.info("assignment %s: person %s invited to enquiry %s", assignment.id, member.id, enquiry.id)
@@ -138,12 +138,9 @@ def _own(session: Session, person: Person, assignment_id) -> tuple[Assignment, E
     return assignment, enquiry, authority, member
 
 
-def find_by_code(session: Session, person: Person, code: str) -> int:
-    """The invitation an emailed answer refers to: its code, sent to this person."""
-    assignment = session.scalar(select(Assignment).where(Assignment.invitation_code == code.upper()))
-    if assignment is None or assignment.person_id != person.id:
-        raise NotFound("I can't find that invitation for you. Reply to the invitation email itself, keeping the reference in its subject.")
-    return assignment.id
+def _answerable(session: Session, assignment: Assignment, now: datetime) -> dict:
+    """A code for the member's own address: their emailed answers act on this invitation, nobody else's do."""
+    return for_person(session, assignment.person_id, Purpose.ASSIGNMENT, {"assignment": assignment.id}, now)
 
 
 def record_discussion(session: Session, profile: Profile, assignment_id, *, now: datetime) -> str:
@@ -169,7 +166,7 @@ def record_discussion(session: Session, profile: Profile, assignment_id, *, now:
                 due_at=now, recipient_person_id=assignment.invited_by_person_id)
     else:
         enqueue(session, key=f"assignment/{assignment.id}/discussed/member", kind="assignment_discussed",
-                payload={**payload, "reference_code": assignment.invitation_code}, due_at=now, recipient_person_id=member.id)
+                payload={**payload, **_answerable(session, assignment, now)}, due_at=now, recipient_person_id=member.id)
     session.commit()
     return f"The discussion about enquiry {enquiry.id} is recorded." + (" You can now accept or decline." if by_member else f" {member.name} can now accept or decline.")
 

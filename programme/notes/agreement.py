@@ -9,7 +9,6 @@ the DCS is asked to share it with their Lead Member and to say when that is done
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from programme.errors import Invalid, NotAllowed, NotFound
+from programme.held_codes import Purpose, for_person
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
 from storage.calendar import Cycle, Group, GroupMember, NoteAgreement
@@ -40,7 +40,6 @@ class NoteView:
     amendments: str
     agreed_on: date | None
     shared_on: date | None
-    code: str
 
 
 def _link(raw) -> str:
@@ -83,7 +82,7 @@ def record_sent(session: Session, profile: Profile | None, group_key, link, now:
         note = session.scalar(select(NoteAgreement).where(NoteAgreement.group_id == group.id, NoteAgreement.authority_id == member.authority_id))
         if note is None:
             note = NoteAgreement(cycle_id=cycle.id, group_id=group.id, authority_id=member.authority_id, link=link, version=1, sent_on=today,
-                                 sent_by_person_id=profile.person_id if profile else None, code=f"G{secrets.token_hex(4).upper()}")
+                                 sent_by_person_id=profile.person_id if profile else None)
             session.add(note)
         elif note.status == "agreed" and not authority_code:
             continue  # recording the group's notes again does not reopen an agreed one
@@ -105,14 +104,20 @@ def _dcs(session: Session, authority_id: int) -> list[int]:
 
 def _payload(note: NoteAgreement, group: Group, authority: Authority) -> dict:
     return {"note_id": note.id, "group_name": group.name, "authority_name": authority.name, "link": note.link,
-            "version": note.version, "challenge_date": group.challenge_date.isoformat(), "reference_code": note.code}
+            "version": note.version, "challenge_date": group.challenge_date.isoformat()}
+
+
+def answerable(session: Session, note_id: int, person_id: int, now: datetime) -> dict:
+    """A code for this DCS's own address: their emailed answers act on the note; copies to others carry none."""
+    return for_person(session, person_id, Purpose.NOTE, {"note": note_id}, now)
 
 
 def _ask_to_agree(session, note: NoteAgreement, group: Group, authority: Authority, now) -> int:
     people = _dcs(session, authority.id)
     for person_id in people:
         enqueue(session, key=f"note/{note.id}/v{note.version}/agree/{person_id}", kind="note_agreement",
-                payload=_payload(note, group, authority), due_at=now, recipient_person_id=person_id)
+                payload={**_payload(note, group, authority), **answerable(session, note.id, person_id, now)},
+                due_at=now, recipient_person_id=person_id)
     return len(people)
 
 
@@ -129,13 +134,6 @@ def _own(session: Session, profile: Profile, note_id) -> tuple[NoteAgreement, Gr
     return note, session.get(Group, note.group_id), authority
 
 
-def find_by_code(session: Session, code: str) -> int:
-    note = session.scalar(select(NoteAgreement).where(NoteAgreement.code == code.upper()))
-    if note is None:
-        raise NotFound("I can't find that note. Reply to the email about it, keeping the reference in its subject.")
-    return note.id
-
-
 def agree(session: Session, profile: Profile, note_id, version, now: datetime, today: date) -> str:
     note, group, authority = _own(session, profile, note_id)
     if note.status == "agreed":
@@ -149,7 +147,8 @@ def agree(session: Session, profile: Profile, note_id, version, now: datetime, t
         return f"{authority.name}'s note was already agreed."
     for person_id in _dcs(session, authority.id):
         enqueue(session, key=f"note/{note.id}/lead-member/1/{person_id}", kind="lead_member_share",
-                payload={**_payload(note, group, authority), "number": 1}, due_at=now, recipient_person_id=person_id)
+                payload={**_payload(note, group, authority), "number": 1, **answerable(session, note.id, person_id, now)},
+                due_at=now, recipient_person_id=person_id)
     session.commit()
     log.info("note %s agreed by person %s", note.id, profile.person_id)
     return f"Thank you: {authority.name}'s note is agreed. Please share it with your Lead Member, and say here when that is done."
@@ -201,6 +200,6 @@ def notes_for(session: Session, profile: Profile, today: date) -> list[NoteView]
     ).all()
     own = set(profile.authorities_as(Role.DCS, Role.DELEGATE))
     return [
-        NoteView(n.id, g.key, g.name, a.code, a.name, n.link, n.version, n.sent_on, n.status, n.amendments, n.agreed_on, n.shared_on, n.code)
+        NoteView(n.id, g.key, g.name, a.code, a.name, n.link, n.version, n.sent_on, n.status, n.amendments, n.agreed_on, n.shared_on)
         for n, g, a in rows if profile.is_coordinator or a.code in own or may_record(session, profile, g)
     ]

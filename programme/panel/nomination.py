@@ -9,7 +9,6 @@ improvement support, or both; the colleague must have agreed; a panel member may
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from programme.errors import NotAllowed, NotFound
 from programme.forms import Checked, Choice, Field, Form, Kind, check
+from programme.held_codes import Purpose, for_person
 from programme.people.profile import Profile
 from programme.people.roles import Role, authority_scope
 from storage.outbox import enqueue
@@ -158,7 +158,6 @@ def submit_nomination(
         nominated_by_person_id=profile.person_id,
         on_behalf=not profile.holds_for(authority.code, Role.DCS, Role.DELEGATE),
         form_token=token,
-        invitation_code=f"P{secrets.token_hex(4).upper()}",
     )
     session.add(nomination)
     session.flush()
@@ -217,29 +216,33 @@ def _tell(session, nomination: Nomination, nominee: Person, authority: Authority
     for person_id in coordinators:
         enqueue(session, key=f"nomination/{nomination.id}/coordinator/{person_id}", kind="nomination_received",
                 payload=details, due_at=now, recipient_person_id=person_id)
+    answer = for_person(session, nominee.id, Purpose.PANEL_INVITATION, {"nomination": nomination.id}, now)
     enqueue(session, key=f"nomination/{nomination.id}/nominee", kind="panel_invitation",
-            payload={**details, "reference_code": nomination.invitation_code}, due_at=now,
-            recipient_person_id=nominee.id, channel="email")
+            payload={**details, **answer}, due_at=now, recipient_person_id=nominee.id, channel="email")
     enqueue(session, key=f"nomination/{nomination.id}/nominator", kind="nomination_confirmation",
             payload=details, due_at=now, recipient_person_id=profile.person_id)
 
 
-def answer_invitation(session: Session, person: Person, *, accept: bool, code: str | None, now: datetime) -> str:
+NO_INVITATION = "I can't find an invitation to the panel for you. If you replied by email, keep the reference in the subject line."
+
+
+def answer_invitation(session: Session, person: Person, *, accept: bool, nomination_id: int | None, now: datetime) -> str:
     """The nominee joins the panel or declines. By email the invitation's code must come back from
-    the nominee's own address; in Teams the person is known, and their one open invitation is meant."""
+    the nominee's own address (it names the nomination); in Teams the person is known, and their one
+    open invitation is meant."""
     query = select(Nomination).where(Nomination.nominee_person_id == person.id)
-    if code:
-        query = query.where(Nomination.invitation_code == code.upper())
+    if nomination_id is not None:
+        query = query.where(Nomination.id == nomination_id)
     invitations = session.scalars(query.order_by(Nomination.id.desc())).all()
     open_ones = [n for n in invitations if n.status == "nominated"]
     if not invitations:
-        raise NotFound("I can't find an invitation to the panel for you. If you replied by email, keep the reference in the subject line.")
+        raise NotFound(NO_INVITATION)
     if not open_ones:
         latest = invitations[0]
         if latest.status == "withdrawn":
             return "This nomination has been withdrawn, so there is nothing to answer."
         return f"You have already answered this invitation: you {latest.status} the panel."
-    if len(open_ones) > 1 and not code:
+    if len(open_ones) > 1 and nomination_id is None:
         raise NotFound("You have more than one open invitation: reply to the invitation email itself, keeping its reference.")
     nomination = open_ones[0]
     authority = session.get(Authority, nomination.authority_id)

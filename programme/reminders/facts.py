@@ -34,7 +34,7 @@ def load_facts(session: Session, cycle: Cycle, zone: ZoneInfo) -> ProgrammeFacts
     submitted = set(session.scalars(select(SupportItem.authority_id).where(
         SupportItem.cycle_id == cycle.id, SupportItem.kind.in_(("ask", "offer")))))
     notes = {
-        (n.group_id, n.authority_id): NoteFacts(n.id, n.version, n.sent_on, n.status, n.agreed_on, n.shared_on, n.link, n.code)
+        (n.group_id, n.authority_id): NoteFacts(n.id, n.version, n.sent_on, n.status, n.agreed_on, n.shared_on, n.link)
         for n in session.scalars(select(NoteAgreement).where(NoteAgreement.cycle_id == cycle.id))
     }
     groups = []

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from programme.calendar.cycle_settings import CycleSettings
+from programme.held_codes import Purpose
 from programme.reminders.working_days import add_working_days, on_or_after, on_or_before, send_moment
 
 
@@ -32,7 +33,6 @@ class NoteFacts:
     agreed_on: date | None
     shared_on: date | None
     link: str
-    code: str
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,9 @@ class Planned:
     due_at: datetime
     why: str
     payload: dict = field(default_factory=dict, compare=False, hash=False)
+    # What the person may answer by email, if anything: the held code's purpose and record, made
+    # for their own address when the reminder is written.
+    answers: tuple[Purpose, dict] | None = field(default=None, compare=False, hash=False)
 
 
 RULES = {
@@ -94,7 +97,8 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
     settings = facts.settings
     planned: list[Planned] = []
 
-    def add(rule: str, kind: str, group: GroupFacts, authority: AuthorityFacts, people, on: date, why: str, follow_up=None, **extra):
+    def add(rule: str, kind: str, group: GroupFacts, authority: AuthorityFacts, people, on: date, why: str, follow_up=None,
+            answers: tuple[Purpose, dict] | None = None, **extra):
         name = f"{rule}/{follow_up}" if follow_up else rule
         for person in dict.fromkeys(people):  # someone holding two of the roles is told once
             planned.append(Planned(
@@ -104,6 +108,7 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
                     "person_name": person.name, "authority_name": authority.name, "group_name": group.name,
                     "challenge_date": group.challenge_date.isoformat(), "deadline": group.deadline.isoformat(), "cycle": facts.cycle, **extra,
                 },
+                answers=answers,
             ))
 
     window = settings.moderation_window_weeks
@@ -127,10 +132,11 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
                     overdue, f"the self-assessment was due on {group.deadline} and is not received", stage="overdue")
             note = authority.note
             if note is not None and note.status == "sent":
-                extra = {"note_id": note.id, "link": note.link, "version": note.version, "reference_code": note.code}
+                extra = {"note_id": note.id, "link": note.link, "version": note.version}
                 for number, days in enumerate(settings.note_follow_up_working_days, start=1):
                     add("note_follow_up", "note_agreement", group, authority, authority.dcs, add_working_days(note.sent_on, days),
-                        f"the note sent on {note.sent_on} is not agreed after {days} working days", f"{number}/v{note.version}", **extra)
+                        f"the note sent on {note.sent_on} is not agreed after {days} working days", f"{number}/v{note.version}",
+                        answers=(Purpose.NOTE, {"note": note.id}), **extra)
                 add("note_escalation", "note_escalation", group, authority, facts.coordinators,
                     add_working_days(note.sent_on, settings.note_escalation_working_days),
                     f"the note sent on {note.sent_on} is not agreed after {settings.note_escalation_working_days} working days",
@@ -139,7 +145,7 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
                 add("lead_member_share", "lead_member_share", group, authority, authority.dcs,
                     add_working_days(note.agreed_on, settings.lead_member_reminder_working_days),
                     f"the note agreed on {note.agreed_on} is not yet shared with the Lead Member", 2,
-                    note_id=note.id, link=note.link, version=note.version, reference_code=note.code, number=2)
+                    answers=(Purpose.NOTE, {"note": note.id}), note_id=note.id, link=note.link, version=note.version, number=2)
             if not authority.asks_offers_submitted:
                 for number, days in enumerate(settings.asks_offers_prompt_working_days, start=1):
                     add("asks_offers_prompt", "reminder_asks_offers", group, authority, authority.dcs + authority.participants,

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from programme.held_codes import for_person
 from programme.reminders.facts import load_facts
 from programme.reminders.plan import Planned, due, plan
 from storage.calendar import Cycle
@@ -53,10 +54,10 @@ def run_planning(session: Session, now: datetime, zone: ZoneInfo) -> Planning:
             OutboxMessage.idempotency_key.like(f"reminder/{cycle.name}/%"))))
         for reminder in result.to_send:
             if reminder.key not in written:
-                queued += _write(session, reminder, "pending")
+                queued += _write(session, reminder, "pending", now)
         for reminder in result.missed:
             if reminder.key not in written:
-                missed += _write(session, reminder, "missed")
+                missed += _write(session, reminder, "missed", now)
     session.commit()
     if queued or missed:
         log.info("planning: %s reminders queued, %s missed", queued, missed)
@@ -83,6 +84,10 @@ def _stop_met(session: Session, cycle: str, planned: set[str], now: datetime) ->
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(revive)).values(status="pending", last_error=None, updated_at=now))
 
 
-def _write(session: Session, reminder: Planned, status: str) -> bool:
-    return enqueue(session, key=reminder.key, kind=reminder.kind, payload=reminder.payload, due_at=reminder.due_at,
+def _write(session: Session, reminder: Planned, status: str, now: datetime) -> bool:
+    payload = reminder.payload
+    if reminder.answers is not None:
+        purpose, record = reminder.answers
+        payload = {**payload, **for_person(session, reminder.person.id, purpose, record, now)}
+    return enqueue(session, key=reminder.key, kind=reminder.kind, payload=payload, due_at=reminder.due_at,
                    recipient_person_id=reminder.person.id, status=status)
