@@ -21,10 +21,8 @@ from bot.dialogs import (
 from bot.export_links import ExportLinks
 from bot.identity import forget_conversation, identify
 from bot.turn import Turn
-from programme import audit
 from programme.held_codes import Held, Purpose
 from programme.errors import ProgrammeError
-from programme.people.profile import load_profile
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -74,13 +72,11 @@ class Assistant(TeamsActivityHandler):
         await self._conversation_state.save_changes(turn_context)
 
     async def _turn(self, context: TurnContext, session) -> Turn:
-        person = await identify(context, session)
         now = self._clock()
         today = now.astimezone(self._timezone).date()
-        profile = load_profile(session, person, today, detail=False) if person is not None else None
-        # End the read transaction: the connection goes back to the pool before the dialog awaits
-        # the network, so a slow reply never holds a connection others are waiting for.
-        session.commit()
+        # Its own unit of work: the connection goes back to the pool before the dialog awaits the
+        # network, so a slow reply never holds a connection others are waiting for.
+        person, profile = await identify(context, session, today)
         return Turn(
             context=context, session=session, person=person, profile=profile, today=today, now=now, zone=self._timezone,
             moderation_mailbox=self._moderation_mailbox, library_url=self._library_url, links=self._links,
@@ -126,15 +122,10 @@ class Assistant(TeamsActivityHandler):
         if handler is None:
             return message_card("Sorry", "That button is no longer in use. Type `help` to see what I can do.", attention=True)
         try:
-            content = await handler(turn, data)
+            # What the action changes is audited where it is changed, in the programme's services.
+            return await handler(turn, data)
         except ProgrammeError as error:
-            turn.session.rollback()
             return message_card("Not done", str(error), attention=True)
-        if verb not in UNAUDITED and not _shows_errors(content):
-            audit.record(turn.session, person_id=turn.profile.person_id, channel=turn.channel, action=verb, subject=audit.subject_of(data),
-                         authority_code=audit.authority_of(turn.session, verb, data))
-            turn.session.commit()
-        return content
 
     async def _email_reply(self, turn: Turn, command: Command) -> bool:
         """An email answering one we sent (a card, an invitation, a note): True if it was one and was
@@ -176,7 +167,7 @@ class Assistant(TeamsActivityHandler):
 
     async def on_installation_update_add(self, turn_context: TurnContext):
         with self._database.session() as session:
-            await identify(turn_context, session)
+            await identify(turn_context, session, self._clock().astimezone(self._timezone).date())
 
     async def on_installation_update_remove(self, turn_context: TurnContext):
         with self._database.session() as session:
@@ -187,20 +178,6 @@ class Assistant(TeamsActivityHandler):
         if any(member.id == bot_id for member in members_removed):
             with self._database.session() as session:
                 forget_conversation(session, turn_context.activity)
-
-
-# Card actions that only show something or open a form (not changes), or write their own audit entry.
-UNAUDITED = frozenset({
-    "calendar.apply",
-    "enquiry.view", "enquiry.package", "enquiry.report", "enquiry.override", "enquiry.withdraw", "enquiry.suggest", "enquiry.invite",
-    "nomination.edit", "assignment.view", "assignment.decline", "assignment.times", "panel.availability", "panel.leave", "panel.view",
-    "support.edit", "note.view", "note.amend", "note.sent", "note.revised", "sa.sent",
-})
-
-
-def _shows_errors(content: dict) -> bool:
-    """A form shown again with its errors: nothing was changed."""
-    return any(str(e.get("id", "")).endswith("-error") for e in content.get("body", []) if isinstance(e, dict))
 
 
 async def _not_understood(turn: Turn, command: Command) -> None:

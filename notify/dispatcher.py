@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 
 from notify.message import (
     ConversationGone,
@@ -31,9 +31,9 @@ from notify.message import (
     TemporaryFailure,
 )
 from storage.base import Clock
-from storage.conversations import ConversationReferenceRecord
+from storage.conversations import ConversationReferenceRecord, deactivate, replace_reference
 from storage.database import Database
-from storage.outbox import OutboxMessage
+from storage.outbox import OutboxMessage, claim_due, record_outcome, renew_claim
 from storage.people import Person
 
 if TYPE_CHECKING:
@@ -98,46 +98,13 @@ class Dispatcher:
 
     # -- claiming -------------------------------------------------------------------------
 
-    def _free(self, now: datetime):
-        due = and_(
-            OutboxMessage.status == "pending",
-            OutboxMessage.due_at <= now,
-            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
-        )
-        abandoned = and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now)
-        return or_(due, abandoned)
-
     def claim(self) -> tuple[str, list[int]]:
         now = self._clock()
         token = f"{self.name}/{uuid.uuid4().hex}"
-        with self._database.session() as session:
-            candidates = session.scalars(
-                select(OutboxMessage.id)
-                .where(self._free(now))
-                .order_by(OutboxMessage.due_at, OutboxMessage.id)
-                .limit(self._batch_size)
-                .with_for_update(skip_locked=True)
-            ).all()
-            if not candidates:
-                session.rollback()
-                return token, []
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(candidates), self._free(now))
-                .values(status="sending", claimed_by=token, claimed_until=now + self._claim),
-            )
-            session.commit()
-            claimed = session.scalars(select(OutboxMessage.id).where(OutboxMessage.claimed_by == token)).all()
-        return token, sorted(claimed)
+        return token, claim_due(self._database.sessions, now, token, until=now + self._claim, limit=self._batch_size)
 
     def _renew(self, row_id: int, token: str) -> None:
-        with self._database.session() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == token)
-                .values(claimed_until=self._clock() + self._claim)
-            )
-            session.commit()
+        renew_claim(self._database.sessions, row_id, token, self._clock() + self._claim)
 
     # -- sending --------------------------------------------------------------------------
 
@@ -286,35 +253,18 @@ class Dispatcher:
         reference = await self._teams.create_personal_conversation(
             old.get("serviceUrl", ""), job.tenant_id or "", (old.get("user") or {}).get("id", "")
         )
-        with self._database.session() as session:
-            record = session.get(ConversationReferenceRecord, job.teams_reference_id)
-            record.reference = reference
-            record.conversation_id = reference["conversation"]["id"]
-            session.commit()
+        replace_reference(self._database.sessions, job.teams_reference_id, reference)
         log.info("outbox %s: opened a personal chat for conversation record %s", job.id, job.teams_reference_id)
         return replace(job, teams_reference=reference, conversation_id=reference["conversation"]["id"])
 
     # -- recording ------------------------------------------------------------------------
 
     def _deactivate(self, reference_id: int | None) -> None:
-        if reference_id is None:
-            return
-        with self._database.session() as session:
-            session.execute(
-                update(ConversationReferenceRecord)
-                .where(ConversationReferenceRecord.id == reference_id)
-                .values(active=False)
-            )
-            session.commit()
+        if reference_id is not None:
+            deactivate(self._database.sessions, reference_id)
 
     def _record(self, job: _Job, token: str, **values) -> None:
-        with self._database.session() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == job.id, OutboxMessage.claimed_by == token)
-                .values(claimed_by=None, claimed_until=None, **values)
-            )
-            session.commit()
+        record_outcome(self._database.sessions, job.id, token, **values)
 
     def _sent(self, job: _Job, token: str, channel: str, activity_id: str | None = None) -> None:
         self._record(

@@ -33,29 +33,6 @@ def subject_of(data: dict) -> str:
     return " ".join(parts)[:200]
 
 
-def authority_of(session: Session, action: str, data: dict) -> str | None:
-    """The authority an action concerns, for filtering the trail: named in its data, or its record's."""
-    from storage.calendar import NoteAgreement
-    from storage.moderation import Assignment, Enquiry
-    from storage.panel import Nomination
-    from storage.support import SupportItem
-
-    code = data.get("authority")
-    if isinstance(code, str) and _SAFE.match(code):
-        return code.lower()
-    models = {"enquiry": Enquiry, "note": NoteAgreement, "support": SupportItem, "nomination": Nomination, "assignment": Assignment}
-    model = models.get(action.split(".", 1)[0])
-    item_id = data.get("ask") if action == "support.match" else data.get("id")
-    if model is None or not str(item_id or "").isdigit():
-        return None
-    row = session.get(model, int(item_id))
-    if row is None:
-        return None
-    if isinstance(row, Assignment):
-        row = session.get(Enquiry, row.enquiry_id)
-    return session.scalar(select(Authority.code).where(Authority.id == row.authority_id))
-
-
 def record(session: Session, *, person_id: int | None, channel: str, action: str, subject: str = "", authority_code: str | None = None,
            at: datetime | None = None) -> None:
     """Add an entry in the caller's transaction."""

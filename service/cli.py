@@ -17,6 +17,7 @@ from service.settings import PROJECT_ROOT, SettingsError, load_settings
 from storage.base import utcnow
 
 log = logging.getLogger(__name__)
+CLI = "cli"  # the channel the command line's changes are recorded under in the audit trail
 EXAMPLE_CALENDAR = PROJECT_ROOT / "examples" / "south-east-2022-23.yaml"
 
 
@@ -139,9 +140,7 @@ def _import(settings, args) -> int:
             print(f"  {problem.place}: {problem.message}", file=sys.stderr)
         return 1
     with command_database(settings, migrate=True) as database:
-        report = import_calendar(database.sessions, spec, dry_run=args.dry_run)
-        if not args.dry_run:
-            _audited(database, "import-calendar", f"cycle={spec.cycle.name}")
+        report = import_calendar(database.sessions, spec, dry_run=args.dry_run, channel=CLI)
     print(report.format())
     return 0
 
@@ -192,7 +191,9 @@ async def _until_stopped(work) -> None:
 
 
 def _outbox(settings, args) -> int:
-    from storage.outbox import OutboxError, cancel_message, list_messages, retry_message
+    from programme.coordination.deliveries import cancel, retry
+    from programme.errors import ProgrammeError
+    from storage.outbox import OutboxError, list_messages
 
     try:
         with command_database(settings) as database, database.session() as session:
@@ -207,33 +208,23 @@ def _outbox(settings, args) -> int:
                 if not rows:
                     print("No notifications" + (f" with status {args.status}." if args.status else "."))
             elif args.outbox_action == "retry":
-                retry_message(session, args.id, utcnow())
-                _audited(database, "outbox.retry", f"id={args.id}")
-                print(f"Notification {args.id} is queued again.")
+                print(retry(session, None, args.id, utcnow(), channel=CLI))
             else:
-                cancel_message(session, args.id)
-                _audited(database, "outbox.cancel", f"id={args.id}")
-                print(f"Notification {args.id} is cancelled.")
-    except OutboxError as error:
+                print(cancel(session, None, args.id, channel=CLI))
+    except (OutboxError, ProgrammeError) as error:
         print(error, file=sys.stderr)
         return 1
     return 0
 
 
 def _export(settings, args) -> int:
-    from programme.moderation.export import export_enquiry_rows
-    from programme.panel.register import export_panel_rows
-    from programme.support.export import export_asks_offers_rows, export_matches_rows
-    export_rows, noun = {
-        "panel": (export_panel_rows, "panel nominations"),
-        "enquiries": (export_enquiry_rows, "enquiries"),
-        "asks-offers": (export_asks_offers_rows, "asks, offers and suggestions"),
-        "matches": (export_matches_rows, "matches"),
-    }[args.what]
-    with command_database(settings) as database:
-        with database.session() as session:
-            header, rows = export_rows(session)
-        _audited(database, f"export {args.what}", f"what={args.what}")
+    from programme.coordination.exports import export
+
+    noun = {"panel": "panel nominations", "enquiries": "enquiries", "asks-offers": "asks, offers and suggestions",
+            "matches": "matches"}[args.what]
+    now = utcnow()
+    with command_database(settings) as database, database.session() as session:
+        _, header, rows = export(session, None, args.what, now.astimezone(zone_of(settings)).date(), person_id=None, channel=CLI)
     _write_csv(header, rows, args.output)
     if args.output is not None:
         print(f"Wrote {len(rows)} {noun} to {args.output}")
@@ -241,14 +232,13 @@ def _export(settings, args) -> int:
 
 
 def _report(settings, args) -> int:
-    from programme.moderation.days_report import days_by_authority, days_report_rows, days_report_text
+    from programme.coordination.exports import days_report
     from programme.errors import NotFound
+    from programme.moderation.days_report import days_report_rows, days_report_text
 
     try:
-        with command_database(settings) as database:
-            with database.session() as session:
-                report = days_by_authority(session, args.cycle)
-            _audited(database, "report days", f"cycle={args.cycle}")
+        with command_database(settings) as database, database.session() as session:
+            report = days_report(session, None, args.cycle, person_id=None, channel=CLI)
     except NotFound as error:
         print(error, file=sys.stderr)
         return 1
@@ -262,15 +252,6 @@ def _report(settings, args) -> int:
     if args.output is not None:
         print(f"Wrote the days report for cycle {report.cycle_name} to {args.output}")
     return 0
-
-
-def _audited(database, action: str, subject: str) -> None:
-    """The command line's changes and exports of personal data go in the audit trail too."""
-    from programme import audit
-
-    with database.session() as session:
-        audit.record(session, person_id=None, channel="cli", action=action, subject=subject[:200])
-        session.commit()
 
 
 def _audit(settings, args) -> int:
@@ -311,16 +292,14 @@ def _scheduler(settings, args) -> int:
     return 0
 
 
-def _programme_change(settings, change, action: str, subject: str) -> int:
-    """Run one change from the command line, as the programme's own rules allow it; print the answer."""
+def _programme_change(settings, change) -> int:
+    """Run one change from the command line, as the programme's own rules allow it (audited there); print the answer."""
     from programme.errors import ProgrammeError
 
     now = utcnow()
     try:
-        with command_database(settings) as database:
-            with database.session() as session:
-                print(change(session, now, now.astimezone(zone_of(settings)).date()))
-            _audited(database, action, subject)
+        with command_database(settings) as database, database.session() as session:
+            print(change(session, now, now.astimezone(zone_of(settings)).date()))
     except ProgrammeError as error:
         print(error, file=sys.stderr)
         return 1
@@ -331,16 +310,14 @@ def _mark_received(settings, args) -> int:
     from programme.calendar.self_assessment import mark_received
 
     return _programme_change(settings, lambda session, now, today: mark_received(
-        session, None, args.authority, now, today, cycle_name=args.cycle, library_url=settings.library_url),
-        "sa.received", f"authority={args.authority}")
+        session, None, args.authority, now, today, cycle_name=args.cycle, library_url=settings.library_url, channel=CLI))
 
 
 def _notes_sent(settings, args) -> int:
     from programme.notes.agreement import record_sent
 
     return _programme_change(settings, lambda session, now, today: record_sent(
-        session, None, args.group, args.link, now, today, authority_code=args.authority),
-        "note.sent.save", f"group={args.group}" + (f" authority={args.authority}" if args.authority else ""))
+        session, None, args.group, args.link, now, today, authority_code=args.authority, channel=CLI))
 
 
 def _digest(settings, args) -> int:

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, Table
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -55,3 +59,23 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime(), default=utcnow, onupdate=utcnow
     )
+
+
+_INSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
+def insert_unless_present(session: Session, table: Table, values: dict, unique: tuple[str, ...]) -> Any | None:
+    """Insert a row in the caller's transaction unless one with the same `unique` columns is there:
+    the new row's primary key, or None if there was one already. A concurrent insert of the same
+    values (another process, not yet committed) is waited for, then skipped: `INSERT ... ON CONFLICT
+    DO NOTHING` on both PostgreSQL and SQLite, so neither side fails and its transaction goes on."""
+    dialect = session.get_bind().dialect.name
+    statement = _INSERTS.get((dialect, table.name, unique))
+    if statement is None:
+        # Built once per dialect and table: building an insert's values for every call is most of its cost.
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        key = next(iter(table.primary_key.columns))
+        statement = _INSERTS[(dialect, table.name, unique)] = (
+            insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(key)
+        )
+    return session.execute(statement, values).scalar()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from storage.base import Base, Timestamped
 
@@ -23,3 +23,20 @@ class ConversationReferenceRecord(Timestamped, Base):
     # The SDK's ConversationReference, serialized, for continue_conversation.
     reference: Mapped[dict] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+def deactivate(sessions: sessionmaker[Session], record_id: int) -> None:
+    """Stop using this conversation for proactive messages (the app was removed, or Teams says it is gone)."""
+    with sessions() as session:
+        session.execute(update(ConversationReferenceRecord).where(ConversationReferenceRecord.id == record_id).values(active=False))
+        session.commit()
+
+
+def replace_reference(sessions: sessionmaker[Session], record_id: int, reference: dict) -> None:
+    """The person's one-to-one chat, opened for them, replaces the team or group chat we knew them from."""
+    with sessions() as session:
+        record = session.get(ConversationReferenceRecord, record_id)
+        if record is not None:
+            record.reference = reference
+            record.conversation_id = reference["conversation"]["id"]
+            session.commit()

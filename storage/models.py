@@ -9,7 +9,8 @@ from storage.feedback import Feedback
 from storage.held_codes import HeldCode
 from storage.moderation import Assignment, Enquiry, EnquiryEvent, PanelAvailability
 from storage.outbox import OutboxMessage
-from storage.panel import FormSubmission, Nomination
+from storage.form_submissions import FormSubmission
+from storage.panel import Nomination
 from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem, SupportMatch
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, and_, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from storage.base import Base, Timestamped, UtcDateTime, utcnow
+from storage.base import Base, Timestamped, UtcDateTime, insert_unless_present, utcnow
 
-_INSERTS: dict = {}
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "missed")
 
 
@@ -55,15 +52,6 @@ def enqueue(
     returns False, and nothing is written."""
     if (recipient_person_id is None) == (recipient_address is None):
         raise ValueError("a notification goes to exactly one person or one address")
-    dialect = session.get_bind().dialect.name
-    statement = _INSERTS.get(dialect)
-    if statement is None:
-        # Built once per dialect: building an insert's values for every call is most of its cost.
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        table = OutboxMessage.__table__
-        statement = _INSERTS[dialect] = (
-            insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
-        )
     moment = utcnow()
     values = {
         "idempotency_key": key,
@@ -78,7 +66,7 @@ def enqueue(
         "created_at": moment,
         "updated_at": moment,
     }
-    return session.execute(statement, values).scalar() is not None
+    return insert_unless_present(session, OutboxMessage.__table__, values, ("idempotency_key",)) is not None
 
 
 class OutboxError(ValueError):
@@ -95,14 +83,13 @@ def list_messages(session: Session, *, status: str | None = None, limit: int = 2
 
 
 def retry_message(session: Session, message_id: int, now: datetime) -> OutboxMessage:
-    """A failed, missed or cancelled notification goes back to the queue, due now."""
+    """A failed, missed or cancelled notification goes back to the queue, due now (in the caller's transaction)."""
     row = session.get(OutboxMessage, message_id)
     if row is None:
         raise OutboxError(f"There is no notification {message_id}.")
     if row.status not in ("failed", "missed", "cancelled"):
         raise OutboxError(f"Notification {message_id} is {row.status}; only failed, missed or cancelled ones can be retried.")
     row.status, row.due_at, row.next_attempt_at, row.attempts = "pending", now, None, 0
-    session.commit()
     return row
 
 
@@ -113,5 +100,53 @@ def cancel_message(session: Session, message_id: int) -> OutboxMessage:
     if row.status not in ("pending", "failed", "missed"):
         raise OutboxError(f"Notification {message_id} is {row.status}; only pending, failed or missed ones can be cancelled.")
     row.status = "cancelled"
-    session.commit()
     return row
+
+
+# -- claiming and recording, for the dispatcher: each its own short transaction ------------------
+
+
+def _free(now: datetime):
+    due = and_(
+        OutboxMessage.status == "pending",
+        OutboxMessage.due_at <= now,
+        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+    )
+    abandoned = and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now)
+    return or_(due, abandoned)
+
+
+def claim_due(sessions: sessionmaker[Session], now: datetime, token: str, *, until: datetime, limit: int) -> list[int]:
+    """Claim up to `limit` rows due by `now` (or abandoned by a dispatcher that died) under `token`
+    until `until`. Safe between processes: on PostgreSQL the candidates are locked with `FOR UPDATE
+    SKIP LOCKED`, and on every database the claim is a conditional update that only takes rows still
+    free, so no row is claimed twice."""
+    with sessions() as session:
+        candidates = session.scalars(
+            select(OutboxMessage.id).where(_free(now)).order_by(OutboxMessage.due_at, OutboxMessage.id)
+            .limit(limit).with_for_update(skip_locked=True)
+        ).all()
+        if not candidates:
+            session.rollback()
+            return []
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(candidates), _free(now))
+            .values(status="sending", claimed_by=token, claimed_until=until),
+        )
+        session.commit()
+        return sorted(session.scalars(select(OutboxMessage.id).where(OutboxMessage.claimed_by == token)).all())
+
+
+def renew_claim(sessions: sessionmaker[Session], row_id: int, token: str, until: datetime) -> None:
+    with sessions() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == token)
+                        .values(claimed_until=until))
+        session.commit()
+
+
+def record_outcome(sessions: sessionmaker[Session], row_id: int, token: str, **values: object) -> None:
+    """What became of a send, written only while the row is still this claim's; the claim ends."""
+    with sessions() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == token)
+                        .values(claimed_by=None, claimed_until=None, **values))
+        session.commit()

@@ -1,13 +1,11 @@
-"""Nominations to the regional panel, and the forms whose submissions were already acted on."""
+"""Nominations to the regional panel."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base, Timestamped, UtcDateTime, utcnow
+from storage.base import Base, Timestamped
 
 
 class Nomination(Timestamped, Base):
@@ -24,15 +22,3 @@ class Nomination(Timestamped, Base):
     on_behalf: Mapped[bool] = mapped_column(default=False)  # a coordinator nominated for the authority
     status: Mapped[str] = mapped_column(String(20), default="nominated")  # nominated | joined | declined | withdrawn
     form_token: Mapped[str] = mapped_column(String(64), unique=True)
-
-
-class FormSubmission(Base):
-    """A form token that was acted on, and what the person was told, so a repeat changes nothing."""
-
-    __tablename__ = "form_submissions"
-
-    token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    form: Mapped[str] = mapped_column(String(40))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
-    result: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -115,6 +115,7 @@ async def test_a_permanent_failure_is_recorded_at_once_and_can_be_retried_by_an_
         with pytest.raises(OutboxError):
             cancel_message(session, 9999)
         retry_message(session, row.id, clock())
+        session.commit()  # in the caller's transaction, as the programme's deliveries service does
     await _dispatcher(database, sender, clock).drain()
     assert _row(database).status == "sent"
 
@@ -180,6 +181,7 @@ async def test_cancel_stops_a_pending_notification(database):
         _enqueue(session, _person(session).id)
         session.commit()
         cancel_message(session, _row(database).id)
+        session.commit()
     assert await _dispatcher(database, sender, clock).drain() == 0 and not sender.emails
 
 

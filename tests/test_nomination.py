@@ -15,7 +15,8 @@ from programme.panel.nomination import submit_nomination
 from programme.people.identity import find_person
 from programme.people.profile import load_profile
 from storage.outbox import OutboxMessage
-from storage.panel import FormSubmission, Nomination
+from storage.form_submissions import FormSubmission
+from storage.panel import Nomination
 from tests.support.assistant import EXAMPLE
 
 NOW = datetime(2022, 10, 3, 9, 0, tzinfo=timezone.utc)
@@ -109,3 +110,46 @@ def test_malformed_submissions_never_crash_and_never_store(sqlite_database, subm
         outcome = submit_nomination(session, dcs, "fuzz", submitted, NOW)
         assert not outcome.done and outcome.errors and all(isinstance(m, str) and m for m in outcome.errors.values())
         assert _count(session, Nomination) == 0 and _count(session, OutboxMessage) == 0
+
+
+def test_two_submissions_of_one_form_at_the_same_moment_store_one_nomination_and_answer_alike(calendar):
+    """As two web processes would, each with its own connection, both past the first look at once: the
+    second waits for the first's claim of the form, then answers as the first did."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from storage.audit import AuditEntry
+
+    start = Barrier(2)
+
+    def submit(token: str):
+        with calendar.session() as session:
+            dcs = _profile(session, "harriet.quillfeather@wokingham.example")
+            start.wait()
+            return submit_nomination(session, dcs, token, dict(FORM), NOW, channel="msteams")
+
+    for round_ in range(5):
+        form_token = f"race-{round_}"
+        with ThreadPoolExecutor(2) as pool:
+            one, two = pool.map(submit, [form_token, form_token])
+        assert (one.done, one.message, one.nomination_id) == (two.done, two.message, two.nomination_id)
+        with calendar.session() as session:
+            session.execute(Nomination.__table__.update().values(status="withdrawn"))  # the next round nominates Sam afresh
+            session.commit()
+    with calendar.session() as session:
+        assert _count(session, Nomination) == 5 and _count(session, FormSubmission) == 5
+        assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "nomination.submit")) == 5
+
+
+def test_a_form_sent_again_and_again_is_audited_once_and_a_refused_one_not_at_all(calendar):
+    from storage.audit import AuditEntry
+
+    with calendar.session() as session:
+        dcs = _profile(session, "harriet.quillfeather@wokingham.example")
+        for _ in range(25):
+            submit_nomination(session, dcs, "token-25", dict(FORM), NOW, channel="email")
+        participant = _profile(session, "maya.okafield@east-sussex.example")
+        with pytest.raises(NotAllowed):
+            submit_nomination(session, participant, "token-refused", dict(FORM, authority="east-sussex"), NOW, channel="msteams")
+        entries = session.scalars(select(AuditEntry)).all()
+    assert [(e.action, e.channel) for e in entries] == [("nomination.submit", "email")]

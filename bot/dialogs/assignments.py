@@ -14,7 +14,7 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import Turn
-from programme import audit, held_codes
+from programme import held_codes
 from programme.moderation.assignment import (
     STATUS_LABELS,
     MyPanel,
@@ -113,7 +113,7 @@ async def view_from_card(turn: Turn, data: dict) -> dict:
 
 
 async def discussed_from_card(turn: Turn, data: dict) -> dict:
-    message = record_discussion(turn.session, turn.profile, data.get("id"), now=turn.now)
+    message = record_discussion(turn.session, turn.profile, data.get("id"), now=turn.now, channel=turn.channel)
     assignment = turn.session.get(Assignment, int(data.get("id")))
     if assignment.person_id == turn.profile.person_id:
         return invitation_card(turn, assignment.id, message)
@@ -142,7 +142,7 @@ async def times_from_card(turn: Turn, data: dict) -> dict:
 
 async def times_save(turn: Turn, data: dict) -> dict:
     try:
-        message = suggest_times(turn.session, turn.person, data.get("id"), data.get("availability"), now=turn.now)
+        message = suggest_times(turn.session, turn.person, data.get("id"), data.get("availability"), now=turn.now, channel=turn.channel)
     except Invalid as error:
         return form_card(TIMES_FORM, verb="assignment.times.save", data={"id": data.get("id")}, errors=error.fields,
                          values={"availability": str(data.get("availability") or "")}, message="Please correct the details below.")
@@ -156,7 +156,7 @@ async def availability_from_card(turn: Turn, data: dict) -> dict:
 
 async def availability_save(turn: Turn, data: dict) -> dict:
     try:
-        message = set_availability(turn.session, turn.person, data.get("availability"), now=turn.now)
+        message = set_availability(turn.session, turn.person, data.get("availability"), now=turn.now, channel=turn.channel)
     except Invalid as error:
         return form_card(AVAILABILITY_FORM, verb="panel.availability.save", data={}, errors=error.fields,
                          values={"availability": str(data.get("availability") or "")}, message="Please correct the details below.")
@@ -198,9 +198,9 @@ async def answer_by_email(turn: Turn, command: Command, held: held_codes.Held | 
     assignment_id = int(held.record["assignment"])
     try:
         if command.word == "times":
-            message = suggest_times(turn.session, turn.person, assignment_id, command.body, now=turn.now)
+            message = suggest_times(turn.session, turn.person, assignment_id, command.body, now=turn.now, channel=turn.channel)
         elif command.word == "discussed":
-            message = record_discussion(turn.session, turn.profile, assignment_id, now=turn.now)
+            message = record_discussion(turn.session, turn.profile, assignment_id, now=turn.now, channel=turn.channel)
         elif command.word == "accept":
             message = accept(turn.session, turn.person, assignment_id, now=turn.now, channel=turn.channel)
         else:
@@ -208,9 +208,6 @@ async def answer_by_email(turn: Turn, command: Command, held: held_codes.Held | 
     except ProgrammeError as error:
         await turn.reply_card(message_card("Your invitation", str(error), attention=True), subject=subject)
         return True
-    audit.record(turn.session, person_id=turn.person.id, channel=turn.channel, action=f"assignment.{command.word}",
-                 subject=f"id={assignment_id}", authority_code=audit.authority_of(turn.session, "assignment", {"id": assignment_id}))
-    turn.session.commit()
     await turn.reply_card(message_card("Your invitation", message), subject=subject)
     return True
 

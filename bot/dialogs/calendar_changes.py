@@ -34,7 +34,7 @@ async def group(turn: Turn, command: Command) -> None:
 
 async def group_save(turn: Turn, data: dict) -> dict:
     try:
-        message = change_group(turn.session, turn.profile, data.get("group"), data, turn.now, turn.today)
+        message = change_group(turn.session, turn.profile, data.get("group"), data, turn.now, turn.today, channel=turn.channel)
     except Invalid as error:
         values = {name: str(data.get(name) or "") for name in ("date", "format", "location")}
         return _group_form(turn, data.get("group"), values=values, errors=error.fields, message="Please correct the details below.")
@@ -54,7 +54,7 @@ async def dcs(turn: Turn, command: Command) -> None:
 
 async def dcs_save(turn: Turn, data: dict) -> dict:
     try:
-        message = replace_dcs(turn.session, turn.profile, data.get("authority"), data, turn.now)
+        message = replace_dcs(turn.session, turn.profile, data.get("authority"), data, turn.now, channel=turn.channel)
     except Invalid as error:
         values = {name: str(data.get(name) or "") for name in ("name", "email")}
         return form_card(DCS_FORM, verb="dcs.save", data={"authority": data.get("authority")}, values=values, errors=error.fields,
@@ -77,7 +77,7 @@ async def facilitator(turn: Turn, command: Command) -> None:
 
 async def facilitator_save(turn: Turn, data: dict) -> dict:
     try:
-        message = replace_facilitator(turn.session, turn.profile, data.get("group"), data, turn.now, turn.today)
+        message = replace_facilitator(turn.session, turn.profile, data.get("group"), data, turn.now, turn.today, channel=turn.channel)
     except Invalid as error:
         return message_card("A new facilitator", str(error), attention=True)
     return message_card("A new facilitator", message)

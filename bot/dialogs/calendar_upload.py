@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.cards.elements import card, execute, heading, paragraph
 from bot.cards.programme_cards import message_card
 from bot.turn import Turn
-from programme import audit, held_codes
+from programme import held_codes
 from programme.calendar.file import CalendarProblems, parse_calendar
 from programme.calendar.importer import import_calendar
 
@@ -113,9 +113,7 @@ async def apply_from_card(turn: Turn, data: dict) -> dict:
         fresh = _preview(turn, document["text"], document["source"])
         fresh["body"].insert(1, paragraph("The stored calendar changed since your preview: here is what the file would change now.", attention=True))
         return fresh
-    report = import_calendar(_sessions(turn), spec, dry_run=False)
-    audit.record(turn.session, person_id=turn.profile.person_id, channel=turn.channel, action="import-calendar", subject=f"cycle={spec.cycle.name}")
-    turn.session.commit()
+    report = import_calendar(_sessions(turn), spec, dry_run=False, person_id=turn.profile.person_id, channel=turn.channel)
     log.info("calendar imported from the assistant by person %s", turn.profile.person_id)
     return card([heading("The calendar is imported"), paragraph(report.format())])
 

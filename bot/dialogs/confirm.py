@@ -6,7 +6,7 @@ from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.dialogs import panel, team
 from bot.turn import Turn
-from programme import audit, held_codes
+from programme import held_codes
 
 # Each dialog that holds changes for confirmation names the function that carries them out.
 CONFIRMED = {**team.CONFIRMED, **panel.CONFIRMED}
@@ -25,10 +25,7 @@ async def confirm(turn: Turn, command: Command) -> None:
             message_card("Nothing to confirm", "That code is unknown or has expired. Ask again to get a new one.", attention=True)
         )
         return
-    await CONFIRMED[action](turn, action, params)
-    audit.record(turn.session, person_id=turn.profile.person_id, channel=turn.channel, action=action,
-                 subject=audit.subject_of(params), authority_code=audit.authority_of(turn.session, action, params))
-    turn.session.commit()
+    await CONFIRMED[action](turn, action, params)  # audited by the change itself
 
 
 COMMANDS = {"confirm": confirm}

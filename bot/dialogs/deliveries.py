@@ -37,11 +37,11 @@ async def deliveries(turn: Turn, _command: Command) -> None:
 
 
 async def retry_from_card(turn: Turn, data: dict) -> dict:
-    return deliveries_card(turn, retry(turn.session, turn.profile, data.get("id"), turn.now))
+    return deliveries_card(turn, retry(turn.session, turn.profile, data.get("id"), turn.now, channel=turn.channel))
 
 
 async def cancel_from_card(turn: Turn, data: dict) -> dict:
-    return deliveries_card(turn, cancel(turn.session, turn.profile, data.get("id")))
+    return deliveries_card(turn, cancel(turn.session, turn.profile, data.get("id"), channel=turn.channel))
 
 
 COMMANDS = {"deliveries": deliveries}

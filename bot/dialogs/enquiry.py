@@ -178,7 +178,7 @@ async def override_save(turn: Turn, data: dict) -> dict:
         _coordinator(turn)
         target = parse_stage(data.get("stage") or "")
         message = change_stage(turn.session, turn.profile, data.get("id"), target, expected=_expected(data), now=turn.now,
-                               channel=turn.channel, reason=str(data.get("reason") or "")[:1000])
+                               channel=turn.channel, reason=str(data.get("reason") or "")[:1000], action="enquiry.override.save")
     except Invalid as error:
         errors = {("reason" if "reason" in error.fields else "stage"): str(error)}
         return form_card(form, verb="enquiry.override.save", data=_ref(data), values=_raw(form, data), errors=errors, message="Please correct the details below.")
@@ -192,7 +192,7 @@ async def withdraw_from_card(turn: Turn, data: dict) -> dict:
 
 async def withdraw_save(turn: Turn, data: dict) -> dict:
     message = change_stage(turn.session, turn.profile, data.get("id"), Stage.WITHDRAWN, expected=_expected(data), now=turn.now,
-                           channel=turn.channel, reason=str(data.get("reason") or "")[:1000])
+                           channel=turn.channel, reason=str(data.get("reason") or "")[:1000], action="enquiry.withdraw.save")
     return _current(turn, data, message)
 
 

@@ -58,7 +58,7 @@ async def submit_from_card(turn: Turn, data: dict) -> dict:
     if not token:
         return message_card("Please start again", "This form has no reference. Type `nominate` for a new one.", attention=True)
     submitted = {spec.name: data.get(spec.name) for spec in form.fields}
-    outcome = submit_nomination(turn.session, turn.profile, token, submitted, turn.now, authorities=authorities)
+    outcome = submit_nomination(turn.session, turn.profile, token, submitted, turn.now, authorities=authorities, channel=turn.channel)
     if outcome.errors:
         return form_card(form, verb=VERB, data={"token": token}, values=outcome.checked.raw, errors=outcome.errors, message=outcome.message)
     return _confirmation(outcome)
@@ -86,7 +86,7 @@ async def _answer(turn: Turn, accept: bool) -> None:
 
 async def _reply(turn: Turn, accept: bool, nomination_id: int | None) -> None:
     try:
-        text = answer_invitation(turn.session, turn.person, accept=accept, nomination_id=nomination_id, now=turn.now)
+        text = answer_invitation(turn.session, turn.person, accept=accept, nomination_id=nomination_id, now=turn.now, channel=turn.channel)
     except NotFound as error:
         await turn.reply_card(message_card("The regional panel", str(error), attention=True), subject="The regional panel")
         return

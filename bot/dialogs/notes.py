@@ -12,7 +12,7 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command
 from bot.turn import Turn
-from programme import audit, held_codes
+from programme import held_codes
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Field, Form, Kind
 from programme.notes.agreement import NoteView, agree, confirm_shared, may_record, notes_for, record_sent, request_amendments
@@ -104,7 +104,7 @@ async def view_from_card(turn: Turn, data: dict) -> dict:
 
 
 async def agree_from_card(turn: Turn, data: dict) -> dict:
-    message = agree(turn.session, turn.profile, data.get("id"), data.get("version"), turn.now, turn.today)
+    message = agree(turn.session, turn.profile, data.get("id"), data.get("version"), turn.now, turn.today, channel=turn.channel)
     view = _view(turn, data.get("id"))
     return note_card(view, message, may_answer=_may_answer(turn, view))
 
@@ -116,7 +116,7 @@ async def amend_from_card(turn: Turn, data: dict) -> dict:
 
 async def amend_save(turn: Turn, data: dict) -> dict:
     try:
-        message = request_amendments(turn.session, turn.profile, data.get("id"), data.get("amendments"), turn.now)
+        message = request_amendments(turn.session, turn.profile, data.get("id"), data.get("amendments"), turn.now, channel=turn.channel)
     except Invalid as error:
         return form_card(AMEND_FORM, verb="note.amend.save", data={"id": data.get("id")}, errors=error.fields, message="Please correct the details below.")
     view = _view(turn, data.get("id"))
@@ -124,7 +124,7 @@ async def amend_save(turn: Turn, data: dict) -> dict:
 
 
 async def shared_from_card(turn: Turn, data: dict) -> dict:
-    message = confirm_shared(turn.session, turn.profile, data.get("id"), turn.now, turn.today)
+    message = confirm_shared(turn.session, turn.profile, data.get("id"), turn.now, turn.today, channel=turn.channel)
     view = _view(turn, data.get("id"))
     return note_card(view, message, may_answer=_may_answer(turn, view))
 
@@ -136,7 +136,7 @@ async def sent_from_card(turn: Turn, data: dict) -> dict:
 async def sent_save(turn: Turn, data: dict) -> dict:
     try:
         message = record_sent(turn.session, turn.profile, data.get("group"), data.get("link"), turn.now, turn.today,
-                              authority_code=data.get("authority") or None)
+                              authority_code=data.get("authority") or None, channel=turn.channel)
     except Invalid as error:
         return form_card(LINK_FORM, verb="note.sent.save", data={"group": data.get("group"), "authority": data.get("authority", "")},
                          errors=error.fields, values={"link": str(data.get("link") or "")}, message="Please correct the details below.")
@@ -158,17 +158,14 @@ async def answer_by_email(turn: Turn, command: Command, held: held_codes.Held | 
     note_id = int(held.record["note"])
     try:
         if command.word == "agree":
-            message = agree(turn.session, turn.profile, note_id, None, turn.now, turn.today)
+            message = agree(turn.session, turn.profile, note_id, None, turn.now, turn.today, channel=turn.channel)
         elif command.word == "amend":
-            message = request_amendments(turn.session, turn.profile, note_id, command.body, turn.now)
+            message = request_amendments(turn.session, turn.profile, note_id, command.body, turn.now, channel=turn.channel)
         else:
-            message = confirm_shared(turn.session, turn.profile, note_id, turn.now, turn.today)
+            message = confirm_shared(turn.session, turn.profile, note_id, turn.now, turn.today, channel=turn.channel)
     except ProgrammeError as error:
         await turn.reply_card(message_card("The note", str(error), attention=True), subject=subject)
         return True
-    audit.record(turn.session, person_id=turn.profile.person_id, channel=turn.channel, action=f"note.{command.word}",
-                 subject=f"id={note_id}", authority_code=audit.authority_of(turn.session, "note.view", {"id": note_id}))
-    turn.session.commit()
     await turn.reply_card(message_card("The note", message), subject=subject)
     return True
 

@@ -100,7 +100,7 @@ async def withdraw(turn: Turn, command: Command) -> None:
 
 async def confirmed(turn: Turn, _action: str, params: dict) -> None:
     try:
-        message = withdraw_nomination(turn.session, turn.profile, int(params["id"]), turn.now)
+        message = withdraw_nomination(turn.session, turn.profile, int(params["id"]), turn.now, channel=turn.channel)
     except ProgrammeError as error:
         await turn.reply_card(message_card("Withdraw", str(error), attention=True))
         return
@@ -108,7 +108,7 @@ async def confirmed(turn: Turn, _action: str, params: dict) -> None:
 
 
 async def withdraw_from_card(turn: Turn, data: dict) -> dict:
-    message = withdraw_nomination(turn.session, turn.profile, int(data.get("id", 0)), turn.now)
+    message = withdraw_nomination(turn.session, turn.profile, int(data.get("id", 0)), turn.now, channel=turn.channel)
     return _my_card(turn, message)
 
 
@@ -122,7 +122,7 @@ async def edit_from_card(turn: Turn, data: dict) -> dict:
 async def update_from_card(turn: Turn, data: dict) -> dict:
     nomination_id = int(data.get("id", 0))
     try:
-        message = update_areas(turn.session, turn.profile, nomination_id, data.get("areas"), data.get("covers"), turn.now)
+        message = update_areas(turn.session, turn.profile, nomination_id, data.get("areas"), data.get("covers"), turn.now, channel=turn.channel)
     except Invalid as error:
         values = {"covers": str(data.get("covers") or ""), "areas": str(data.get("areas") or "")}
         return form_card(areas_form(), verb="nomination.update", data={"id": nomination_id}, values=values, errors=error.fields, message="Please correct the details below.")

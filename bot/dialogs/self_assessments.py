@@ -57,7 +57,7 @@ async def sent_from_card(turn: Turn, data: dict) -> dict:
 
 async def sent_save(turn: Turn, data: dict) -> dict:
     try:
-        message = mark_sent(turn.session, turn.profile, data.get("authority"), data.get("link"), turn.now, turn.today)
+        message = mark_sent(turn.session, turn.profile, data.get("authority"), data.get("link"), turn.now, turn.today, channel=turn.channel)
     except Invalid as error:
         return form_card(SENT_FORM, verb="sa.sent.save", data={"authority": data.get("authority")}, errors=error.fields,
                          values={"link": str(data.get("link") or "")}, message="Please correct the details below.")
@@ -65,7 +65,8 @@ async def sent_save(turn: Turn, data: dict) -> dict:
 
 
 async def received_from_card(turn: Turn, data: dict) -> dict:
-    message = mark_received(turn.session, turn.profile, data.get("authority"), turn.now, turn.today, library_url=turn.library_url)
+    message = mark_received(turn.session, turn.profile, data.get("authority"), turn.now, turn.today, library_url=turn.library_url,
+                            channel=turn.channel)
     return status_card(turn, message)
 
 

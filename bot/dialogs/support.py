@@ -107,7 +107,7 @@ async def edit_from_card(turn: Turn, data: dict) -> dict:
 
 async def update_from_card(turn: Turn, data: dict) -> dict:
     try:
-        message = update_item(turn.session, turn.profile, data.get("id"), data, turn.now, turn.today)
+        message = update_item(turn.session, turn.profile, data.get("id"), data, turn.now, turn.today, channel=turn.channel)
     except Invalid as error:
         item, _ = load_item(turn.session, turn.profile, data.get("id"), turn.today, to_change=True)
         form = edit_form(item.kind)
@@ -117,7 +117,7 @@ async def update_from_card(turn: Turn, data: dict) -> dict:
 
 
 async def withdraw_from_card(turn: Turn, data: dict) -> dict:
-    message = withdraw_item(turn.session, turn.profile, data.get("id"), turn.now, turn.today)
+    message = withdraw_item(turn.session, turn.profile, data.get("id"), turn.now, turn.today, channel=turn.channel)
     return items_card(own_items(turn.session, turn.profile, turn.today), message)
 
 

@@ -97,10 +97,12 @@ async def _show(turn: Turn, shown: Team, message: str | None = None) -> None:
 def apply(turn: Turn, action: str, params: dict) -> TeamChange:
     if action == "team.add":
         return add_team_member(
-            turn.session, turn.profile, params["authority"], role=params["role"], name=params["name"], email=params["email"], now=turn.now
+            turn.session, turn.profile, params["authority"], role=params["role"], name=params["name"], email=params["email"], now=turn.now,
+            channel=turn.channel,
         )
     return remove_team_member(
-        turn.session, turn.profile, params["authority"], role=params["role"], person_id=int(params["person_id"]), now=turn.now
+        turn.session, turn.profile, params["authority"], role=params["role"], person_id=int(params["person_id"]), now=turn.now,
+        channel=turn.channel,
     )
 
 
@@ -140,7 +142,7 @@ async def add_from_card(turn: Turn, data: dict) -> dict:
     authority = str(data.get("authority", ""))
     values = {k: str(data.get(k, "")) for k in ("name", "email", "role")}
     try:
-        result = add_team_member(turn.session, turn.profile, authority, now=turn.now, **values)
+        result = add_team_member(turn.session, turn.profile, authority, now=turn.now, channel=turn.channel, **values)
     except Invalid as error:
         shown = load_team(turn.session, turn.profile, authority)
         return team_card(shown, message="Please correct the details below.", errors=error.fields, values=values)
@@ -149,7 +151,8 @@ async def add_from_card(turn: Turn, data: dict) -> dict:
 
 async def remove_from_card(turn: Turn, data: dict) -> dict:
     result = remove_team_member(
-        turn.session, turn.profile, str(data.get("authority", "")), role=str(data.get("role", "")), person_id=int(data.get("person_id", 0)), now=turn.now
+        turn.session, turn.profile, str(data.get("authority", "")), role=str(data.get("role", "")), person_id=int(data.get("person_id", 0)), now=turn.now,
+        channel=turn.channel,
     )
     return team_card(result.team, message=result.message)
 

@@ -13,12 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from programme.calendar.spec import FORMAT_LABELS
+from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.forms import Choice, Field, Form, Kind, check
 from programme.calendar.group_notices import tell_group_changed
 from programme.calendar.import_report import day
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role, authority_scope, group_scope
+from programme.unit_of_work import unit_of_work
 from programme.validation import normalise_email
 from storage.calendar import Cycle, Group
 from storage.people import Authority, Person, RoleAssignment
@@ -58,7 +60,8 @@ def find_group(session: Session, key, today: date) -> Group:
     return group
 
 
-def change_group(session: Session, profile: Profile, key, submitted: dict, now: datetime, today: date) -> str:
+@unit_of_work
+def change_group(session: Session, profile: Profile, key, submitted: dict, now: datetime, today: date, *, channel: str = "") -> str:
     _coordinator(profile)
     group = find_group(session, key, today)
     checked = check(GROUP_FORM, submitted)
@@ -80,26 +83,36 @@ def change_group(session: Session, profile: Profile, key, submitted: dict, now: 
     group.challenge_date, group.format, group.location, group.updated_at = new_date, new_format, new_location, now
     session.flush()
     count = tell_group_changed(session, group, told, now)
-    session.commit()
+    audit.record(session, person_id=profile.person_id, channel=channel, action="group.save",
+                 subject=audit.subject_of({"group": group.key, "format": new_format}))
     log.info("group %s changed by person %s; %s people told", group.id, profile.person_id, count)
     return f"{group.name} is changed: {' '.join(told)} Its {count} people have been told; the reminders follow the new date."
 
 
-def replace_dcs(session: Session, profile: Profile, authority_code, submitted: dict, now: datetime) -> str:
+@unit_of_work
+def replace_dcs(session: Session, profile: Profile, authority_code, submitted: dict, now: datetime, *, channel: str = "") -> str:
     _coordinator(profile)
     authority = session.scalar(select(Authority).where(Authority.code == str(authority_code or "").strip().lower()))
     if authority is None:
         raise NotFound(f"There is no authority '{str(authority_code)[:40]}'.")
     person = _replace(session, submitted, Role.DCS, authority_scope(authority.code), now, authority_id=authority.id)
+    if person is not None:
+        audit.record(session, person_id=profile.person_id, channel=channel, action="dcs.save",
+                     subject=audit.subject_of({"authority": authority.code, "person": person.id}), authority_code=authority.code)
     log.info("authority %s: DCS replaced by person %s (by person %s)", authority.id, person.id if person else None, profile.person_id)
     return f"{_name(submitted)} is now the DCS of {authority.name}." if person else f"{_name(submitted)} is already the DCS of {authority.name}."
 
 
-def replace_facilitator(session: Session, profile: Profile, group_key, submitted: dict, now: datetime, today: date) -> str:
+@unit_of_work
+def replace_facilitator(session: Session, profile: Profile, group_key, submitted: dict, now: datetime, today: date, *,
+                        channel: str = "") -> str:
     _coordinator(profile)
     group = find_group(session, group_key, today)
     cycle_name = session.scalar(select(Cycle.name).where(Cycle.id == group.cycle_id))
     person = _replace(session, submitted, Role.FACILITATOR, group_scope(cycle_name, group.key), now, group_id=group.id)
+    if person is not None:
+        audit.record(session, person_id=profile.person_id, channel=channel, action="facilitator.save",
+                     subject=audit.subject_of({"group": group.key, "person": person.id}))
     log.info("group %s: facilitator replaced (by person %s)", group.id, profile.person_id)
     return f"{_name(submitted)} now facilitates {group.name}." if person else f"{_name(submitted)} already facilitates {group.name}."
 
@@ -115,16 +128,15 @@ def _replace(session: Session, submitted: dict, role: Role, scope: str, now: dat
         raise Invalid(checked.errors)
     email, name = normalise_email(checked.values["email"]), checked.values["name"]
     person = session.scalar(select(Person).where(Person.email == email))
+    current = session.scalars(select(RoleAssignment).where(
+        RoleAssignment.role == role.value, RoleAssignment.scope == scope, RoleAssignment.active.is_(True))).all()
+    if person is not None and person.active and [r.person_id for r in current] == [person.id]:
+        return None  # already theirs: nothing changes
     if person is None:
         person = Person(email=email, name=name)
         session.add(person)
         session.flush()
     person.active = True
-    current = session.scalars(select(RoleAssignment).where(
-        RoleAssignment.role == role.value, RoleAssignment.scope == scope, RoleAssignment.active.is_(True))).all()
-    if [r.person_id for r in current] == [person.id]:
-        session.rollback()
-        return None
     for held in current:
         held.active, held.source, held.updated_at = False, "assistant", now
     existing = session.scalar(select(RoleAssignment).where(
@@ -133,5 +145,4 @@ def _replace(session: Session, submitted: dict, role: Role, scope: str, now: dat
         session.add(RoleAssignment(person_id=person.id, role=role.value, scope=scope, source="assistant", **where))
     else:
         existing.active, existing.source = True, "assistant"
-    session.commit()
     return person

@@ -18,7 +18,9 @@ from programme.calendar.file import parse_calendar
 from programme.calendar.spec import FORMAT_LABELS, CalendarProblems, CalendarSpec, GroupSpec, Problem
 from programme.calendar.group_notices import tell_group_changed
 from programme.calendar.import_report import ImportReport, day
+from programme import audit
 from programme.people.roles import group_scope
+from programme.unit_of_work import unit_of_work
 from programme.validation import normalise_email
 from storage.base import utcnow
 from storage.calendar import Cycle, Group, GroupMember
@@ -45,7 +47,11 @@ def load_calendar_file(path: str | Path) -> CalendarSpec:
     return parse_calendar(text, source=str(path))
 
 
-def import_calendar(sessions: sessionmaker[Session], spec: CalendarSpec, *, dry_run: bool) -> ImportReport:
+def import_calendar(sessions: sessionmaker[Session], spec: CalendarSpec, *, dry_run: bool, person_id: int | None = None,
+                    channel: str | None = None) -> ImportReport:
+    """Import the file in one transaction of its own, or (`dry_run`) only report what would change.
+    `channel` says where the import was asked for (the command line, an email, Teams), for the audit
+    trail with `person_id`, who asked; without it nothing is recorded (a test's own calendar)."""
     totals = {
         "authorities": len(spec.authorities),
         "groups": len(spec.groups),
@@ -54,12 +60,21 @@ def import_calendar(sessions: sessionmaker[Session], spec: CalendarSpec, *, dry_
     }
     report = ImportReport(spec.cycle.name, spec.source, dry_run, totals)
     with sessions() as session:
-        cycle_id = _Import(session, spec, report).run()
-        # Closing the session without a commit rolls back: a dry run, or any error, writes nothing.
-        if not dry_run:
-            session.commit()
+        if dry_run:
+            # Closing the session without a commit rolls back: a dry run writes nothing.
+            cycle_id = _Import(session, spec, report).run()
+        else:
+            cycle_id = _apply(session, spec, report, person_id, channel)
     log.info("calendar import for cycle id %s: %d changes%s", cycle_id, report.change_count, " (dry run)" if dry_run else "")
     return report
+
+
+@unit_of_work
+def _apply(session: Session, spec: CalendarSpec, report: ImportReport, person_id: int | None, channel: str | None) -> int:
+    cycle_id = _Import(session, spec, report).run()
+    if channel is not None:
+        audit.record(session, person_id=person_id, channel=channel, action="import-calendar", subject=f"cycle={spec.cycle.name}"[:200])
+    return cycle_id
 
 
 class _Import:

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from programme.calendar.cycle_settings import CycleSettings
+from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
+from programme.unit_of_work import unit_of_work
 from storage.calendar import Cycle, Group, GroupMember, SelfAssessment
 from storage.outbox import enqueue
 from storage.people import Authority, RoleAssignment
@@ -82,7 +84,8 @@ def _authority(session: Session, code) -> Authority:
     return authority
 
 
-def mark_sent(session: Session, profile: Profile, authority_code, link, now: datetime, today: date) -> str:
+@unit_of_work
+def mark_sent(session: Session, profile: Profile, authority_code, link, now: datetime, today: date, *, channel: str = "") -> str:
     authority = _authority(session, authority_code)
     if not (profile.is_coordinator or profile.holds_for(authority.code, Role.DCS, Role.DELEGATE)):
         raise NotAllowed(f"Only {authority.name}'s DCS or a delegate (or a coordinator) can say its self-assessment is sent.")
@@ -92,13 +95,14 @@ def mark_sent(session: Session, profile: Profile, authority_code, link, now: dat
     cycle = _cycle(session, today)
     record = _record(session, cycle, authority)
     record.link, record.sent_by_person_id, record.updated_at = link, profile.person_id, now
-    session.commit()
+    _audit(session, profile, channel, "sa.sent.save", authority)
     log.info("self-assessment of authority %s marked sent by person %s", authority.id, profile.person_id)
     return f"Thank you: {authority.name}'s self-assessment is recorded as sent. The coordinators will mark it received."
 
 
+@unit_of_work
 def mark_received(session: Session, profile: Profile | None, authority_code, now: datetime, today: date, *, cycle_name: str | None = None,
-                  library_url: str = "") -> str:
+                  library_url: str = "", channel: str = "") -> str:
     """A coordinator (or the command line, with no profile) marks it received; the group hears when all are in."""
     if profile is not None and not profile.is_coordinator:
         raise NotAllowed("Only the coordinators mark a self-assessment received.")
@@ -112,9 +116,14 @@ def mark_received(session: Session, profile: Profile | None, authority_code, now
     session.flush()
     group = _group_of(session, cycle, authority.id)
     ready = group is not None and _tell_if_all_in(session, cycle, group, now, library_url)
-    session.commit()
+    _audit(session, profile, channel, "sa.received", authority)
     log.info("self-assessment of authority %s marked received", authority.id)
     return f"{authority.name}'s self-assessment is marked received." + (f" Every authority in {group.name} is in: its people have been told." if ready else "")
+
+
+def _audit(session: Session, profile: Profile | None, channel: str, action: str, authority: Authority) -> None:
+    audit.record(session, person_id=profile.person_id if profile else None, channel=channel, action=action,
+                 subject=audit.subject_of({"authority": authority.code}), authority_code=authority.code)
 
 
 def _tell_if_all_in(session: Session, cycle: Cycle, group: Group, now: datetime, library_url: str) -> bool:

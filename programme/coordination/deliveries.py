@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from programme import audit
 from programme.errors import Invalid, NotAllowed
 from programme.people.profile import Profile
+from programme.unit_of_work import unit_of_work
 from storage.outbox import OutboxError, OutboxMessage, cancel_message, retry_message
 from storage.people import Person
 
@@ -45,27 +48,36 @@ def problem_deliveries(session: Session, profile: Profile, *, limit: int = 30) -
             for r, name in rows]
 
 
-def retry(session: Session, profile: Profile, message_id, now: datetime) -> str:
-    _coordinator(profile)
-    try:
-        row = retry_message(session, int(message_id), now)
-    except OutboxError as error:  # before ValueError: it is one
-        session.rollback()
-        raise Invalid({"id": str(error)}) from None
-    except (TypeError, ValueError):
-        raise Invalid({"id": "Give the notification's number, as listed."}) from None
-    log.info("outbox %s retried by person %s", row.id, profile.person_id)
+@unit_of_work
+def retry(session: Session, profile: Profile | None, message_id, now: datetime, *, channel: str = "") -> str:
+    """A coordinator (or the command line, with no profile) sends a notification again."""
+    row = _change(session, profile, message_id, lambda number: retry_message(session, number, now))
+    _audit(session, profile, channel, "delivery.retry", row)
+    log.info("outbox %s retried by person %s", row.id, profile.person_id if profile else None)
     return f"Notification {row.id} will be sent again now."
 
 
-def cancel(session: Session, profile: Profile, message_id) -> str:
-    _coordinator(profile)
+@unit_of_work
+def cancel(session: Session, profile: Profile | None, message_id, *, channel: str = "") -> str:
+    row = _change(session, profile, message_id, lambda number: cancel_message(session, number))
+    _audit(session, profile, channel, "delivery.cancel", row)
+    log.info("outbox %s cancelled by person %s", row.id, profile.person_id if profile else None)
+    return f"Notification {row.id} is cancelled: it will not be sent."
+
+
+def _change(session: Session, profile: Profile | None, message_id, change: Callable[[int], OutboxMessage]) -> OutboxMessage:
+    if profile is not None:
+        _coordinator(profile)
     try:
-        row = cancel_message(session, int(message_id))
-    except OutboxError as error:  # before ValueError: it is one
-        session.rollback()
-        raise Invalid({"id": str(error)}) from None
+        number = int(message_id)
     except (TypeError, ValueError):
         raise Invalid({"id": "Give the notification's number, as listed."}) from None
-    log.info("outbox %s cancelled by person %s", row.id, profile.person_id)
-    return f"Notification {row.id} is cancelled: it will not be sent."
+    try:
+        return change(number)
+    except OutboxError as error:
+        raise Invalid({"id": str(error)}) from None
+
+
+def _audit(session: Session, profile: Profile | None, channel: str, action: str, row: OutboxMessage) -> None:
+    audit.record(session, person_id=profile.person_id if profile else None, channel=channel, action=action,
+                 subject=audit.subject_of({"id": row.id}))

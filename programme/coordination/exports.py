@@ -8,12 +8,13 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from programme import audit
-from programme.moderation.days_report import days_by_authority, days_report_rows
+from programme.moderation.days_report import DaysReport, days_by_authority, days_report_rows
 from programme.moderation.export import export_enquiry_rows
 from programme.errors import Invalid, NotAllowed
 from programme.panel.register import export_panel_rows
 from programme.people.profile import Profile, current_cycle
 from programme.support.export import export_asks_offers_rows, export_matches_rows
+from programme.unit_of_work import unit_of_work
 
 WHAT = {
     "panel": export_panel_rows,
@@ -24,6 +25,7 @@ WHAT = {
 CHOICES = (*WHAT, "days")
 
 
+@unit_of_work
 def export(session: Session, profile: Profile | None, what: str, today: date, *, person_id: int | None, channel: str) -> tuple[str, list[str], list[list[str]]]:
     """(file name, header, rows). `profile` None: the caller has already checked who asks (a signed link)."""
     if profile is not None and not profile.is_coordinator:
@@ -37,5 +39,14 @@ def export(session: Session, profile: Profile | None, what: str, today: date, *,
     else:
         header, rows = WHAT[what](session)
     audit.record(session, person_id=person_id, channel=channel, action=f"export {what}", subject=f"what={what}")
-    session.commit()
     return f"{what}-{today.isoformat()}.csv", header, rows
+
+
+@unit_of_work
+def days_report(session: Session, profile: Profile | None, cycle_name: str, *, person_id: int | None, channel: str) -> DaysReport:
+    """The days report of a cycle, for coordinators (or the command line, with no profile); taking it is audited."""
+    if profile is not None and not profile.is_coordinator:
+        raise NotAllowed("Only coordinators see the days report. Panel members see their own days with `my assignments`.")
+    report = days_by_authority(session, cycle_name)
+    audit.record(session, person_id=person_id, channel=channel, action="report days", subject=f"cycle={report.cycle_name}"[:200])
+    return report

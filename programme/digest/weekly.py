@@ -42,6 +42,7 @@ from programme.reminders.facts import load_facts
 from programme.people.roles import Role
 from programme.support.form import KIND_NOUNS, THEME_TITLES
 from programme.reminders.working_days import on_or_after, on_or_before, working_days_between
+from programme.unit_of_work import unit_of_work
 from storage.calendar import Cycle, Group, NoteAgreement, SelfAssessment
 from storage.conversations import ConversationReferenceRecord
 from storage.moderation import Enquiry, EnquiryEvent
@@ -502,6 +503,7 @@ def coordinators(session: Session) -> list[int]:
     ))
 
 
+@unit_of_work
 def queue_weekly_digest(session: Session, now: datetime, zone: ZoneInfo) -> int:
     """This week's digest for every coordinator: by email always, and in Teams for those we can reach
     there (an active Teams conversation). Returns how many rows were new; a second call in the same
@@ -519,6 +521,5 @@ def queue_weekly_digest(session: Session, now: datetime, zone: ZoneInfo) -> int:
                 continue
             queued += enqueue(session, key=f"digest/{week}/{person_id}/{channel}", kind=KIND, payload=payload, due_at=now,
                               recipient_person_id=person_id, channel=channel)
-    session.commit()
     log.info("digest %s: %s rows queued for %s coordinators", week, queued, len(people))
     return queued

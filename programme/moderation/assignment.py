@@ -20,11 +20,13 @@ from programme.moderation.enquiry import move, moderation_coordinators
 from programme.moderation.views import load_for
 from programme.moderation.form import SUPPORT_SHORT
 from programme.moderation.stages import Stage
+from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.held_codes import Purpose, for_person
 from programme.moderation.practitioners import independence_problem
 from programme.people.profile import Profile
 from programme.people.roles import Role
+from programme.unit_of_work import unit_of_work
 from storage.moderation import Assignment, Enquiry, PanelAvailability
 from storage.outbox import enqueue
 from storage.panel import Nomination
@@ -58,6 +60,7 @@ def nominating_authority(session: Session, person_id: int) -> Authority | None:
     return session.get(Authority, role.authority_id) if role is not None and role.authority_id else None
 
 
+@unit_of_work
 def invite(
     session: Session, profile: Profile, enquiry_id, person_id, *, times_offered: str = "", now: datetime, channel: str = ""
 ) -> str:
@@ -82,6 +85,10 @@ def invite(
         raise NotAllowed(problem)
     if Stage(enquiry.stage) != Stage.PACKAGE_AGREED:
         raise NotAllowed(f"Enquiry {enquiry.id} is at '{Stage(enquiry.stage).label}': a practitioner is invited once the package is agreed.")
+    # The move first: if someone else moved the enquiry at the same moment, nothing has been written.
+    if not move(session, profile, enquiry, Stage.PRACTITIONER_INVITED, expected=Stage.PACKAGE_AGREED, now=now, channel=channel, system=True,
+                reason=""):
+        return f"Enquiry {enquiry.id} was changed by someone else at the same moment: nobody was invited."
     assignment = Assignment(
         enquiry_id=enquiry.id, person_id=member.id, authority_id=home.id, status="invited",
         invited_by_person_id=profile.person_id, times_offered=" ".join(times_offered.split())[:1000],
@@ -89,14 +96,10 @@ def invite(
     )
     session.add(assignment)
     session.flush()
-    if not move(session, profile, enquiry, Stage.PRACTITIONER_INVITED, expected=Stage.PACKAGE_AGREED, now=now, channel=channel, system=True,
-                reason=""):
-        session.rollback()
-        return f"Enquiry {enquiry.id} was changed by someone else at the same moment: nobody was invited."
     enqueue(session, key=f"assignment/{assignment.id}/invitation", kind="assignment_invitation",
             payload={**_payload(session, assignment, enquiry, authority, member), **_answerable(session, assignment, now)},
             due_at=now, recipient_person_id=member.id)
-    session.commit()
+    _audit(session, profile.person_id, channel, "enquiry.invite.save", assignment, authority, person=member.id)
     log.info("assignment %s: person %s invited to enquiry %s", assignment.id, member.id, enquiry.id)
     return f"{member.name} ({home.name}) is invited to enquiry {enquiry.id}. You will hear when they answer."
 
@@ -143,7 +146,8 @@ def _answerable(session: Session, assignment: Assignment, now: datetime) -> dict
     return for_person(session, assignment.person_id, Purpose.ASSIGNMENT, {"assignment": assignment.id}, now)
 
 
-def record_discussion(session: Session, profile: Profile, assignment_id, *, now: datetime) -> str:
+@unit_of_work
+def record_discussion(session: Session, profile: Profile, assignment_id, *, now: datetime, channel: str = "") -> str:
     """The member or a coordinator records that the discussion before acceptance took place."""
     assignment, enquiry, authority, member = _load(session, assignment_id)
     by_member = member.id == profile.person_id
@@ -155,9 +159,8 @@ def record_discussion(session: Session, profile: Profile, assignment_id, *, now:
         update(Assignment).where(Assignment.id == assignment.id, Assignment.status == "invited")
         .values(status="discussed", discussed_at=now, discussion_recorded_by_person_id=profile.person_id, updated_at=now)
     ).rowcount
-    if not moved:
-        session.rollback()
-        return _already(session.get(Assignment, assignment.id), member)
+    if not moved:  # answered at the same moment by someone else
+        return _already(session.get(Assignment, assignment.id, populate_existing=True), member)
     session.refresh(assignment)
     payload = _payload(session, assignment, enquiry, authority, member)
     if by_member:
@@ -167,10 +170,11 @@ def record_discussion(session: Session, profile: Profile, assignment_id, *, now:
     else:
         enqueue(session, key=f"assignment/{assignment.id}/discussed/member", kind="assignment_discussed",
                 payload={**payload, **_answerable(session, assignment, now)}, due_at=now, recipient_person_id=member.id)
-    session.commit()
+    _audit(session, profile.person_id, channel, "assignment.discussed", assignment, authority)
     return f"The discussion about enquiry {enquiry.id} is recorded." + (" You can now accept or decline." if by_member else f" {member.name} can now accept or decline.")
 
 
+@unit_of_work
 def accept(session: Session, person: Person, assignment_id, *, now: datetime, channel: str = "") -> str:
     assignment, enquiry, authority, member = _own(session, person, assignment_id)
     if assignment.status == "invited":
@@ -183,19 +187,19 @@ def accept(session: Session, person: Person, assignment_id, *, now: datetime, ch
     moved = session.execute(
         update(Assignment).where(Assignment.id == assignment.id, Assignment.status == "discussed").values(status="accepted", updated_at=now)
     ).rowcount
-    if not moved:
-        session.rollback()
-        return _already(session.get(Assignment, assignment.id), member)
+    if not moved:  # answered at the same moment (a second reply, another process)
+        return _already(session.get(Assignment, assignment.id, populate_existing=True), member)
     session.refresh(assignment)
     if Stage(enquiry.stage) == Stage.PRACTITIONER_INVITED:
         move(session, None, enquiry, Stage.PRACTITIONER_ACCEPTED, expected=Stage.PRACTITIONER_INVITED, now=now, channel=channel,
              system=True, actor_id=member.id)
     _tell_coordinators(session, assignment, enquiry, authority, member, f"{member.name} has accepted the work on enquiry {enquiry.id}.", now, "accepted")
-    session.commit()
+    _audit(session, person.id, channel, "assignment.accept", assignment, authority)
     log.info("assignment %s accepted", assignment.id)
     return f"Thank you: you have accepted the work on enquiry {enquiry.id} for {authority.name}. The moderation team will be in touch about the next steps."
 
 
+@unit_of_work
 def decline(session: Session, person: Person, assignment_id, *, reason: str = "", now: datetime, channel: str = "") -> str:
     assignment, enquiry, authority, member = _own(session, person, assignment_id)
     if assignment.status not in OPEN:
@@ -205,12 +209,13 @@ def decline(session: Session, person: Person, assignment_id, *, reason: str = ""
             f"The work on enquiry {enquiry.id} is under way: please talk to the moderation team, who can hand it to someone else."
         )
     _end(session, assignment, enquiry, authority, member, "declined", reason or "Declined by the panel member.", now, channel)
-    session.commit()
+    _audit(session, person.id, channel, "assignment.decline.save", assignment, authority)
     log.info("assignment %s declined", assignment.id)
     return "Thank you for letting us know: you have declined. The moderation team will find someone else."
 
 
-def suggest_times(session: Session, person: Person, assignment_id, text: str, *, now: datetime) -> str:
+@unit_of_work
+def suggest_times(session: Session, person: Person, assignment_id, text: str, *, now: datetime, channel: str = "") -> str:
     assignment, enquiry, authority, member = _own(session, person, assignment_id)
     text = " ".join(str(text or "").split())
     if not text:
@@ -226,8 +231,14 @@ def suggest_times(session: Session, person: Person, assignment_id, text: str, *,
             payload={**_payload(session, assignment, enquiry, authority, member),
                      "what": f"{member.name} says when they can talk about enquiry {enquiry.id}: {text}"},
             due_at=now, recipient_person_id=assignment.invited_by_person_id)
-    session.commit()
+    _audit(session, person.id, channel, "assignment.times.save", assignment, authority)
     return "Thank you: the moderation team has your times and will arrange the discussion."
+
+
+def _audit(session: Session, person_id: int, channel: str, action: str, assignment: Assignment, authority: Authority,
+           person: int | None = None) -> None:
+    audit.record(session, person_id=person_id, channel=channel, action=action,
+                 subject=audit.subject_of({"id": assignment.id, "person": person}), authority_code=authority.code)
 
 
 def _already(assignment: Assignment, member: Person) -> str:
@@ -327,7 +338,8 @@ def availability_of(session: Session, person_ids: list[int]) -> dict[int, str]:
     return {row.person_id: row.text for row in rows if row.text}
 
 
-def set_availability(session: Session, person: Person, text, *, now: datetime) -> str:
+@unit_of_work
+def set_availability(session: Session, person: Person, text, *, now: datetime, channel: str = "") -> str:
     if nominating_authority(session, person.id) is None:
         raise NotAllowed("Only panel members record their availability.")
     text = " ".join(str(text or "").split())
@@ -338,10 +350,11 @@ def set_availability(session: Session, person: Person, text, *, now: datetime) -
         session.add(PanelAvailability(person_id=person.id, text=text, updated_at=now))
     else:
         record.text, record.updated_at = text, now
-    session.commit()
+    audit.record(session, person_id=person.id, channel=channel, action="panel.availability.save")
     return "Your availability is recorded: the moderation team sees it when choosing a practitioner." if text else "Your availability is cleared."
 
 
+@unit_of_work
 def leave_panel(session: Session, person: Person, *, now: datetime, channel: str = "") -> str:
     """The member leaves: open work is handed back to the coordinators first, then the membership ends."""
     if nominating_authority(session, person.id) is None:
@@ -359,7 +372,7 @@ def leave_panel(session: Session, person: Person, *, now: datetime, channel: str
     for person_id in moderation_coordinators(session):
         enqueue(session, key=f"panel/left/{person.id}/{now.isoformat()}/coordinator/{person_id}", kind="panel_member_left",
                 payload={"member_name": person.name, "handed_back": handed}, due_at=now, recipient_person_id=person_id)
-    session.commit()
+    audit.record(session, person_id=person.id, channel=channel, action="panel.leave.confirm")
     log.info("person %s left the panel; %s assignments handed back", person.id, handed)
     done = "You have left the regional panel."
     return done + (f" Your {handed} open assignment(s) went back to the moderation team, who will find someone else." if handed else "")

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from programme import audit
 
 from programme.moderation.form import assess, enquiry_form
 from programme.moderation.views import build_view, is_enquirer, load_for
@@ -22,10 +23,11 @@ from programme.errors import NotAllowed
 from programme.forms import Checked, check
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
+from programme.submit_once import submit_once
+from programme.unit_of_work import unit_of_work
 from storage.calendar import Group, GroupMember
 from storage.moderation import Assignment, Enquiry, EnquiryEvent
 from storage.outbox import OutboxMessage, enqueue
-from storage.panel import FormSubmission
 from storage.people import Authority, Person, RoleAssignment
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class Outcome:
         return {"done": self.done, "message": self.message, "warnings": list(self.warnings), "enquiry_id": self.enquiry_id}
 
 
+@unit_of_work
 def submit_enquiry(
     session: Session,
     profile: Profile,
@@ -72,12 +75,20 @@ def submit_enquiry(
     authorities: list[tuple[str, str]] | None = None,
 ) -> Outcome:
     """Store one enquiry for this form token, however often it arrives, and tell the people concerned."""
-    if not token:
-        raise ValueError("an enquiry needs its form token")
-    stored = session.get(FormSubmission, token)
-    if stored is not None:
-        r = stored.result
-        return Outcome(r["done"], r["message"], warnings=tuple(r.get("warnings", ())), enquiry_id=r.get("enquiry_id"))
+
+    def act() -> tuple[Outcome, bool]:
+        outcome = _enquire(session, profile, token, submitted, now, today, mailbox, channel, authorities)
+        return outcome, outcome.done
+
+    return submit_once(session, token, "enquiry", profile.person_id, act, replayed)
+
+
+def replayed(result: dict) -> Outcome:
+    return Outcome(result["done"], result["message"], warnings=tuple(result.get("warnings", ())), enquiry_id=result.get("enquiry_id"))
+
+
+def _enquire(session: Session, profile: Profile, token: str, submitted: dict, now: datetime, today: date, mailbox: str,
+             channel: str, authorities: list[tuple[str, str]] | None) -> Outcome:
     authorities = authorities if authorities is not None else enquiring_authorities(session, profile)
     if not authorities:
         raise NotAllowed(NOT_AN_ENQUIRER)
@@ -118,21 +129,11 @@ def submit_enquiry(
     session.flush()
     session.add(EnquiryEvent(enquiry_id=enquiry.id, to_stage=Stage.RECEIVED.value, person_id=profile.person_id, channel=channel, at=now))
     _tell_received(session, enquiry, authority, profile, warnings, mailbox, now)
-    message = f"Your enquiry for {authority.name} (number {enquiry.id}) has gone to the moderation team."
-    outcome = Outcome(True, message, warnings=warnings, enquiry_id=enquiry.id)
-    session.add(FormSubmission(token=token, form="enquiry", person_id=profile.person_id, result=outcome.as_result()))
-    try:
-        session.commit()
-    except IntegrityError:
-        # The same form, submitted at the same moment by another process: its answer stands.
-        session.rollback()
-        stored = session.get(FormSubmission, token)
-        if stored is None:
-            raise
-        r = stored.result
-        return Outcome(r["done"], r["message"], warnings=tuple(r.get("warnings", ())), enquiry_id=r.get("enquiry_id"))
+    audit.record(session, person_id=profile.person_id, channel=channel, action="enquiry.submit",
+                 subject=audit.subject_of({"id": enquiry.id, "authority": authority.code}), authority_code=authority.code)
     log.info("enquiry %s stored for authority %s by person %s", enquiry.id, authority.id, profile.person_id)
-    return outcome
+    message = f"Your enquiry for {authority.name} (number {enquiry.id}) has gone to the moderation team."
+    return Outcome(True, message, warnings=warnings, enquiry_id=enquiry.id)
 
 
 def challenge_date(session: Session, cycle_id: int | None, authority_id: int) -> date | None:
@@ -205,12 +206,14 @@ def move(
     return True
 
 
+@unit_of_work
 def change_stage(
     session: Session, profile: Profile, enquiry_id, target: Stage, *, expected: Stage | None, now: datetime,
-    channel: str = "", reason: str = "", changes: dict | None = None, also=None,
+    channel: str = "", reason: str = "", changes: dict | None = None, also=None, action: str = "enquiry.stage",
 ) -> str:
     """A person's stage change from a card or a command. `expected` is the stage the card showed:
-    a repeated click finds the enquiry already moved and changes nothing."""
+    a repeated click finds the enquiry already moved and changes nothing. `action` names the change
+    in the audit trail (the package agreed, the report delivered, ...)."""
     enquiry, authority = load_for(session, profile, enquiry_id)
     current = Stage(enquiry.stage)
     if current == target:
@@ -220,13 +223,13 @@ def change_stage(
     if target == Stage.WITHDRAWN and not profile.is_coordinator and not is_enquirer(profile, authority.code):
         raise NotAllowed("Only the DCS or a delegate of the enquiring authority can withdraw its enquiry.")
     if not move(session, profile, enquiry, target, expected=current, now=now, channel=channel, reason=reason, changes=changes):
-        session.rollback()
         return f"Enquiry {enquiry.id} was changed by someone else at the same moment: here it is as it stands."
     if target == Stage.WITHDRAWN:
         _cancel_open_assignments(session, enquiry, now)
     if also is not None:
         also(enquiry)  # what goes with the move, in the same transaction
-    session.commit()
+    audit.record(session, person_id=profile.person_id, channel=channel, action=action,
+                 subject=audit.subject_of({"id": enquiry.id, "to": target.value, "from": current.value}), authority_code=authority.code)
     return f"Enquiry {enquiry.id} is now at '{target.label}'."
 
 

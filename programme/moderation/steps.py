@@ -11,10 +11,14 @@ from programme.moderation.enquiry import change_stage
 from programme.moderation.views import load_for
 from programme.moderation.form import SMALL_PACKAGE, SMALL_PACKAGE_MAX_DAYS
 from programme.moderation.stages import Stage
+from programme import audit
 from programme.errors import Invalid, NotAllowed
 from programme.forms import Choice, Field, Form, Kind, check
 from programme.people.profile import Profile
+from programme.unit_of_work import unit_of_work
 from storage.moderation import Assignment
+
+PACKAGE_SAVED = "enquiry.package.save"
 
 PACKAGE_FORM = Form(
     name="enquiry_package",
@@ -39,8 +43,9 @@ REPORT_FORM = Form(
 )
 
 
+@unit_of_work
 def agree_package(session: Session, profile: Profile, enquiry_id, submitted: dict, *, expected: Stage | None, now: datetime, channel: str = "") -> str:
-    enquiry, _ = load_for(session, profile, enquiry_id)
+    enquiry, authority = load_for(session, profile, enquiry_id)
     if not profile.is_coordinator:
         raise NotAllowed("Only the moderation coordinators record the agreed package.")
     checked = check(PACKAGE_FORM, submitted)
@@ -56,11 +61,14 @@ def agree_package(session: Session, profile: Profile, enquiry_id, submitted: dic
         # Changing the package before anyone is invited: no stage change, nothing to tell.
         for name, value in changes.items():
             setattr(enquiry, name, value)
-        session.commit()
+        audit.record(session, person_id=profile.person_id, channel=channel, action=PACKAGE_SAVED,
+                     subject=audit.subject_of({"id": enquiry.id}), authority_code=authority.code)
         return f"The package for enquiry {enquiry.id} is updated."
-    return change_stage(session, profile, enquiry.id, Stage.PACKAGE_AGREED, expected=expected, now=now, channel=channel, changes=changes)
+    return change_stage(session, profile, enquiry.id, Stage.PACKAGE_AGREED, expected=expected, now=now, channel=channel, changes=changes,
+                        action=PACKAGE_SAVED)
 
 
+@unit_of_work
 def deliver_report(session: Session, profile: Profile, enquiry_id, submitted: dict, *, expected: Stage | None, now: datetime, channel: str = "") -> str:
     enquiry, _ = load_for(session, profile, enquiry_id)
     if not profile.is_coordinator:
@@ -79,7 +87,7 @@ def deliver_report(session: Session, profile: Profile, enquiry_id, submitted: di
 
     return change_stage(
         session, profile, enquiry.id, Stage.REPORT_DELIVERED, expected=expected, now=now, channel=channel,
-        changes={"report_delivered_on": checked.values["delivered_on"]}, also=record_days,
+        changes={"report_delivered_on": checked.values["delivered_on"]}, also=record_days, action="enquiry.report.save",
     )
 
 

@@ -15,10 +15,12 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.held_codes import Purpose, for_person
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
+from programme.unit_of_work import unit_of_work
 from storage.calendar import Cycle, Group, GroupMember, NoteAgreement
 from storage.outbox import enqueue
 from storage.people import Authority, RoleAssignment
@@ -65,8 +67,9 @@ def may_record(session: Session, profile: Profile | None, group: Group) -> bool:
         RoleAssignment.group_id == group.id, RoleAssignment.active.is_(True))) is not None
 
 
+@unit_of_work
 def record_sent(session: Session, profile: Profile | None, group_key, link, now: datetime, today: date, *,
-                authority_code: str | None = None) -> str:
+                authority_code: str | None = None, channel: str = "") -> str:
     """The notes of a group's day were sent; with `authority_code`, a revised note for that authority."""
     cycle, group = _group(session, today, group_key)
     if not may_record(session, profile, group):
@@ -91,10 +94,17 @@ def record_sent(session: Session, profile: Profile | None, group_key, link, now:
             note.agreed_on = note.agreed_by_person_id = None
         session.flush()
         told += _ask_to_agree(session, note, group, member.authority, now)
-    session.commit()
+    authority = members[0].authority.code if authority_code else None
+    audit.record(session, person_id=profile.person_id if profile else None, channel=channel, action="note.sent.save",
+                 subject=audit.subject_of({"group": group.key, "authority": authority}), authority_code=authority)
     log.info("notes of group %s recorded as sent (%s asked)", group.id, told)
     what = f"A revised note for {members[0].authority.name}" if authority_code else f"The notes of {group.name}"
     return f"{what} recorded as sent. Each DCS has been asked to agree their authority's note."
+
+
+def _audit(session: Session, profile: Profile, channel: str, action: str, note: NoteAgreement, authority: Authority) -> None:
+    audit.record(session, person_id=profile.person_id, channel=channel, action=action,
+                 subject=audit.subject_of({"id": note.id, "version": note.version}), authority_code=authority.code)
 
 
 def _dcs(session: Session, authority_id: int) -> list[int]:
@@ -134,7 +144,8 @@ def _own(session: Session, profile: Profile, note_id) -> tuple[NoteAgreement, Gr
     return note, session.get(Group, note.group_id), authority
 
 
-def agree(session: Session, profile: Profile, note_id, version, now: datetime, today: date) -> str:
+@unit_of_work
+def agree(session: Session, profile: Profile, note_id, version, now: datetime, today: date, *, channel: str = "") -> str:
     note, group, authority = _own(session, profile, note_id)
     if note.status == "agreed":
         return f"{authority.name}'s note was already agreed on {note.agreed_on.isoformat()}."
@@ -142,19 +153,19 @@ def agree(session: Session, profile: Profile, note_id, version, now: datetime, t
         return f"A revised note (version {note.version}) has been sent since: please read it, then agree that one."
     changed = session.execute(update(NoteAgreement).where(NoteAgreement.id == note.id, NoteAgreement.status != "agreed")
                               .values(status="agreed", agreed_on=today, agreed_by_person_id=profile.person_id, updated_at=now)).rowcount
-    if not changed:
-        session.rollback()
+    if not changed:  # agreed at the same moment by someone else
         return f"{authority.name}'s note was already agreed."
     for person_id in _dcs(session, authority.id):
         enqueue(session, key=f"note/{note.id}/lead-member/1/{person_id}", kind="lead_member_share",
                 payload={**_payload(note, group, authority), "number": 1, **answerable(session, note.id, person_id, now)},
                 due_at=now, recipient_person_id=person_id)
-    session.commit()
+    _audit(session, profile, channel, "note.agree", note, authority)
     log.info("note %s agreed by person %s", note.id, profile.person_id)
     return f"Thank you: {authority.name}'s note is agreed. Please share it with your Lead Member, and say here when that is done."
 
 
-def request_amendments(session: Session, profile: Profile, note_id, text, now: datetime) -> str:
+@unit_of_work
+def request_amendments(session: Session, profile: Profile, note_id, text, now: datetime, *, channel: str = "") -> str:
     note, group, authority = _own(session, profile, note_id)
     text = str(text or "").strip()
     if not text:
@@ -174,19 +185,20 @@ def request_amendments(session: Session, profile: Profile, note_id, text, now: d
         enqueue(session, key=f"note/{note.id}/v{note.version}/amend/{count.isoformat()}/{person_id}", kind="note_amendments",
                 payload={**_payload(note, group, authority), "amendments": text, "from_name": profile.name},
                 due_at=now, recipient_person_id=person_id)
-    session.commit()
+    _audit(session, profile, channel, "note.amend.save", note, authority)
     log.info("note %s: amendments requested by person %s", note.id, profile.person_id)
     return "Thank you: your amendments have gone to the coordinators and the facilitator. You will be sent the revised note."
 
 
-def confirm_shared(session: Session, profile: Profile, note_id, now: datetime, today: date) -> str:
+@unit_of_work
+def confirm_shared(session: Session, profile: Profile, note_id, now: datetime, today: date, *, channel: str = "") -> str:
     note, group, authority = _own(session, profile, note_id)
     if note.status != "agreed":
         raise NotAllowed(f"{authority.name}'s note is not agreed yet: agree it first, then share it with your Lead Member.")
     if note.shared_on is not None:
         return f"Already recorded: shared with the Lead Member on {note.shared_on.isoformat()}."
     note.shared_on, note.updated_at = today, now
-    session.commit()
+    _audit(session, profile, channel, "note.shared", note, authority)
     return "Thank you: the note is recorded as shared with your Lead Member."
 
 

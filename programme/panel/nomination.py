@@ -15,13 +15,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from programme import audit
 from programme.errors import NotAllowed, NotFound
 from programme.forms import Checked, Choice, Field, Form, Kind, check
 from programme.held_codes import Purpose, for_person
 from programme.people.profile import Profile
 from programme.people.roles import Role, authority_scope
+from programme.submit_once import submit_once
+from programme.unit_of_work import unit_of_work
 from storage.outbox import enqueue
-from storage.panel import FormSubmission, Nomination
+from storage.panel import Nomination
 from storage.people import Authority, Person, RoleAssignment
 
 log = logging.getLogger(__name__)
@@ -98,14 +101,12 @@ class Outcome:
         return {"done": self.done, "message": self.message, "nomination_id": self.nomination_id, "already_on_panel": self.already_on_panel}
 
 
-def previous_result(session: Session, token: str) -> Outcome | None:
-    stored = session.get(FormSubmission, token)
-    if stored is None:
-        return None
-    result = stored.result
-    return Outcome(result["done"], result["message"], nomination_id=result.get("nomination_id"), already_on_panel=result.get("already_on_panel", False))
+def replayed(result: dict) -> Outcome:
+    return Outcome(result["done"], result["message"], nomination_id=result.get("nomination_id"),
+                   already_on_panel=result.get("already_on_panel", False))
 
 
+@unit_of_work
 def submit_nomination(
     session: Session,
     profile: Profile,
@@ -114,13 +115,19 @@ def submit_nomination(
     now: datetime,
     *,
     authorities: list[tuple[str, str]] | None = None,
+    channel: str = "",
 ) -> Outcome:
     """Store one nomination for this form token, however often it arrives, and tell the people concerned."""
-    if not token:
-        raise ValueError("a nomination needs its form token")
-    repeat = previous_result(session, token)
-    if repeat is not None:
-        return repeat
+
+    def act() -> tuple[Outcome, bool]:
+        outcome = _nominate(session, profile, token, submitted, now, authorities, channel)
+        return outcome, not outcome.errors  # a form to correct is not kept: the corrected one is acted on
+
+    return submit_once(session, token, "nomination", profile.person_id, act, replayed)
+
+
+def _nominate(session: Session, profile: Profile, token: str, submitted: dict, now: datetime,
+              authorities: list[tuple[str, str]] | None, channel: str) -> Outcome:
     authorities = authorities if authorities is not None else nominating_authorities(session, profile)
     if not authorities:
         raise NotAllowed(
@@ -139,15 +146,12 @@ def submit_nomination(
     authority = session.scalar(select(Authority).where(Authority.code == values["authority"]))
     nominee = _person(session, values["nominee_email"], values["nominee_name"])
     if _on_panel(session, nominee.id):
-        outcome = Outcome(
+        return Outcome(
             False,
             f"{nominee.name} is already on the regional panel (or nominated). "
             "To change their areas of expertise, use `my nominations`.",
             already_on_panel=True,
         )
-        _remember(session, token, profile, outcome)
-        session.commit()
-        return outcome
     nomination = Nomination(
         authority_id=authority.id,
         nominee_person_id=nominee.id,
@@ -162,11 +166,10 @@ def submit_nomination(
     session.add(nomination)
     session.flush()
     _tell(session, nomination, nominee, authority, profile, form, now)
-    outcome = Outcome(True, f"{nominee.name} is nominated to the regional panel for {authority.name}.", nomination_id=nomination.id)
-    _remember(session, token, profile, outcome)
-    session.commit()
+    audit.record(session, person_id=profile.person_id, channel=channel, action="nomination.submit",
+                 subject=audit.subject_of({"id": nomination.id, "authority": authority.code}), authority_code=authority.code)
     log.info("nomination %s stored for authority %s by person %s", nomination.id, authority.id, profile.person_id)
-    return outcome
+    return Outcome(True, f"{nominee.name} is nominated to the regional panel for {authority.name}.", nomination_id=nomination.id)
 
 
 def _person(session: Session, email: str, name: str) -> Person:
@@ -190,10 +193,6 @@ def _on_panel(session: Session, person_id: int) -> bool:
         select(Nomination.id).where(Nomination.nominee_person_id == person_id, Nomination.status.in_(ACTIVE_STATUSES))
     )
     return member is not None or nominated is not None
-
-
-def _remember(session: Session, token: str, profile: Profile, outcome: Outcome) -> None:
-    session.add(FormSubmission(token=token, form="nomination", person_id=profile.person_id, result=outcome.as_result()))
 
 
 def _tell(session, nomination: Nomination, nominee: Person, authority: Authority, profile: Profile, form: Form, now) -> None:
@@ -226,7 +225,9 @@ def _tell(session, nomination: Nomination, nominee: Person, authority: Authority
 NO_INVITATION = "I can't find an invitation to the panel for you. If you replied by email, keep the reference in the subject line."
 
 
-def answer_invitation(session: Session, person: Person, *, accept: bool, nomination_id: int | None, now: datetime) -> str:
+@unit_of_work
+def answer_invitation(session: Session, person: Person, *, accept: bool, nomination_id: int | None, now: datetime,
+                      channel: str = "") -> str:
     """The nominee joins the panel or declines. By email the invitation's code must come back from
     the nominee's own address (it names the nomination); in Teams the person is known, and their one
     open invitation is meant."""
@@ -252,7 +253,8 @@ def answer_invitation(session: Session, person: Person, *, accept: bool, nominat
     enqueue(session, key=f"nomination/{nomination.id}/answer", kind="nomination_answer",
             payload={"nominee_name": person.name, "authority_name": authority.name, "answer": "joined" if accept else "declined"},
             due_at=now, recipient_person_id=nomination.nominated_by_person_id)
-    session.commit()
+    audit.record(session, person_id=person.id, channel=channel, action="nomination.answer",
+                 subject=audit.subject_of({"id": nomination.id, "to": nomination.status}), authority_code=authority.code)
     log.info("nomination %s answered: %s", nomination.id, nomination.status)
     if accept:
         return "Thank you: you have joined the regional panel. You may decline any invitation to a piece of work."

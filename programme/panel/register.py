@@ -15,11 +15,13 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.forms import Form, check
 from programme.panel.nomination import ACTIVE_STATUSES, AREAS, COVERS, OPEN, nomination_form
 from programme.people.profile import Profile
 from programme.people.roles import Role, authority_scope
+from programme.unit_of_work import unit_of_work
 from storage.outbox import OutboxMessage
 from storage.panel import Nomination
 from storage.people import Authority, Person, RoleAssignment
@@ -100,7 +102,8 @@ def my_nominations(session: Session, profile: Profile) -> list[PanelEntry]:
     return _entries(session, or_(made, Authority.code.in_(codes)) if codes else made)
 
 
-def withdraw_nomination(session: Session, profile: Profile, nomination_id: int, now: datetime) -> str:
+@unit_of_work
+def withdraw_nomination(session: Session, profile: Profile, nomination_id: int, now: datetime, *, channel: str = "") -> str:
     nomination, authority, nominee = _to_change(session, profile, nomination_id, "withdraw")
     if nomination.status == "withdrawn":
         return f"{nominee.name}'s nomination for {authority.name} is already withdrawn."
@@ -110,7 +113,7 @@ def withdraw_nomination(session: Session, profile: Profile, nomination_id: int, 
         from programme.moderation.assignment import hand_back_open  # the panel is below assignments in the imports
 
         # Work the member had under way goes back to the coordinators to reassign: never dropped.
-        hand_back_open(session, nominee.id, "The nomination was withdrawn.", now)
+        hand_back_open(session, nominee.id, "The nomination was withdrawn.", now, channel)
         _leave_panel(session, nominee, authority, now)
     nomination.status = "withdrawn"
     nomination.updated_at = now
@@ -120,13 +123,14 @@ def withdraw_nomination(session: Session, profile: Profile, nomination_id: int, 
         .where(OutboxMessage.idempotency_key.like(f"nomination/{nomination.id}/%"), OutboxMessage.status == "pending")
         .values(status="cancelled", updated_at=now)
     )
-    session.commit()
+    _audit(session, profile, channel, "nomination.withdraw", nomination, authority)
     log.info("nomination %s withdrawn by person %s", nomination.id, profile.person_id)
     return f"{nominee.name}'s nomination to the regional panel for {authority.name} is withdrawn."
 
 
+@unit_of_work
 def update_areas(
-    session: Session, profile: Profile, nomination_id: int, areas_raw, covers_raw, now: datetime
+    session: Session, profile: Profile, nomination_id: int, areas_raw, covers_raw, now: datetime, *, channel: str = ""
 ) -> str:
     """Change what a nomination covers. `None` for either keeps it as it is; bad input raises
     Invalid with every problem beside its field, and changes nothing."""
@@ -153,7 +157,7 @@ def update_areas(
     if areas == list(nomination.areas) and covers == nomination.covers:
         return f"No change: {nominee.name}'s nomination for {authority.name} already covers {summary}"
     nomination.areas, nomination.covers, nomination.updated_at = areas, covers, now
-    session.commit()
+    _audit(session, profile, channel, "nomination.update", nomination, authority)
     log.info("nomination %s areas changed by person %s", nomination.id, profile.person_id)
     return f"{nominee.name}'s nomination for {authority.name} now covers {summary}"
 
@@ -211,6 +215,11 @@ def _pick(errors: dict[str, str], name: str, raw: str | None, choices: list[tupl
             return code
     errors[name] = f"There is no {name} '{raw.strip()[:40]}'; use one of: {', '.join(code for code, _ in choices)}."
     return None
+
+
+def _audit(session: Session, profile: Profile, channel: str, action: str, nomination: Nomination, authority: Authority) -> None:
+    audit.record(session, person_id=profile.person_id, channel=channel, action=action,
+                 subject=audit.subject_of({"id": nomination.id}), authority_code=authority.code)
 
 
 def _to_change(session: Session, profile: Profile, nomination_id, doing: str) -> tuple[Nomination, Authority, Person]:

@@ -1,11 +1,35 @@
-"""Finding the person behind a message, and linking their Teams identity."""
+"""Finding the person behind a message, and remembering how to reach them again.
+
+The conversation reference is stored on first contact, linked to the person, and reused on later
+turns, so the Teams roster is asked once per person and channel. A person's Entra object id is
+remembered once their email has identified them.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from programme.people.profile import Profile, load_profile
+from programme.unit_of_work import unit_of_work
+from storage.conversations import ConversationReferenceRecord
 from storage.people import Person
+
+
+@dataclass(frozen=True)
+class Sender:
+    """What a message says about who wrote it and where: enough to know them and to write back."""
+
+    channel: str
+    user_id: str
+    aad_object_id: str | None
+    tenant_id: str | None
+    conversation_id: str
+    service_url: str
+    reference: dict  # the channel's own conversation reference, serialized, for proactive messages
 
 
 def find_person(
@@ -22,6 +46,60 @@ def find_person(
             select(Person).where(Person.email == email.strip().lower(), Person.active.is_(True))
         )
     return None
+
+
+def _record(session: Session, sender: Sender) -> ConversationReferenceRecord | None:
+    return session.scalar(
+        select(ConversationReferenceRecord).where(
+            ConversationReferenceRecord.channel_id == sender.channel,
+            ConversationReferenceRecord.user_id == sender.user_id,
+        )
+    )
+
+
+def known_sender(session: Session, sender: Sender) -> Person | None:
+    """The active person this conversation or Entra id already belongs to, without asking anyone."""
+    record = _record(session, sender)
+    person = session.get(Person, record.person_id) if record is not None and record.person_id else None
+    if person is not None and person.active:
+        return person
+    return find_person(session, aad_object_id=sender.aad_object_id)
+
+
+@unit_of_work
+def recognise(session: Session, sender: Sender, person: Person | None, today: date, *, teams: bool) -> Profile | None:
+    """Remember this conversation (and, in Teams, the person's Entra id) and say who they are in the
+    programme today: their roles, enough for permission checks and help. None: not registered."""
+    if person is not None and teams:
+        link_teams_identity(session, person, sender.aad_object_id)
+    record = _record(session, sender)
+    fields = {
+        "person_id": person.id if person else (record.person_id if record else None),
+        "aad_object_id": sender.aad_object_id,
+        "tenant_id": sender.tenant_id,
+        "conversation_id": sender.conversation_id,
+        "service_url": sender.service_url,
+        "active": True,
+    }
+    if record is None:
+        session.add(ConversationReferenceRecord(channel_id=sender.channel, user_id=sender.user_id, reference=sender.reference, **fields))
+    elif any(getattr(record, name) != value for name, value in fields.items()):
+        for name, value in fields.items():
+            setattr(record, name, value)
+        record.reference = sender.reference
+    return load_profile(session, person, today, detail=False) if person is not None else None
+
+
+@unit_of_work
+def forget_conversation(session: Session, channel: str, user_id: str) -> None:
+    """The app was removed or the bot left: stop using this conversation for proactive messages."""
+    record = session.scalar(
+        select(ConversationReferenceRecord).where(
+            ConversationReferenceRecord.channel_id == channel, ConversationReferenceRecord.user_id == user_id
+        )
+    )
+    if record is not None:
+        record.active = False
 
 
 def link_teams_identity(session: Session, person: Person, aad_object_id: str | None) -> None:

@@ -10,10 +10,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.people.permissions import can_manage_team
 from programme.people.profile import Profile
 from programme.people.roles import TEAM_ROLES, Role, authority_scope
+from programme.unit_of_work import unit_of_work
 from programme.validation import email_problem
 from storage.outbox import enqueue
 from storage.people import Authority, Person, RoleAssignment
@@ -113,8 +115,9 @@ def check_new_member(*, role: str, name: str, email: str) -> tuple[Role, str, st
     return chosen, name, email
 
 
+@unit_of_work
 def add_team_member(
-    session: Session, profile: Profile, authority_code: str, *, role: str, name: str, email: str, now: datetime
+    session: Session, profile: Profile, authority_code: str, *, role: str, name: str, email: str, now: datetime, channel: str = ""
 ) -> TeamChange:
     """Add a delegate or participant. Adding someone who is already there changes nothing."""
     authority = _authority(session, authority_code)
@@ -137,7 +140,6 @@ def add_team_member(
         )
     )
     if assignment is not None and assignment.active:
-        session.commit()
         return TeamChange(False, f"{person.name} is already a {chosen.noun} for {authority.name}.", _team(session, authority))
     if assignment is None:
         session.add(
@@ -149,13 +151,14 @@ def add_team_member(
         assignment.active = True
         assignment.source = "assistant"
     _tell(session, "team_member_added", person, chosen, authority, profile, now)
-    session.commit()
+    _audit(session, profile, channel, "team.add", person.id, authority)
     log.info("team change: person %s added as %s to authority %s by person %s", person.id, chosen.value, authority.id, profile.person_id)
     return TeamChange(True, f"{person.name} is now a {chosen.noun} for {authority.name}.", _team(session, authority))
 
 
+@unit_of_work
 def remove_team_member(
-    session: Session, profile: Profile, authority_code: str, *, role: str, person_id: int, now: datetime
+    session: Session, profile: Profile, authority_code: str, *, role: str, person_id: int, now: datetime, channel: str = ""
 ) -> TeamChange:
     authority = _authority(session, authority_code)
     _check(profile, authority)
@@ -174,9 +177,14 @@ def remove_team_member(
     person = session.get(Person, person_id)
     name = person.name
     _tell(session, "team_member_removed", person, chosen, authority, profile, now)
-    session.commit()
+    _audit(session, profile, channel, "team.remove", person_id, authority)
     log.info("team change: person %s removed as %s from authority %s by person %s", person_id, chosen.value, authority.id, profile.person_id)
     return TeamChange(True, f"{name} is no longer a {chosen.noun} for {authority.name}.", _team(session, authority))
+
+
+def _audit(session: Session, profile: Profile, channel: str, action: str, person_id: int, authority: Authority) -> None:
+    audit.record(session, person_id=profile.person_id, channel=channel, action=action,
+                 subject=audit.subject_of({"authority": authority.code, "person": person_id}), authority_code=authority.code)
 
 
 def _tell(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from programme.held_codes import for_person
 from programme.reminders.facts import load_facts
+from programme.unit_of_work import unit_of_work
 from programme.reminders.plan import Planned, due, plan
 from storage.calendar import Cycle
 from storage.outbox import OutboxMessage, enqueue
@@ -40,6 +41,7 @@ def planned_reminders(session: Session, zone: ZoneInfo) -> list[Planned]:
     return reminders
 
 
+@unit_of_work
 def run_planning(session: Session, now: datetime, zone: ZoneInfo) -> Planning:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOCK_ID})  # another planner waits here
@@ -58,7 +60,6 @@ def run_planning(session: Session, now: datetime, zone: ZoneInfo) -> Planning:
         for reminder in result.missed:
             if reminder.key not in written:
                 missed += _write(session, reminder, "missed", now)
-    session.commit()
     if queued or missed:
         log.info("planning: %s reminders queued, %s missed", queued, missed)
     return Planning(queued, missed)

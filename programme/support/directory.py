@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.support.matching import Suggested, all_suggestions, suggest_offers, Item
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
 from programme.support.form import ASK, OFFER, THEME_TITLES, THEMES
 from programme.support.items import ItemView, item_view
+from programme.unit_of_work import unit_of_work
+from storage.base import insert_unless_present
 from storage.outbox import enqueue
 from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem, SupportMatch
@@ -103,6 +105,7 @@ def matches(session: Session, cycle_id: int | None) -> list[MatchView]:
     ]
 
 
+@unit_of_work
 def confirm_match(session: Session, profile: Profile, ask_id, offer_id, now: datetime, *, channel: str = "") -> str:
     """A coordinator confirms that this offer can help with this ask: recorded once, both DCSs told."""
     if not profile.is_coordinator:
@@ -118,15 +121,16 @@ def confirm_match(session: Session, profile: Profile, ask_id, offer_id, now: dat
         raise NotAllowed("One of these was withdrawn, so they cannot be matched.")
     suggested = suggest_offers(_as_item(ask, ask_authority), [_as_item(offer, offer_authority)])
     reason = suggested[0].reason if suggested else "Confirmed by a coordinator."
-    match = SupportMatch(ask_id=ask.id, offer_id=offer.id, confirmed_by_person_id=profile.person_id, reason=reason, channel=channel, created_at=now)
-    session.add(match)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
+    match_id = insert_unless_present(session, SupportMatch.__table__, {
+        "ask_id": ask.id, "offer_id": offer.id, "confirmed_by_person_id": profile.person_id, "reason": reason, "channel": channel,
+        "created_at": now,
+    }, ("ask_id", "offer_id"))
+    if match_id is None:  # confirmed at the same moment by another coordinator
         return f"'{ask.title}' and '{offer.title}' are already matched."
+    match = session.get(SupportMatch, match_id)
     _tell(session, match, ask, ask_authority, offer, offer_authority, now)
-    session.commit()
+    audit.record(session, person_id=profile.person_id, channel=channel, action="support.match",
+                 subject=audit.subject_of({"ask": ask.id, "offer": offer.id}), authority_code=ask_authority.code)
     log.info("match %s confirmed: ask %s with offer %s by person %s", match.id, ask.id, offer.id, profile.person_id)
     return f"Matched: {ask_authority.name}'s ask '{ask.title}' with {offer_authority.name}'s offer '{offer.title}'. Both DCSs have been told, with each other's contact."
 

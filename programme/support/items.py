@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.forms import check
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
+from programme.submit_once import submit_once
 from programme.support.form import ASK, KIND_NOUNS, OFFER, edit_form, item_form
+from programme.unit_of_work import unit_of_work
 from storage.calendar import Group, GroupMember
-from storage.panel import FormSubmission
 from storage.people import Authority, RoleAssignment
 from storage.support import SupportItem
 
@@ -73,16 +74,28 @@ class Outcome:
     def first_errors(self) -> dict[str, str]:
         return self.errors[0] if self.errors else {}
 
+    def as_result(self) -> dict:
+        return {"done": self.done, "message": self.message, "item_ids": list(self.item_ids)}
 
+
+@unit_of_work
 def submit_items(
     session: Session, profile: Profile, token: str, kind: str, items: list[dict], now: datetime, today: date, *, channel: str = ""
 ) -> Outcome:
     """Save these items together, once for this token however often it arrives; or none, with every problem."""
-    if not token:
-        raise ValueError("a submission needs its form token")
-    stored = session.get(FormSubmission, token)
-    if stored is not None:
-        return Outcome(stored.result["done"], stored.result["message"], tuple(stored.result.get("item_ids", ())))
+
+    def act() -> tuple[Outcome, bool]:
+        outcome = _save(session, profile, token, kind, items, today, channel)
+        return outcome, outcome.done
+
+    return submit_once(session, token, f"support_{kind}", profile.person_id, act, replayed)
+
+
+def replayed(result: dict) -> Outcome:
+    return Outcome(result["done"], result["message"], tuple(result.get("item_ids", ())))
+
+
+def _save(session: Session, profile: Profile, token: str, kind: str, items: list[dict], today: date, channel: str) -> Outcome:
     authorities = recording_authorities(session, profile, today)
     if not authorities:
         raise NotAllowed(NOT_ALLOWED)
@@ -110,23 +123,20 @@ def submit_items(
         session.add(item)
         saved.append((item, authority))
     session.flush()
+    for item, authority in saved:
+        _audit(session, profile, channel, "support.submit", item, authority)
     names = sorted({a.name for _, a in saved})
     nouns = sorted({KIND_NOUNS[i.kind] for i, _ in saved})
     count = len(saved)
     message = f"Saved {count} {' and '.join(nouns)}{'s' if count > 1 and len(nouns) == 1 else ''} for {', '.join(names)}."
     outcome = Outcome(True, message, tuple(i.id for i, _ in saved))
-    session.add(FormSubmission(token=token, form=f"support_{kind}", person_id=profile.person_id,
-                               result={"done": True, "message": message, "item_ids": list(outcome.item_ids)}))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        stored = session.get(FormSubmission, token)
-        if stored is None:
-            raise
-        return Outcome(stored.result["done"], stored.result["message"], tuple(stored.result.get("item_ids", ())))
     log.info("support items %s saved by person %s", list(outcome.item_ids), profile.person_id)
     return outcome
+
+
+def _audit(session: Session, profile: Profile, channel: str, action: str, item: SupportItem, authority: Authority) -> None:
+    audit.record(session, person_id=profile.person_id, channel=channel, action=action,
+                 subject=audit.subject_of({"id": item.id, "kind": item.kind}), authority_code=authority.code)
 
 
 def may_change(session: Session, profile: Profile, item: SupportItem, authority: Authority, today: date) -> bool:
@@ -155,7 +165,8 @@ def load_item(session: Session, profile: Profile, item_id, today: date, *, to_ch
     return item, authority
 
 
-def update_item(session: Session, profile: Profile, item_id, submitted: dict, now: datetime, today: date) -> str:
+@unit_of_work
+def update_item(session: Session, profile: Profile, item_id, submitted: dict, now: datetime, today: date, *, channel: str = "") -> str:
     item, authority = load_item(session, profile, item_id, today, to_change=True)
     if item.status != "active":
         raise NotAllowed(f"This {KIND_NOUNS[item.kind]} was withdrawn, so it can no longer be changed.")
@@ -165,17 +176,18 @@ def update_item(session: Session, profile: Profile, item_id, submitted: dict, no
     for name, value in checked.values.items():
         setattr(item, name, value)
     item.updated_at = now
-    session.commit()
+    _audit(session, profile, channel, "support.update", item, authority)
     log.info("support item %s changed by person %s", item.id, profile.person_id)
     return f"'{item.title}' is updated."
 
 
-def withdraw_item(session: Session, profile: Profile, item_id, now: datetime, today: date) -> str:
+@unit_of_work
+def withdraw_item(session: Session, profile: Profile, item_id, now: datetime, today: date, *, channel: str = "") -> str:
     item, authority = load_item(session, profile, item_id, today, to_change=True)
     if item.status == "withdrawn":
         return f"'{item.title}' was already withdrawn."
     item.status, item.updated_at = "withdrawn", now
-    session.commit()
+    _audit(session, profile, channel, "support.withdraw", item, authority)
     log.info("support item %s withdrawn by person %s", item.id, profile.person_id)
     return f"'{item.title}' is withdrawn: it no longer appears in the directory or in suggestions."
 
