@@ -10,7 +10,7 @@ import pytest
 from programme.calendar.file import parse_calendar
 from programme.calendar.demo import cycle_name, demo_calendar_text
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "south-east-2022-23.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from storage.outbox import OutboxMessage, enqueue
 from storage.people import Person
 from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
-from tests.test_enquiry_conversation import act, button, say
-from tests.test_nominate_conversation import DCS
-from tests.test_support_conversation import COORDINATOR
+from tests.e2e.test_enquiry_conversation import act, button, say
+from tests.e2e.test_nominate_conversation import DCS
+from tests.e2e.test_support_conversation import COORDINATOR
 
 NOW = datetime(2022, 11, 1, 10, tzinfo=timezone.utc)
 

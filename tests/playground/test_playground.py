@@ -2,7 +2,7 @@
 Playground (Microsoft's local Teams client), driven in headless Chromium.
 
 Needs Chromium at /usr/bin/chromium, Node.js and `npm ci`'s node_modules; without them these tests
-are skipped, or fail in CI (CI=true). Run: `.venv/bin/python -m pytest -q tests/test_playground.py -s`.
+are skipped, or fail in CI (CI=true). Run: `.venv/bin/python -m pytest -q tests/playground/test_playground.py -s`.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def test_the_playground_configuration_has_the_person_and_five_others(tmp_path):
     spec = importlib.util.spec_from_file_location("playground_config", CONFIG_SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    example = Path(__file__).resolve().parents[1] / "examples" / "south-east-2022-23.yaml"
+    example = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
     output = tmp_path / ".m365agentsplayground.yml"
 
     user = module.write_playground_config(example, output, authority=AUTHORITY)

@@ -18,7 +18,7 @@ from programme.people.roles import REGION_SCOPE, authority_scope, group_scope
 from storage.calendar import Cycle, Group, GroupMember
 from storage.people import Authority, Person, RoleAssignment
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "south-east-2022-23.yaml"
 HANDBOOK = ROOT / "tests" / "fixtures" / "handbook-original-2022-23.yaml"
 ROLES_IN_EXAMPLE = 38

@@ -12,15 +12,15 @@ Microsoft 365 Agents Playground, side by side against one running assistant, in 
    "A match for your ask: ..." and Priya's "Your offer can help Wokingham: ...".
 6. The assistant's database holds the two items, one match and the two notices, sent by Teams.
 
-Needs what tests/test_playground.py needs (Chromium at /usr/bin/chromium, Node.js, `npm ci`'s
+Needs what tests/playground/test_playground.py needs (Chromium at /usr/bin/chromium, Node.js, `npm ci`'s
 node_modules); without them this test is skipped, or fails in CI (CI=true).
-Run: `.venv/bin/python -m pytest -q tests/test_playground_support.py -s`.
+Run: `.venv/bin/python -m pytest -q tests/playground/test_playground_support.py -s`.
 
 Screenshots of each person's key steps go to the test's tmp dir and are copied to
 test-results/playground-support/ (gitignored), named <number>-<person>-<step>.png.
 
 The people, their pages, card actions, settling and failure reports come from
-tests/test_playground_enquiry.py (see its docstring for what the Playground does with cards).
+tests/playground/test_playground_enquiry.py (see its docstring for what the Playground does with cards).
 Found while writing this test (Playground 0.2.28): a compact Input.ChoiceSet (more than three
 choices: Theme, How it could be taken forward) is a Fluent UI combobox whose options open in a
 listbox outside the card, so an option is chosen from the page, by its exact title.
@@ -35,7 +35,7 @@ import time
 import pytest
 
 from tests.support.playground import PROJECT_ROOT, require_tools, running_playgrounds
-from tests.test_playground_enquiry import (
+from tests.playground.test_playground_enquiry import (
     Database,
     Person,
     Screenshots,

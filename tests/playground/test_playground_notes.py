@@ -10,13 +10,13 @@ Playground, side by side against one running assistant, in headless Chromium:
    She presses "Shared with our Lead Member": the card records it.
 4. `notes` shows her the note as agreed, and the assistant's database holds the same story.
 
-Built on tests/test_playground_enquiry.py's helpers (a person at their Playground, pressing a card's
+Built on tests/playground/test_playground_enquiry.py's helpers (a person at their Playground, pressing a card's
 button and waiting for the assistant's answer to the adaptiveCard/action, letting the dispatcher's
 notices settle, screenshots, failure reports); see its docstring for what they work around.
 
-Needs what tests/test_playground.py needs (Chromium at /usr/bin/chromium, Node.js, `npm ci`'s
+Needs what tests/playground/test_playground.py needs (Chromium at /usr/bin/chromium, Node.js, `npm ci`'s
 node_modules); without them this test is skipped, or fails in CI (CI=true).
-Run: `.venv/bin/python -m pytest -q tests/test_playground_notes.py -s`.
+Run: `.venv/bin/python -m pytest -q tests/playground/test_playground_notes.py -s`.
 
 Screenshots of each person's key steps go to the test's tmp dir and are copied to
 test-results/playground-notes/ (gitignored), named <number>-<person>-<step>.png.
@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.playground import PROJECT_ROOT, require_tools, running_playgrounds
-from tests.test_playground_enquiry import (
+from tests.playground.test_playground_enquiry import (
     Database,
     Person,
     Screenshots,

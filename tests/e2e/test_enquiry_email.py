@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from storage.moderation import Assignment, Enquiry
 from tests.support.activities import email_message
-from tests.test_enquiry_conversation import (  # noqa: F401 - assistant is the fixture
+from tests.e2e.test_enquiry_conversation import (  # noqa: F401 - assistant is the fixture
     DCS, MEMBER, MODERATOR, _person_id, act, assistant, count, latest, submit_enquiry,
 )
 

@@ -12,7 +12,7 @@ from bot.cli import main
 from storage.calendar import Group
 from storage.database import Database
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "south-east-2022-23.yaml"
 HANDBOOK = ROOT / "tests" / "fixtures" / "handbook-original-2022-23.yaml"
 

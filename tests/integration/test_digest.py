@@ -37,7 +37,7 @@ from storage.support import SupportItem
 from tests.support.activities import teams_message
 from tests.support.assistant import start_assistant
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "south-east-2022-23.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
 # Two Monday mornings (08:00 in London is 08:00 UTC in winter): before Christmas, inside the last
 # moderation windows; and at the end of January, after the first challenge days.
 DECEMBER = datetime(2022, 12, 19, 8, 0, tzinfo=timezone.utc)

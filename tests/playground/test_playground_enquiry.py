@@ -10,9 +10,9 @@ Playground, side by side against one running assistant, in headless Chromium:
 4. Robin sees "Practitioner accepted" (`enquiry N`), Harriet sees it in `my enquiries`, and the
    assistant's database holds the same story.
 
-Needs what tests/test_playground.py needs (Chromium at /usr/bin/chromium, Node.js, `npm ci`'s
+Needs what tests/playground/test_playground.py needs (Chromium at /usr/bin/chromium, Node.js, `npm ci`'s
 node_modules); without them this test is skipped, or fails in CI (CI=true).
-Run: `.venv/bin/python -m pytest -q tests/test_playground_enquiry.py -s`.
+Run: `.venv/bin/python -m pytest -q tests/playground/test_playground_enquiry.py -s`.
 
 Screenshots of each person's key steps go to the test's tmp dir and are copied to
 test-results/playground-enquiry/ (gitignored), named <number>-<person>-<step>.png.

@@ -18,7 +18,7 @@ from storage.outbox import OutboxMessage
 from storage.people import Authority, Person
 from storage.support import SupportItem
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "south-east-2022-23.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from storage.support import SupportItem, SupportMatch
 from tests.support.activities import card_action, email_message, teams_message
 from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
-from tests.test_enquiry_conversation import button
-from tests.test_nominate_conversation import DCS, PARTICIPANT
+from tests.e2e.test_enquiry_conversation import button
+from tests.e2e.test_nominate_conversation import DCS, PARTICIPANT
 
 SURREY = {"id": "29:dcs-surrey", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000f001", "email": "priya.castellane@surrey.example", "name": "Priya Castellane"}
 COORDINATOR = {"id": "29:coordinator", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000f002", "email": "jo.carverley@seslip.example", "name": "Jo Carverley"}

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from storage.outbox import OutboxMessage, enqueue
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAST = datetime.now(timezone.utc) - timedelta(minutes=1)
 
 

@@ -20,7 +20,7 @@ import pytest
 import manifest.package as package
 from manifest import COMMANDS, build_manifest, write_package
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NODE_MODULES = REPO / "node_modules"
 VALIDATOR = REPO / "tests" / "js" / "validate_manifest.js"
 APP_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"

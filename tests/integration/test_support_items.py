@@ -15,7 +15,7 @@ from programme.people.profile import load_profile
 from programme.support.items import load_item, own_items, recording_authorities, submit_items, update_item, withdraw_item
 from storage.people import Person
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "south-east-2022-23.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
 TODAY = date(2023, 1, 20)  # after Triad 1's day
 NOW = datetime(2023, 1, 20, 10, tzinfo=timezone.utc)
 ASK = {"authority": "wokingham", "theme": "send", "title": "Preparing for adulthood", "description": "Transitions to adult care.",

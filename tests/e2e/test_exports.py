@@ -15,9 +15,9 @@ from storage.people import Person, RoleAssignment
 from tests.support.activities import email_message
 from tests.support.assistant import EXAMPLE_NOW
 from tests.support.connector import texts_in
-from tests.test_enquiry_conversation import say
-from tests.test_nominate_conversation import DCS
-from tests.test_support_conversation import COORDINATOR, assistant  # noqa: F401 - the fixture
+from tests.e2e.test_enquiry_conversation import say
+from tests.e2e.test_nominate_conversation import DCS
+from tests.e2e.test_support_conversation import COORDINATOR, assistant  # noqa: F401 - the fixture
 
 KEY = b"k" * 32
 NOW = datetime(2022, 9, 1, 10, tzinfo=timezone.utc)

@@ -15,9 +15,9 @@ from storage.outbox import OutboxMessage
 from tests.support.activities import email_message
 from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
-from tests.test_enquiry_conversation import act, button, press, say
-from tests.test_nominate_conversation import DCS
-from tests.test_support_conversation import COORDINATOR, FACILITATOR, KENT, SURREY
+from tests.e2e.test_enquiry_conversation import act, button, press, say
+from tests.e2e.test_nominate_conversation import DCS
+from tests.e2e.test_support_conversation import COORDINATOR, FACILITATOR, KENT, SURREY
 
 EAST_SUSSEX = {"id": "29:dcs-east-sussex", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000a001", "email": "owen.marchbank@east-sussex.example", "name": "Owen Marchbank"}
 NOW = datetime(2023, 1, 20, 10, tzinfo=timezone.utc)

@@ -16,7 +16,7 @@ from storage.people import Person, RoleAssignment
 from tests.support.activities import card_action, teams_message
 from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
-from tests.test_nominate_conversation import DCS
+from tests.e2e.test_nominate_conversation import DCS
 
 MODERATOR = {"id": "29:moderator", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000e001", "email": "robin.ashcombe@hampshire.example", "name": "Robin Ashcombe"}
 SECOND_MODERATOR = {"id": "29:moderator-2", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000e002", "email": "jo.carverley@seslip.example", "name": "Jo Carverley"}

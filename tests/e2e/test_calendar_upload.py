@@ -13,11 +13,11 @@ from storage.calendar import Group
 from tests.support.activities import email_message, teams_message
 from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
-from tests.test_enquiry_conversation import act, button
-from tests.test_nominate_conversation import DCS
-from tests.test_support_conversation import COORDINATOR
+from tests.e2e.test_enquiry_conversation import act, button
+from tests.e2e.test_nominate_conversation import DCS
+from tests.e2e.test_support_conversation import COORDINATOR
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (ROOT / "examples" / "south-east-2022-23.yaml").read_text(encoding="utf-8")
 HANDBOOK = (ROOT / "tests" / "fixtures" / "handbook-original-2022-23.yaml").read_text(encoding="utf-8")
 MOVED = EXAMPLE.replace("date: 2023-02-24", "date: 2023-03-10")

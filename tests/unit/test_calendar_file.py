@@ -14,7 +14,7 @@ from programme.calendar.cycle_settings import CycleSettings, InvalidSettings, Mo
 from programme.people.roles import Role
 from programme.validation import email_problem, normalise_email
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "south-east-2022-23.yaml"
 HANDBOOK = ROOT / "tests" / "fixtures" / "handbook-original-2022-23.yaml"
 

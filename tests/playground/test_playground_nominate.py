@@ -3,9 +3,9 @@
 the nomination card, an error beside the one field left empty, then "Nomination received" and
 exactly one nomination in the assistant's database.
 
-Needs what tests/test_playground.py needs (Chromium at /usr/bin/chromium, Node.js, `npm ci`'s
+Needs what tests/playground/test_playground.py needs (Chromium at /usr/bin/chromium, Node.js, `npm ci`'s
 node_modules); without them this test is skipped, or fails in CI (CI=true).
-Run: `.venv/bin/python -m pytest -q tests/test_playground_nominate.py -s`.
+Run: `.venv/bin/python -m pytest -q tests/playground/test_playground_nominate.py -s`.
 
 Screenshots of every step go to the test's tmp dir and are copied to
 test-results/playground-nominate/ (gitignored) for a person to look at.

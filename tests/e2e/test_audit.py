@@ -8,7 +8,7 @@ from sqlalchemy import select
 from storage.audit import AuditEntry
 from storage.moderation import Enquiry
 from tests.support.connector import texts_in
-from tests.test_enquiry_conversation import DCS, MODERATOR, _person_id, act, assistant, latest, say, submit_enquiry  # noqa: F401
+from tests.e2e.test_enquiry_conversation import DCS, MODERATOR, _person_id, act, assistant, latest, say, submit_enquiry  # noqa: F401
 
 SECRET_TEXT = "Our early help offer"
 
@@ -51,7 +51,7 @@ def test_command_line_changes_and_exports_are_recorded(tmp_path, monkeypatch, ca
     url = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("MicrosoftAppId", raising=False)
-    example = Path(__file__).resolve().parents[1] / "examples" / "south-east-2022-23.yaml"
+    example = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
     assert main(["import-calendar", str(example), "--dry-run"]) == 0  # a dry run changes nothing: not recorded
     assert main(["import-calendar", str(example)]) == 0
     assert main(["mark-received", "--authority", "kent", "--cycle", "2022-23"]) == 0
@@ -69,7 +69,7 @@ def test_command_line_changes_and_exports_are_recorded(tmp_path, monkeypatch, ca
 
 async def test_every_kind_of_change_a_coordinator_makes_leaves_an_entry(assistant):
     from tests.support.activities import email_message
-    from tests.test_enquiry_conversation import KENT_DCS
+    from tests.e2e.test_enquiry_conversation import KENT_DCS
 
     await act(assistant, MODERATOR, "group.save", {"group": "2", "date": "2023-03-10", "format": "virtual", "location": ""})
     await act(assistant, KENT_DCS, "team.add", {"authority": "kent", "role": "participant", "name": "Lee Example", "email": "lee.example@kent.example"})

@@ -11,7 +11,7 @@ from storage.panel import Nomination
 from tests.support.activities import card_action, email_message, teams_message
 from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
-from tests.test_nominate_conversation import DCS, GOOD
+from tests.e2e.test_nominate_conversation import DCS, GOOD
 
 COORDINATOR = {"id": "29:coordinator", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000d001", "email": "jo.carverley@seslip.example", "name": "Jo Carverley"}
 

@@ -14,13 +14,13 @@ timeline follow it, in headless Chromium against the running assistant:
    people (the dispatcher delivers them, by email: only Jo has a Playground) and the audit entry of
    Jo's change, made in Teams.
 
-Built on tests/test_playground_enquiry.py's helpers (a person at their Playground, pressing a card's
+Built on tests/playground/test_playground_enquiry.py's helpers (a person at their Playground, pressing a card's
 button and waiting for the assistant's answer to the adaptiveCard/action, screenshots, failure
 reports); see its docstring for what they work around (the date picker among them).
 
-Needs what tests/test_playground.py needs (Chromium at /usr/bin/chromium, Node.js, `npm ci`'s
+Needs what tests/playground/test_playground.py needs (Chromium at /usr/bin/chromium, Node.js, `npm ci`'s
 node_modules); without them this test is skipped, or fails in CI (CI=true).
-Run: `.venv/bin/python -m pytest -q tests/test_playground_coordinator.py -s`.
+Run: `.venv/bin/python -m pytest -q tests/playground/test_playground_coordinator.py -s`.
 
 Screenshots of Jo's key steps go to the test's tmp dir and are copied to
 test-results/playground-coordinator/ (gitignored), named <number>-jo-<step>.png.
@@ -41,7 +41,7 @@ import pytest
 import yaml
 
 from tests.support.playground import PROJECT_ROOT, require_tools, running_playgrounds
-from tests.test_playground_enquiry import (
+from tests.playground.test_playground_enquiry import (
     Database,
     Person,
     Screenshots,
