@@ -3,12 +3,18 @@ what and from which channel; no entry holds a message body, an address or a toke
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from storage.audit import AuditEntry
 from storage.moderation import Enquiry
 from tests.support.connector import texts_in
-from tests.e2e.test_enquiry_conversation import DCS, MODERATOR, _person_id, act, assistant, latest, say, submit_enquiry  # noqa: F401
+from tests.support.conversation import act, say
+from tests.support.enquiries import ENQUIRY_ASSISTANT, submit_enquiry
+from tests.support.people import DCS, MODERATOR
+from tests.support.records import _person_id, latest
+
+pytestmark = pytest.mark.assistant(**ENQUIRY_ASSISTANT)
 
 SECRET_TEXT = "Our early help offer"
 
@@ -69,7 +75,7 @@ def test_command_line_changes_and_exports_are_recorded(tmp_path, monkeypatch, ca
 
 async def test_every_kind_of_change_a_coordinator_makes_leaves_an_entry(assistant):
     from tests.support.activities import email_message
-    from tests.e2e.test_enquiry_conversation import KENT_DCS
+    from tests.support.people import KENT_DCS
 
     await act(assistant, MODERATOR, "group.save", {"group": "2", "date": "2023-03-10", "format": "virtual", "location": ""})
     await act(assistant, KENT_DCS, "team.add", {"authority": "kent", "role": "participant", "name": "Lee Example", "email": "lee.example@kent.example"})

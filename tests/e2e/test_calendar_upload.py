@@ -11,26 +11,16 @@ from sqlalchemy import select
 from storage.audit import AuditEntry
 from storage.calendar import Group
 from tests.support.activities import email_message, teams_message
-from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
-from tests.e2e.test_enquiry_conversation import act, button
-from tests.e2e.test_nominate_conversation import DCS
-from tests.e2e.test_support_conversation import COORDINATOR
+from tests.support.conversation import act, button
+from tests.support.people import COORDINATOR, DCS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (ROOT / "examples" / "south-east-2022-23.yaml").read_text(encoding="utf-8")
 HANDBOOK = (ROOT / "tests" / "fixtures" / "handbook-original-2022-23.yaml").read_text(encoding="utf-8")
 MOVED = EXAMPLE.replace("date: 2023-02-24", "date: 2023-03-10")
 
-
-@pytest.fixture
-async def assistant(database):
-    running, connector_server = await start_assistant(database)
-    for user in (DCS, COORDINATOR):
-        running.connector.members[user["id"]] = {k: user[k] for k in ("id", "name", "aadObjectId", "email")}
-    yield running
-    await running.client.close()
-    await connector_server.close()
+pytestmark = pytest.mark.assistant(roster=(DCS, COORDINATOR))
 
 
 def with_file(activity: dict, name: str, text: str) -> dict:

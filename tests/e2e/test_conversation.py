@@ -11,27 +11,10 @@ from storage.conversations import ConversationReferenceRecord
 from storage.feedback import Feedback
 from storage.people import Person, RoleAssignment
 from tests.support.activities import card_action, email_message, teams_install, teams_message
-from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
+from tests.support.people import COORDINATOR, DCS, DELEGATE, STRANGER
 
-DCS = {"id": "29:dcs-wokingham", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000a001", "email": "harriet.quillfeather@wokingham.example", "name": "Harriet Quillfeather"}
-DELEGATE = {"id": "29:delegate-wokingham", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000a002", "email": "leo.brandwick@wokingham.example", "name": "Leo Brandwick"}
-COORDINATOR = {"id": "29:coordinator", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000a003", "email": "jo.carverley@seslip.example", "name": "Jo Carverley"}
-STRANGER = {"id": "29:stranger", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000a004", "email": "pat.unknown@elsewhere.example", "name": "Pat Unknown"}
-
-
-def _member(user: dict) -> dict:
-    return {"id": user["id"], "name": user["name"], "aadObjectId": user["aadObjectId"], "email": user["email"], "userPrincipalName": user["email"]}
-
-
-@pytest.fixture
-async def assistant(database):
-    running, connector_server = await start_assistant(database)
-    for user in (DCS, DELEGATE, COORDINATOR, STRANGER):
-        running.connector.members[user["id"]] = _member(user)
-    yield running
-    await running.client.close()
-    await connector_server.close()
+pytestmark = pytest.mark.assistant(roster=(DCS, DELEGATE, COORDINATOR, STRANGER), principal_names=True)
 
 
 def _say(assistant, user, text):

@@ -9,23 +9,13 @@ from sqlalchemy import select
 
 from storage.outbox import OutboxMessage, enqueue
 from storage.people import Person
-from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
-from tests.e2e.test_enquiry_conversation import act, button, say
-from tests.e2e.test_nominate_conversation import DCS
-from tests.e2e.test_support_conversation import COORDINATOR
+from tests.support.conversation import act, button, say
+from tests.support.people import COORDINATOR, DCS
 
 NOW = datetime(2022, 11, 1, 10, tzinfo=timezone.utc)
 
-
-@pytest.fixture
-async def assistant(database):
-    running, connector_server = await start_assistant(database, now=NOW)
-    for user in (DCS, COORDINATOR):
-        running.connector.members[user["id"]] = {k: user[k] for k in ("id", "name", "aadObjectId", "email")}
-    yield running
-    await running.client.close()
-    await connector_server.close()
+pytestmark = pytest.mark.assistant(now=NOW, roster=(DCS, COORDINATOR))
 
 
 async def test_the_timeline_card_groups_the_reminders_by_day(assistant):

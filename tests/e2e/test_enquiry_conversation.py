@@ -11,102 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.moderation import Assignment, Enquiry, EnquiryEvent
-from storage.outbox import OutboxMessage
 from storage.people import Person, RoleAssignment
-from tests.support.activities import card_action, teams_message
-from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
-from tests.e2e.test_nominate_conversation import DCS
+from tests.support.conversation import act, press, say
+from tests.support.enquiries import ENQUIRY, ENQUIRY_ASSISTANT, MAILBOX, submit_enquiry
+from tests.support.people import DCS, KENT_DCS, MEMBER, MODERATOR, OTHER_MEMBER, SECOND_MODERATOR
+from tests.support.records import _person_id, count, latest, outbox
 
-MODERATOR = {"id": "29:moderator", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000e001", "email": "robin.ashcombe@hampshire.example", "name": "Robin Ashcombe"}
-SECOND_MODERATOR = {"id": "29:moderator-2", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000e002", "email": "jo.carverley@seslip.example", "name": "Jo Carverley"}
-MEMBER = {"id": "29:member", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000e003", "email": "nina.oseiwood@kent.example", "name": "Nina Oseiwood"}
-OTHER_MEMBER = {"id": "29:member-2", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000e004", "email": "tom.radleigh@oxfordshire.example", "name": "Tom Radleigh"}
-KENT_DCS = {"id": "29:dcs-kent", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000e005", "email": "grace.albury@kent.example", "name": "Grace Albury"}
-MAILBOX = "sectorled@hampshire.example"
-ENQUIRY = {
-    "authority": "wokingham",
-    "support": "universal",
-    "conclusion": "Our early help offer has reduced repeat referrals to children's social care.",
-    "work": "indicators,case_files",
-    "expertise": "safeguarding",
-    "days": "3",
-    "report_by": "2022-12-09",
-    "report_reason": "",
-    "contact_name": "Harriet Quillfeather",
-    "contact_email": "harriet.quillfeather@wokingham.example",
-}
-PEOPLE = (DCS, MODERATOR, SECOND_MODERATOR, MEMBER, OTHER_MEMBER, KENT_DCS)
-
-
-@pytest.fixture
-async def assistant(database):
-    running, connector_server = await start_assistant(database, settings={"MODERATION_MAILBOX": MAILBOX})
-    for user in PEOPLE:
-        running.connector.members[user["id"]] = {k: user[k] for k in ("id", "name", "aadObjectId", "email")}
-    with database.session() as session:
-        # A second moderation coordinator, so there are copies of the notice to keep up to date.
-        jo = session.scalar(select(Person).where(Person.email == SECOND_MODERATOR["email"]))
-        session.add(RoleAssignment(person_id=jo.id, role="moderation_coordinator", scope="region", source="assistant"))
-        session.commit()
-    yield running
-    await running.client.close()
-    await connector_server.close()
-
-
-async def act(assistant, user, verb, data) -> dict:
-    response = await assistant.post(card_action(assistant.service_url, verb, data, user_id=user["id"], aad_object_id=user["aadObjectId"]))
-    assert response.status == 200
-    return (await response.json())["value"]
-
-
-async def say(assistant, user, text) -> dict:
-    assistant.connector.sent.clear()
-    await assistant.post(teams_message(assistant.service_url, text, user_id=user["id"], aad_object_id=user["aadObjectId"]))
-    return assistant.connector.cards()[-1]
-
-
-def button(card: dict, title: str) -> dict:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("title") == title:
-                found.append(node)
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(card)
-    assert found, f"no button {title!r} in: {texts_in(card)[:400]}"
-    return found[0]
-
-
-async def press(assistant, user, card: dict, title: str, **inputs) -> dict:
-    action = button(card, title)
-    return await act(assistant, user, action["verb"], {**action["data"], **inputs})
-
-
-def count(database, model, *conditions) -> int:
-    with database.session() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*conditions))
-
-
-def latest(assistant, model) -> int:
-    with assistant.database.session() as session:
-        return session.scalar(select(func.max(model.id)))
-
-
-def outbox(database, kind: str) -> list[OutboxMessage]:
-    with database.session() as session:
-        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)))
-
-
-async def submit_enquiry(assistant, **changes) -> dict:
-    form = await say(assistant, DCS, "enquiry")
-    return await press(assistant, DCS, form, "Send the enquiry", **{**ENQUIRY, **changes})
+pytestmark = pytest.mark.assistant(**ENQUIRY_ASSISTANT)
 
 
 async def test_the_enquiry_card_refuses_bad_input_beside_its_field_then_sends_once(assistant):
@@ -192,11 +104,6 @@ async def test_an_enquiry_goes_from_received_to_closed_by_card_actions(assistant
     # The acting coordinator's own card is refreshed by the action; when the panel member accepted, both were updated.
     updates = [r.recipient_person_id for r in outbox(assistant.database, "enquiry_received") if r.payload.get("replaces")]
     assert sorted(updates) == sorted([_person_id(assistant, SECOND_MODERATOR)] * 7 + [_person_id(assistant, MODERATOR)])
-
-
-def _person_id(assistant, user) -> int:
-    with assistant.database.session() as session:
-        return session.scalar(select(Person.id).where(Person.email == user["email"]))
 
 
 async def test_a_decline_goes_back_to_the_coordinator_who_invites_someone_else(assistant):

@@ -5,26 +5,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from storage.moderation import Assignment, Enquiry
-from tests.support.activities import email_message
-from tests.e2e.test_enquiry_conversation import (  # noqa: F401 - assistant is the fixture
-    DCS, MEMBER, MODERATOR, _person_id, act, assistant, count, latest, submit_enquiry,
-)
+from tests.support.conversation import act, reply, send
+from tests.support.enquiries import ENQUIRY_ASSISTANT, submit_enquiry
+from tests.support.people import DCS, MEMBER, MODERATOR
+from tests.support.records import _person_id, count, latest
+
+pytestmark = pytest.mark.assistant(**ENQUIRY_ASSISTANT)
 
 CODE = re.compile(r"\[(C-[A-Z0-9]{8})\]")
-
-
-async def send(assistant, sender: str, text: str, subject: str = "") -> dict:
-    await assistant.post(email_message(assistant.service_url, sender, text, subject=subject))
-    return assistant.connector.sent[-1]
-
-
-async def reply(assistant, sender: str, to: dict, text: str) -> dict:
-    """A reply as mail programs write it: the answer on top, then the quoted message."""
-    quoted = "\n\nOn Monday, the assistant wrote:\n> " + to["text"].replace("\n", "\n> ")
-    return await send(assistant, sender, text + quoted, f"RE: {to['channelData']['subject']}")
 
 
 async def test_an_enquiry_from_the_form_to_the_delivered_report_by_email(assistant):

@@ -15,9 +15,11 @@ from storage.people import Person, RoleAssignment
 from tests.support.activities import email_message
 from tests.support.assistant import EXAMPLE_NOW
 from tests.support.connector import texts_in
-from tests.e2e.test_enquiry_conversation import say
-from tests.e2e.test_nominate_conversation import DCS
-from tests.e2e.test_support_conversation import COORDINATOR, assistant  # noqa: F401 - the fixture
+from tests.support.conversation import say
+from tests.support.people import COORDINATOR, DCS, FACILITATOR, KENT, MEMBER, PARTICIPANT, SURREY
+
+# The people of the support conversation tests (tests/e2e/test_support_conversation.py).
+pytestmark = pytest.mark.assistant(roster=(DCS, PARTICIPANT, SURREY, COORDINATOR, FACILITATOR, KENT, MEMBER))
 
 KEY = b"k" * 32
 NOW = datetime(2022, 9, 1, 10, tzinfo=timezone.utc)

@@ -10,31 +10,11 @@ from sqlalchemy import func, select
 from storage.outbox import OutboxMessage
 from storage.panel import Nomination
 from tests.support.activities import card_action, email_message, teams_message
-from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
+from tests.support.nominations import GOOD
+from tests.support.people import DCS, PARTICIPANT, STRANGER
 
-DCS = {"id": "29:dcs-wokingham", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000c001", "email": "harriet.quillfeather@wokingham.example", "name": "Harriet Quillfeather"}
-PARTICIPANT = {"id": "29:participant", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000c002", "email": "maya.okafield@east-sussex.example", "name": "Maya Okafield"}
-GOOD = {
-    "authority": "wokingham",
-    "nominee_name": "Sam Example",
-    "nominee_email": "sam.example@wokingham.example",
-    "job_title": "Head of Quality Assurance",
-    "service_area": "Children's social care",
-    "covers": "both",
-    "areas": "send,fostering",
-    "agreed": "true",
-}
-
-
-@pytest.fixture
-async def assistant(database):
-    running, connector_server = await start_assistant(database)
-    for user in (DCS, PARTICIPANT):
-        running.connector.members[user["id"]] = {"id": user["id"], "name": user["name"], "aadObjectId": user["aadObjectId"], "email": user["email"]}
-    yield running
-    await running.client.close()
-    await connector_server.close()
+pytestmark = pytest.mark.assistant(roster=(DCS, PARTICIPANT))
 
 
 def _nominations(database) -> int:
@@ -134,7 +114,7 @@ async def test_the_nominee_joins_by_replying_to_the_invitation_and_the_dcs_hears
 
 
 async def test_a_stranger_cannot_nominate(assistant):
-    stranger = {"id": "29:stranger", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000c009"}
+    stranger = STRANGER
     refused = await _act(assistant, stranger, {"token": "t-stranger", **GOOD})
     assert "I don't know you yet" in texts_in(refused)
     assert _nominations(assistant.database) == 0

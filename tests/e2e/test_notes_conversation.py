@@ -13,26 +13,17 @@ from programme.reminders.working_days import send_moment
 from storage.calendar import NoteAgreement, SelfAssessment
 from storage.outbox import OutboxMessage
 from tests.support.activities import email_message
-from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
-from tests.e2e.test_enquiry_conversation import act, button, press, say
-from tests.e2e.test_nominate_conversation import DCS
-from tests.e2e.test_support_conversation import COORDINATOR, FACILITATOR, KENT, SURREY
+from tests.support.conversation import act, press, say
+from tests.support.people import COORDINATOR, DCS, EAST_SUSSEX, FACILITATOR, KENT, SURREY
 
-EAST_SUSSEX = {"id": "29:dcs-east-sussex", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000a001", "email": "owen.marchbank@east-sussex.example", "name": "Owen Marchbank"}
 NOW = datetime(2023, 1, 20, 10, tzinfo=timezone.utc)
 LINK = "https://sharepoint.example/sites/seslip/notes/triad-1.docx"
 LIBRARY = "https://library.example/peer-challenge"
 
-
-@pytest.fixture
-async def assistant(database):
-    running, connector_server = await start_assistant(database, now=NOW, settings={"PEER_CHALLENGE_LIBRARY_URL": LIBRARY})
-    for user in (DCS, EAST_SUSSEX, SURREY, COORDINATOR, FACILITATOR, KENT):
-        running.connector.members[user["id"]] = {k: user[k] for k in ("id", "name", "aadObjectId", "email")}
-    yield running
-    await running.client.close()
-    await connector_server.close()
+pytestmark = pytest.mark.assistant(
+    now=NOW, settings={"PEER_CHALLENGE_LIBRARY_URL": LIBRARY}, roster=(DCS, EAST_SUSSEX, SURREY, COORDINATOR, FACILITATOR, KENT),
+)
 
 
 def rows(database, kind) -> list[OutboxMessage]:

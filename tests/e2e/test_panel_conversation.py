@@ -9,21 +9,11 @@ from sqlalchemy import select
 
 from storage.panel import Nomination
 from tests.support.activities import card_action, email_message, teams_message
-from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
-from tests.e2e.test_nominate_conversation import DCS, GOOD
+from tests.support.nominations import GOOD
+from tests.support.people import COORDINATOR, DCS
 
-COORDINATOR = {"id": "29:coordinator", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000d001", "email": "jo.carverley@seslip.example", "name": "Jo Carverley"}
-
-
-@pytest.fixture
-async def assistant(database):
-    running, connector_server = await start_assistant(database)
-    for user in (DCS, COORDINATOR):
-        running.connector.members[user["id"]] = {"id": user["id"], "name": user["name"], "aadObjectId": user["aadObjectId"], "email": user["email"]}
-    yield running
-    await running.client.close()
-    await connector_server.close()
+pytestmark = pytest.mark.assistant(roster=(DCS, COORDINATOR))
 
 
 async def _act(assistant, user, verb, data):

@@ -10,16 +10,10 @@ from sqlalchemy import func, select
 
 from storage.outbox import OutboxMessage
 from storage.support import SupportItem, SupportMatch
-from tests.support.activities import card_action, email_message, teams_message
-from tests.support.assistant import start_assistant
 from tests.support.connector import texts_in
-from tests.e2e.test_enquiry_conversation import button
-from tests.e2e.test_nominate_conversation import DCS, PARTICIPANT
+from tests.support.conversation import act, button, reply, say, send
+from tests.support.people import COORDINATOR, DCS, FACILITATOR, KENT, MEMBER, PARTICIPANT, SURREY
 
-SURREY = {"id": "29:dcs-surrey", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000f001", "email": "priya.castellane@surrey.example", "name": "Priya Castellane"}
-COORDINATOR = {"id": "29:coordinator", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000f002", "email": "jo.carverley@seslip.example", "name": "Jo Carverley"}
-FACILITATOR = {"id": "29:facilitator", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000f003", "email": "chris.lowthwaite@seslip.example", "name": "Chris Lowthwaite"}
-KENT = {"id": "29:dcs-kent", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000f004", "email": "grace.albury@kent.example", "name": "Grace Albury"}
 ASK = {
     "authority": "wokingham", "theme": "send", "title": "Preparing for adulthood",
     "description": "Transitions for young people with SEND moving to adult social care: planning starts too late.",
@@ -32,30 +26,8 @@ OFFER = {
 }
 UNRELATED = {**OFFER, "theme": "fostering", "title": "Foster carer recruitment campaign",
              "description": "A campaign with local radio that doubled enquiries from prospective foster carers."}
-MEMBER = {"id": "29:member", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000f005", "email": "nina.oseiwood@kent.example", "name": "Nina Oseiwood"}
-PEOPLE = (DCS, PARTICIPANT, SURREY, COORDINATOR, FACILITATOR, KENT, MEMBER)
 
-
-@pytest.fixture
-async def assistant(database):
-    running, connector_server = await start_assistant(database)
-    for user in PEOPLE:
-        running.connector.members[user["id"]] = {k: user[k] for k in ("id", "name", "aadObjectId", "email")}
-    yield running
-    await running.client.close()
-    await connector_server.close()
-
-
-async def act(assistant, user, verb, data) -> dict:
-    response = await assistant.post(card_action(assistant.service_url, verb, data, user_id=user["id"], aad_object_id=user["aadObjectId"]))
-    assert response.status == 200
-    return (await response.json())["value"]
-
-
-async def say(assistant, user, text) -> dict:
-    assistant.connector.sent.clear()
-    await assistant.post(teams_message(assistant.service_url, text, user_id=user["id"], aad_object_id=user["aadObjectId"]))
-    return assistant.connector.cards()[-1]
+pytestmark = pytest.mark.assistant(roster=(DCS, PARTICIPANT, SURREY, COORDINATOR, FACILITATOR, KENT, MEMBER))
 
 
 async def record(assistant, user, command: str, values: dict) -> dict:
@@ -166,13 +138,3 @@ async def test_asks_by_email_several_at_once_in_one_round_trip(assistant):
     assert "Saved 2 asks for Wokingham" in saved["text"]
     await reply(assistant, DCS["email"], form, two)  # the same email twice
     assert len(items(assistant.database)) == 2
-
-
-async def send(assistant, sender, text, subject=""):
-    await assistant.post(email_message(assistant.service_url, sender, text, subject=subject))
-    return assistant.connector.sent[-1]
-
-
-async def reply(assistant, sender, to, text):
-    quoted = "\n\nOn Monday, the assistant wrote:\n> " + to["text"].replace("\n", "\n> ")
-    return await send(assistant, sender, text + quoted, f"RE: {to['channelData']['subject']}")

@@ -26,7 +26,7 @@ from tests.support.auth import StaticCredentialsFactory
 from tests.support.fakes import RecordingSender
 from tests.support.smtp import SmtpServer
 from tests.support.teams_connector import TeamsConnectorStandIn
-from tests.integration.test_teams_sender import APP_ID, TENANT, reference
+from tests.support.teams_references import APP_ID, TENANT, reference
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 ASSISTANT = "peer-challenge@assistant.example"

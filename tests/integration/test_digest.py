@@ -36,14 +36,13 @@ from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem
 from tests.support.activities import teams_message
 from tests.support.assistant import start_assistant
+from tests.support.people import HARRIET, JO, roster_entry
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
 # Two Monday mornings (08:00 in London is 08:00 UTC in winter): before Christmas, inside the last
 # moderation windows; and at the end of January, after the first challenge days.
 DECEMBER = datetime(2022, 12, 19, 8, 0, tzinfo=timezone.utc)
 JANUARY = datetime(2023, 1, 30, 8, 0, tzinfo=timezone.utc)
-JO = {"id": "29:jo", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000d001", "email": "jo.carverley@seslip.example", "name": "Jo Carverley"}
-HARRIET = {"id": "29:harriet", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000d002", "email": "harriet.quillfeather@wokingham.example", "name": "Harriet Quillfeather"}
 
 
 def utc(year, month, day, hour=10) -> datetime:
@@ -410,7 +409,7 @@ def test_the_clock_queues_the_digest_on_monday_mornings():
 async def coordinators_and_others_ask_for_the_digest(database):
     running, connector_server = await start_assistant(database, now=DECEMBER)
     for user in (JO, HARRIET):
-        running.connector.members[user["id"]] = {k: user[k] for k in ("id", "name", "aadObjectId", "email")}
+        running.connector.members[user["id"]] = roster_entry(user)
     try:
         async def say(user, text) -> dict:
             running.connector.sent.clear()

@@ -238,7 +238,7 @@ def test_two_planners_on_postgresql_plan_once(postgres_database):
     """Two processes' planners at the same moment: the advisory lock makes the second wait, and it finds nothing to write."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from tests.conftest import _empty
+    from tests.support.databases import _empty
 
     _empty(postgres_database)
     import_calendar(postgres_database.sessions, load_calendar_file(EXAMPLE), dry_run=False)

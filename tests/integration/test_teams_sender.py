@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
-from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
+from botbuilder.schema import ConversationReference
 
 from bot.adapter import build_adapter, build_authentication
 from bot.config import settings_from
@@ -30,9 +30,8 @@ from tests.support.auth import (
     StaticTokenCredentials,
 )
 from tests.support.teams_connector import TeamsConnectorStandIn, outbox_marker
+from tests.support.teams_references import APP_ID, TENANT, reference
 
-APP_ID = "3c9d8e7f-6a5b-4c4d-8e2f-1a0b9c8d7e6f"
-TENANT = "72f988bf-0000-4000-8000-00000000a11e"
 PERSON_NAME = "Priya Ramanathan"  # must never appear in a failure's reason
 
 
@@ -43,17 +42,6 @@ def card(message_id: int) -> dict:
         "version": "1.5",
         "body": [{"type": "TextBlock", "text": f"Hello {PERSON_NAME}, message {message_id}", "wrap": True}],
     }
-
-
-def reference(service_url: str, conversation_id: str, *, tenant_id: str = TENANT) -> dict:
-    return ConversationReference(
-        activity_id="1700000000000",
-        user=ChannelAccount(id=f"29:user-{conversation_id}", aad_object_id="00000000-0000-4000-a000-000000000001"),
-        bot=ChannelAccount(id=f"28:{APP_ID}", name="Peer Challenge Assistant"),
-        conversation=ConversationAccount(id=conversation_id, tenant_id=tenant_id, conversation_type="personal"),
-        channel_id="msteams",
-        service_url=service_url,
-    ).serialize()
 
 
 def message(service_url: str, conversation_id: str, message_id: int, *, tenant_id: str = TENANT) -> TeamsMessage:
