@@ -1,11 +1,13 @@
 """Shared fixtures: a migrated database on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL
-(tests/support/databases.py makes them)."""
+(tests/support/databases.py makes them); the same with the example calendar imported."""
 
 from __future__ import annotations
 
 import pytest
 
+from programme.calendar.importer import import_calendar, load_calendar_file
 from storage.database import Database
+from tests.support.calendars import EXAMPLE
 from tests.support.databases import POSTGRES_URL, _empty, _fresh_postgres
 
 
@@ -39,3 +41,9 @@ def sqlite_database(tmp_path) -> Database:
     database.upgrade()
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def database_with_cycle(database):
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    return database

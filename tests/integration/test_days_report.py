@@ -1,94 +1,16 @@
-"""Days given by nominating authority, the enquiries export, and both from the command line."""
+"""Days given by nominating authority and the enquiries export. (Both from the command line:
+tests/e2e/test_days_report_cli.py.)"""
 
 from __future__ import annotations
-
-import csv
-import io
-from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
-from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.moderation.days_report import days_by_authority, days_detail_rows, days_report_rows, days_report_text
 from programme.moderation.export import export_enquiry_rows
 from programme.errors import NotFound
-from programme.people.identity import find_person
-from storage.calendar import Cycle
-from storage.database import Database
-from storage.moderation import Assignment, Enquiry
-from storage.people import Authority, Person
-from tests.support.assistant import EXAMPLE
-
-RECEIVED = datetime(2022, 10, 3, 9, 30, tzinfo=timezone.utc)
-COORDINATOR = "robin.ashcombe@hampshire.example"
-
-
-def _id(session, model, **where) -> int:
-    return session.scalar(select(model.id).filter_by(**where))
-
-
-def _enquiry(session, cycle, authority, token, **fields) -> Enquiry:
-    dcs = {"wokingham": "harriet.quillfeather", "medway": "colin.brackwater", "surrey": "priya.castellane"}[authority]
-    values = dict(
-        cycle_id=_id(session, Cycle, name=cycle),
-        authority_id=_id(session, Authority, code=authority),
-        support="universal",
-        conclusion="Children in care have a stable placement and a consistent social worker.",
-        work=["case_files", "indicators"],
-        expertise=["children_in_care"],
-        estimated_days=3,
-        report_needed_by=date(2022, 12, 9),
-        contact_name=dcs.replace(".", " ").title(),
-        contact_email=f"{dcs}@{authority}.example",
-        stage="in_progress",
-        submitted_by_person_id=find_person(session, email=f"{dcs}@{authority}.example").id,
-        form_token=token,
-        created_at=RECEIVED,
-    )
-    enquiry = Enquiry(**{**values, **fields})
-    session.add(enquiry)
-    session.flush()
-    return enquiry
-
-
-def _assign(session, enquiry, email, authority, status, code, *, agreed, worked=None) -> None:
-    session.add(Assignment(
-        enquiry_id=enquiry.id, person_id=find_person(session, email=email).id,
-        authority_id=_id(session, Authority, code=authority), status=status,
-        invited_by_person_id=find_person(session, email=COORDINATOR).id, days_agreed=agreed, days_worked=worked,
-        invitation_code=code,
-    ))
-
-
-def _programme(database: Database) -> None:
-    """The example cycle with three enquiries and their practitioners, and one enquiry in the next cycle."""
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
-    with database.session() as session:
-        session.add(Person(name="Ola Penrose", email="ola.penrose@hampshire.example"))
-        session.add(Cycle(name="2023-24", starts_on=date(2023, 4, 1), ends_on=date(2024, 3, 31)))
-        session.flush()
-        wokingham = _enquiry(
-            session, "2022-23", "wokingham", "e-1", expertise=["send", "fostering"], agreed_days=3,
-            agreed_scope="Twenty case files", report_due=date(2022, 12, 9), report_delivered_on=date(2022, 12, 2),
-            stage="report_delivered",
-        )
-        _assign(session, wokingham, "tom.radleigh@oxfordshire.example", "oxfordshire", "declined", "A0001", agreed=3)
-        _assign(session, wokingham, "nina.oseiwood@kent.example", "kent", "completed", "A0002", agreed=3, worked=2.5)
-        medway = _enquiry(
-            session, "2022-23", "medway", "e-2", support="small_package", estimated_days=12.5,
-            conclusion="-10% re-referrals within a year", on_behalf=True,
-            submitted_by_person_id=find_person(session, email="jo.carverley@seslip.example").id,
-        )
-        _assign(session, medway, "tom.radleigh@oxfordshire.example", "oxfordshire", "accepted", "A0003", agreed=4)
-        _assign(session, medway, "ola.penrose@hampshire.example", "hampshire", "completed", "A0004", agreed=2, worked=2)
-        surrey = _enquiry(session, "2022-23", "surrey", "e-3")
-        _assign(session, surrey, "nina.oseiwood@kent.example", "kent", "completed", "A0005", agreed=2, worked=3)
-        _enquiry(session, "2022-23", "wokingham", "e-4", stage="received")  # nobody invited yet
-        later = _enquiry(session, "2023-24", "medway", "e-5")
-        _assign(session, later, "nina.oseiwood@kent.example", "kent", "completed", "A0006", agreed=4, worked=4)
-        session.commit()
+from storage.moderation import Assignment
+from tests.support.moderation_days import _programme
 
 
 @pytest.fixture
@@ -200,57 +122,3 @@ def test_the_enquiries_export(programme):
     assert (medway["Submitted by"], medway["On behalf"], medway["Agreed days"], medway["Report due"]) == ("Jo Carverley", "yes", "", "")
     assert dict(zip(header, rows[3]))["Practitioners"] == "" and dict(zip(header, rows[3]))["Stage"] == "Received"
     assert dict(zip(header, rows[4]))["Cycle"] == "2023-24"
-
-
-# From the command line.
-
-
-@pytest.fixture
-def cli_database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.delenv("MicrosoftAppId", raising=False)
-    database = Database(url)
-    database.upgrade()
-    _programme(database)
-    database.dispose()
-    return url
-
-
-def test_report_days_as_a_table(cli_database, capsys):
-    assert main(["report", "days", "--cycle", "2022-23"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("Days given to moderation in cycle 2022-23")
-    assert lines[2].split() == ["Nominating", "authority", "Assignments", "Days", "agreed", "Days", "worked", "Share", "of", "days", "worked", "(%)"]
-    assert lines[4].split() == ["Hampshire", "1", "2", "2", "26.7"]
-    assert lines[5].split() == ["Kent", "2", "5", "5.5", "73.3"]
-    assert lines[-1].split() == ["Total", "4", "11", "7.5", "100.0"]
-
-
-def test_report_days_as_csv(cli_database, tmp_path, capsys):
-    assert main(["report", "days", "--cycle", "2022-23", "--format", "csv"]) == 0
-    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows[0][0] == "Nominating authority" and rows[-1] == ["Total", "4", "11", "7.5", "100.0"]
-    output = tmp_path / "out" / "days.csv"
-    assert main(["report", "days", "--cycle", "2022-23", "--format", "csv", "--output", str(output)]) == 0
-    assert capsys.readouterr().out.strip() == f"Wrote the days report for cycle 2022-23 to {output}"
-    assert list(csv.reader(io.StringIO(output.read_text(encoding="utf-8-sig"))))[1] == ["Hampshire", "1", "2", "2", "26.7"]
-
-
-def test_report_days_for_an_unknown_cycle(cli_database, capsys):
-    assert main(["report", "days", "--cycle", "2019-20"]) == 1
-    captured = capsys.readouterr()
-    assert "There is no cycle '2019-20'. The cycles are: 2022-23, 2023-24." in captured.err
-    assert captured.out == ""
-
-
-def test_export_enquiries(cli_database, tmp_path, capsys):
-    assert main(["export", "enquiries"]) == 0
-    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows[0][:3] == ["Enquiry", "Cycle", "Authority"] and len(rows) == 6
-    output = tmp_path / "enquiries.csv"
-    assert main(["export", "enquiries", "--output", str(output)]) == 0
-    assert capsys.readouterr().out.strip() == f"Wrote 5 enquiries to {output}"
-    assert output.read_text(encoding="utf-8-sig").splitlines()[0].startswith("Enquiry,Cycle,Authority,Support")
-    assert main(["export", "panel"]) == 0  # the panel export is unchanged
-    assert capsys.readouterr().out.splitlines()[0].startswith("Nomination,Nominee")

@@ -1,10 +1,9 @@
 """Delivery end to end: the dispatcher with the real senders, over the wire to a real SMTP server and
-a Bot Connector stand-in that enforces Teams' limits; and a team change through the running app
-reaching the new participant's inbox."""
+a Bot Connector stand-in that enforces Teams' limits. (A team change through the running app
+reaching the new participant's inbox: tests/e2e/test_delivery_app.py.)"""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
@@ -20,8 +19,6 @@ from notify.teams import TeamsProactiveSender
 from storage.conversations import ConversationReferenceRecord
 from storage.outbox import OutboxMessage, enqueue
 from storage.people import Person
-from tests.support.activities import card_action
-from tests.support.assistant import start_assistant
 from tests.support.auth import StaticCredentialsFactory
 from tests.support.fakes import RecordingSender
 from tests.support.smtp import SmtpServer
@@ -161,28 +158,3 @@ async def test_someone_known_only_from_a_team_channel_gets_a_personal_chat(datab
         record = session.scalar(select(ConversationReferenceRecord))
     assert record.reference["conversation"]["conversationType"] == "personal"
     assert delivered == [record.conversation_id] and record.conversation_id != "19:general@thread.tacv2"
-
-
-async def test_a_participant_added_in_teams_hears_of_it_by_email(database):
-    with SmtpServer() as server:
-        extra = {"DISPATCHER": "on", "MAIL_BACKEND": "smtp", "SMTP_HOST": server.host, "SMTP_PORT": str(server.port), "SMTP_SECURITY": "none", "ASSISTANT_MAILBOX": ASSISTANT}
-        running, connector_server = await start_assistant(database, settings=extra)
-        try:
-            dcs = {"id": "29:dcs", "aadObjectId": "7d1c6a4e-0000-4000-8000-00000000b001"}
-            running.connector.members["29:dcs"] = {"id": "29:dcs", "name": "Harriet Quillfeather", "email": "harriet.quillfeather@wokingham.example", "aadObjectId": dcs["aadObjectId"]}
-            activity = card_action(running.service_url, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@wokingham.example", "role": "participant"}, user_id=dcs["id"], aad_object_id=dcs["aadObjectId"])
-            assert (await running.post(activity)).status == 200
-            assert (await running.post(activity)).status == 200  # Teams retries the same activity
-            for _ in range(100):
-                if server.messages:
-                    break
-                await asyncio.sleep(0.1)
-            await asyncio.sleep(0.5)
-            messages = server.messages
-        finally:
-            await running.client.close()
-            await connector_server.close()
-    assert len(messages) == 1
-    mail = messages[0].message
-    assert mail["To"] == "sam.example@wokingham.example" and mail["Reply-To"] == ASSISTANT
-    assert "Wokingham" in mail.get_body(("plain",)).get_content()

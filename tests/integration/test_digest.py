@@ -1,5 +1,6 @@
 """The coordinators' digest on the example cycle: each section from a realistic state of the records,
-the weekly rows (Teams and email, once a week), the command line, and the `digest` command."""
+the weekly rows (Teams and email, once a week) and the clock that queues them. (The command line and
+the `digest` command: tests/e2e/test_digest_app.py.)"""
 
 from __future__ import annotations
 
@@ -34,9 +35,6 @@ from storage.outbox import OutboxMessage
 from storage.panel import Nomination
 from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem
-from tests.support.activities import teams_message
-from tests.support.assistant import start_assistant
-from tests.support.people import HARRIET, JO, roster_entry
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
 # Two Monday mornings (08:00 in London is 08:00 UTC in winter): before Christmas, inside the last
@@ -361,36 +359,6 @@ def test_the_weekly_digest_goes_to_each_coordinator_by_email_and_in_teams_once_a
         assert session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.idempotency_key.like("digest/2022-W52/%"))) == 4
 
 
-def test_the_command_line_prints_the_digest_without_queuing_and_queues_it_once(tmp_path, monkeypatch, capsys):
-    from bot.cli import main
-
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'digest.sqlite3'}")
-    monkeypatch.delenv("MicrosoftAppId", raising=False)
-    assert main(["import-calendar", str(EXAMPLE)]) == 0
-    capsys.readouterr()
-
-    assert main(["digest", "--dry-run", "--on", "2022-12-19"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("Peer challenge digest: week of Mon 19 Dec 2022\n")
-    assert "Reading (Quartet 3, challenge day Thu 16 Feb 2023): the window closes" in " ".join(out.split())
-    assert "Reply with: enquiries, directory, panel" in out
-
-    from storage.database import Database
-
-    database = Database(f"sqlite:///{tmp_path / 'digest.sqlite3'}")
-    try:
-        with database.session() as session:
-            assert session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "digest")) == 0
-        assert main(["digest", "--on", "2022-12-19"]) == 0
-        assert capsys.readouterr().out == "Queued 3 digest messages for 2022-W51.\n"  # three coordinators, none in Teams yet
-        assert main(["digest", "--on", "2022-12-20"]) == 0
-        assert capsys.readouterr().out.startswith("Queued 0 digest messages for 2022-W51.")
-        with database.session() as session:
-            assert session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "digest")) == 3
-    finally:
-        database.dispose()
-
-
 def test_the_clock_queues_the_digest_on_monday_mornings():
     from apscheduler.triggers.cron import CronTrigger
 
@@ -404,34 +372,3 @@ def test_the_clock_queues_the_digest_on_monday_mornings():
     assert job.trigger.get_next_fire_time(None, after_sunday) == datetime(2022, 12, 19, 8, 0, tzinfo=timezone.utc)
     summer_sunday = datetime(2023, 6, 4, 12, 0, tzinfo=timezone.utc)
     assert job.trigger.get_next_fire_time(None, summer_sunday) == datetime(2023, 6, 5, 7, 0, tzinfo=timezone.utc)  # 08:00 BST
-
-
-async def coordinators_and_others_ask_for_the_digest(database):
-    running, connector_server = await start_assistant(database, now=DECEMBER)
-    for user in (JO, HARRIET):
-        running.connector.members[user["id"]] = roster_entry(user)
-    try:
-        async def say(user, text) -> dict:
-            running.connector.sent.clear()
-            response = await running.post(teams_message(running.service_url, text, user_id=user["id"], aad_object_id=user["aadObjectId"]))
-            assert response.status in (200, 201)
-            return running.connector.cards()[-1]
-
-        card = await say(JO, "digest")
-        texts = [block.get("text", "") for block in card["body"]]
-        assert texts[0] == "Peer challenge digest: week of Mon 19 Dec 2022"
-        assert "Inside the moderation window, no enquiry yet" in texts
-        assert any(t.startswith("- Reading (Quartet 3, challenge day Thu 16 Feb 2023)") or "\n- Reading (Quartet 3" in t for t in texts)
-        assert [a["data"]["command"] for a in card["actions"]] == ["enquiries", "directory", "panel"]
-
-        refused = await say(HARRIET, "digest")
-        assert "Only the programme coordinators receive the digest." in refused["body"][1]["text"]
-        with database.session() as session:
-            assert session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "digest")) == 0
-    finally:
-        await running.client.close()
-        await connector_server.close()
-
-
-async def test_a_coordinator_gets_the_digest_card_and_a_dcs_is_refused(database):
-    await coordinators_and_others_ask_for_the_digest(database)

@@ -1,85 +1,40 @@
-"""Suggesting offers for asks (the directory of support), the asks and offers export, and both from the command line."""
+"""Suggesting offers for asks (the directory of support) and the asks and offers export. (Both from the
+command line: tests/e2e/test_matching_cli.py.)"""
 
 from __future__ import annotations
-
-import csv
-import io
-from datetime import datetime, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.cli import main
-from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.support.matching import SPECIFIC_LENGTH, Item, all_suggestions, stem, suggest_offers, suggestions_for_ask, words
-from programme.people.identity import find_person
 from programme.support.export import export_asks_offers_rows, export_matches_rows
 from programme.support.form import THEMES
 from storage.calendar import Cycle
 from storage.database import Database
-from storage.people import Authority
-from storage.support import SupportItem, SupportMatch
-from tests.support.assistant import EXAMPLE
-
-# Fictional asks and offers in the handbook's themes, as they might be recorded after a challenge day.
-WOKINGHAM, KENT, SURREY, READING, OXFORDSHIRE, MEDWAY, BRIGHTON = range(1, 8)
-NAMES = {1: "Wokingham", 2: "Kent", 3: "Surrey", 4: "Reading", 5: "Oxfordshire", 6: "Medway", 7: "Brighton and Hove"}
-
-
-def _ask(id, authority, theme, title, description) -> Item:
-    return Item(id, authority, NAMES[authority], "ask", theme, title, description)
-
-
-def _offer(id, authority, theme, title, description, kind="offer") -> Item:
-    return Item(id, authority, NAMES[authority], kind, theme, title, description)
-
-
-ADULTHOOD = _ask(
-    1, WOKINGHAM, "send", "Preparing for adulthood",
-    "Young people with SEND meet a cliff edge at 18. We would like a joint transitions protocol with adult social care, "
-    "with planning that starts at 14.",
+from storage.support import SupportMatch
+from tests.support.asks_and_offers import (
+    ACADEMY,
+    ADULTHOOD,
+    ANNEX_A,
+    CAMPAIGN,
+    CONFERENCES,
+    EDGE_OF_CARE,
+    FOSTER_CARERS,
+    KENT,
+    MEDWAY,
+    OFFERS,
+    OWN_TRANSITIONS,
+    OXFORDSHIRE,
+    READING,
+    SCORECARD,
+    SURREY,
+    TRANSITIONS,
+    _ask,
+    _offer,
+    _programme,
 )
-FOSTER_CARERS = _ask(
-    2, WOKINGHAM, "fostering", "Recruiting foster carers",
-    "Enquiries from prospective foster carers have fallen for two years; we need carers for teenagers and sibling groups.",
-)
-ANNEX_A = _ask(
-    3, WOKINGHAM, "performance_data", "Annex A data quality",
-    "Our Annex A list and the case management system disagree. We want to check data quality before inspection "
-    "and benchmark timeliness with statistical neighbours.",
-)
-EDGE_OF_CARE = _ask(
-    4, MEDWAY, "children_in_care", "Edge of care",
-    "Too many adolescents come into care in crisis; we want an edge of care offer and a reunification pathway home.",
-)
-TRANSITIONS = _offer(
-    11, KENT, "send", "Transitions to adult services",
-    "Our 14-25 preparing for adulthood team plans transitions with adult social care from Year 9 for young people with SEND.",
-)
-CAMPAIGN = _offer(
-    12, SURREY, "fostering", "Foster carer recruitment campaign",
-    "A campaign with local radio and foster carer ambassadors doubled enquiries from prospective carers, including carers for teenagers.",
-)
-SCORECARD = _offer(
-    13, READING, "performance_data", "Performance data and benchmarking",
-    "A monthly scorecard benchmarks timeliness against statistical neighbours, with a data quality check of the "
-    "Annex A list before each return.",
-)
-OWN_TRANSITIONS = _offer(
-    14, WOKINGHAM, "send", "Preparing for adulthood transitions",
-    "A joint transitions panel with adult social care for young people with SEND from 14.",
-)
-ACADEMY = _offer(
-    15, OXFORDSHIRE, "workforce", "Social work academy",
-    "Newly qualified social workers join a cohort with protected caseloads, a practice educator and a rotation through teams.",
-)
-CONFERENCES = _offer(
-    16, BRIGHTON, "safeguarding", "Family group conferences",
-    "Family group conferences before proceedings, and a reunification programme for adolescents returning home.",
-)
-OFFERS = [TRANSITIONS, CAMPAIGN, SCORECARD, OWN_TRANSITIONS, ACADEMY, CONFERENCES]
 
 
 # Content words.
@@ -203,69 +158,10 @@ def test_property_never_the_asks_own_authority_and_every_suggestion_follows_the_
 
 # From the database.
 
-RECORDED = datetime(2023, 1, 24, 15, 45, tzinfo=timezone.utc)
-DCS = {
-    "wokingham": "harriet.quillfeather", "kent": "grace.albury", "surrey": "priya.castellane",
-    "reading": "farida.okonbury", "medway": "colin.brackwater", "brighton-and-hove": "leona.daverill",
-}
-COORDINATOR = "robin.ashcombe@hampshire.example"
-
-
-def _add(session, authority: str, item: Item, *, cycle: str | None = "2022-23", status: str = "active", **fields) -> int:
-    email = f"{DCS[authority]}@{authority}.example"
-    values = dict(
-        cycle_id=session.scalar(select(Cycle.id).where(Cycle.name == cycle)) if cycle else None,
-        authority_id=session.scalar(select(Authority.id).where(Authority.code == authority)),
-        kind=item.kind, theme=item.theme, title=item.title, description=item.description, route="bilateral",
-        contact_name=DCS[authority].replace(".", " ").title(), contact_email=email, status=status,
-        submitted_by_person_id=find_person(session, email=email).id, on_behalf=False,
-        form_token=f"{authority}-{item.id}-{cycle}-{status}", created_at=RECORDED,
-    )
-    row = SupportItem(**{**values, **fields})
-    session.add(row)
-    session.flush()
-    return row.id
-
 
 @pytest.fixture
 def items(database: Database) -> dict[str, int]:
     return _programme(database)
-
-
-def _programme(database: Database) -> dict[str, int]:
-    """Asks and offers of the example cycle, a few that must not be suggested, and one confirmed match."""
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
-    with database.session() as session:
-        session.add(Cycle(name="2023-24", starts_on=datetime(2023, 4, 1).date(), ends_on=datetime(2024, 3, 31).date()))
-        session.flush()
-        ids = dict(
-            adulthood=_add(session, "wokingham", ADULTHOOD),
-            foster_carers=_add(session, "wokingham", FOSTER_CARERS),
-            annex_a=_add(session, "wokingham", ANNEX_A, status="withdrawn"),
-            transitions=_add(
-                session, "kent", TRANSITIONS, route="multilateral",
-                description="- 14-25 preparing for adulthood team; transitions planned with adult social care.",
-            ),
-            campaign=_add(session, "surrey", CAMPAIGN),
-            scorecard=_add(session, "reading", SCORECARD),
-            own=_add(session, "wokingham", OWN_TRANSITIONS),
-            withdrawn=_add(session, "surrey", TRANSITIONS, status="withdrawn"),
-            next_cycle=_add(session, "reading", TRANSITIONS, cycle="2023-24"),
-            priority=_add(
-                session, "kent", _offer(40, KENT, "send", "Preparing for adulthood", "Regional transitions protocol.", kind="priority"),
-                route="regional_project", on_behalf=True,
-                submitted_by_person_id=find_person(session, email=COORDINATOR).id,
-            ),
-            edge_of_care=_add(session, "medway", EDGE_OF_CARE, cycle=None),
-            conferences=_add(session, "brighton-and-hove", CONFERENCES, cycle=None),
-        )
-        session.add(SupportMatch(
-            ask_id=ids["foster_carers"], offer_id=ids["campaign"], confirmed_by_person_id=find_person(session, email=COORDINATOR).id,
-            reason="Same theme (Fostering); both mention foster, carer, recruitment and enquiries, among others.",
-            channel="teams", created_at=datetime(2023, 2, 1, 10, 5, tzinfo=timezone.utc),
-        ))
-        session.commit()
-    return ids
 
 
 def test_suggestions_for_an_ask_come_from_active_offers_of_its_cycle(database, items):
@@ -341,33 +237,3 @@ def test_the_matches_export(database, items):
         "Foster carer recruitment campaign", "Surrey", "Robin Ashcombe", "2023-02-01 10:05",
         "Same theme (Fostering); both mention foster, carer, recruitment and enquiries, among others.",
     ]]
-
-
-# From the command line.
-
-
-@pytest.fixture
-def cli_database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.delenv("MicrosoftAppId", raising=False)
-    database = Database(url)
-    database.upgrade()
-    items = _programme(database)
-    database.dispose()
-    return items
-
-
-def test_export_asks_offers_and_matches(cli_database, tmp_path, capsys):
-    items = cli_database
-    assert main(["export", "asks-offers"]) == 0
-    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows[0][:3] == ["Item", "Cycle", "Authority"] and len(rows) == len(items) + 1
-    output = tmp_path / "out" / "asks-offers.csv"
-    assert main(["export", "asks-offers", "--format", "csv", "--output", str(output)]) == 0
-    assert capsys.readouterr().out.strip() == f"Wrote {len(items)} asks, offers and suggestions to {output}"
-    assert output.read_text(encoding="utf-8-sig").startswith("Item,Cycle,Authority,Kind,Theme")
-    output = tmp_path / "matches.csv"
-    assert main(["export", "matches", "--output", str(output)]) == 0
-    assert capsys.readouterr().out.strip() == f"Wrote 1 matches to {output}"
-    assert list(csv.reader(io.StringIO(output.read_text(encoding="utf-8-sig"))))[1][3] == "Wokingham"

@@ -1,17 +1,16 @@
-"""The panel after nomination: who sees it, filters, withdrawing, changing areas, the export."""
+"""The panel after nomination: who sees it, filters, withdrawing, changing areas, the export. (The
+export from the command line: tests/e2e/test_panel_cli.py.)"""
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
 from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.errors import Invalid, NotAllowed, NotFound
-from programme.panel.nomination import answer_invitation, submit_nomination
+from programme.panel.nomination import answer_invitation
 from programme.panel.register import (
     export_panel_rows,
     list_panel,
@@ -20,53 +19,26 @@ from programme.panel.register import (
     withdraw_nomination,
 )
 from programme.people.identity import find_person
-from programme.people.profile import load_profile
 from programme.people.roles import Role
-from storage.database import Database
 from storage.outbox import OutboxMessage
 from storage.panel import Nomination
 from storage.people import RoleAssignment
 from tests.support.assistant import EXAMPLE
+from tests.support.panel import (
+    COORDINATOR,
+    KENT_DCS,
+    KENT_DELEGATE,
+    NOW,
+    OTHER_COORDINATOR,
+    WOKINGHAM_DCS,
+    WOKINGHAM_DELEGATE,
+    _form,
+    _nominate,
+    _nominate_three,
+    _profile,
+)
 
-NOW = datetime(2022, 10, 3, 9, 0, tzinfo=timezone.utc)
 LATER = datetime(2022, 10, 10, 9, 0, tzinfo=timezone.utc)
-WOKINGHAM_DCS = "harriet.quillfeather@wokingham.example"
-WOKINGHAM_DELEGATE = "leo.brandwick@wokingham.example"
-KENT_DCS = "grace.albury@kent.example"
-KENT_DELEGATE = "rosa.inglebrook@kent.example"
-COORDINATOR = "jo.carverley@seslip.example"
-OTHER_COORDINATOR = "sam.whitlockes@seslip.example"
-
-
-def _form(authority, email, name, covers, areas, job_title="Head of Quality Assurance"):
-    return {
-        "authority": authority,
-        "nominee_name": name,
-        "nominee_email": email,
-        "job_title": job_title,
-        "service_area": "Children's social care",
-        "covers": covers,
-        "areas": areas,
-        "agreed": "yes",
-    }
-
-
-def _profile(session, email):
-    return load_profile(session, find_person(session, email=email), NOW.date(), detail=False)
-
-
-def _nominate(session, by, token, form) -> int:
-    outcome = submit_nomination(session, _profile(session, by), token, form, NOW)
-    assert outcome.done, outcome.errors or outcome.message
-    return outcome.nomination_id
-
-
-def _nominate_three(session) -> dict[str, int]:
-    return {
-        "sam": _nominate(session, WOKINGHAM_DCS, "t-sam", _form("wokingham", "sam.example@wokingham.example", "Sam Example", "both", "send, Fostering")),
-        "kit": _nominate(session, KENT_DELEGATE, "t-kit", _form("kent", "kit.example@kent.example", "Kit Example", "universal", "open")),
-        "lee": _nominate(session, COORDINATOR, "t-lee", _form("medway", "lee.example@medway.example", "Lee Example", "small_packages", "safeguarding")),
-    }
 
 
 @pytest.fixture
@@ -289,38 +261,3 @@ def test_export_rows(panel):
     assert sam["Areas of expertise"] == "SEND; Fostering" and sam["Nominated by"] == "Harriet Quillfeather"
     assert sam["On behalf"] == "no" and by_name["Lee Example"]["On behalf"] == "yes"
     assert by_name["Max Example"]["Job title"] == "'=HYPERLINK(\"x\")"  # a spreadsheet shows it, does not run it
-
-
-@pytest.fixture
-def cli_database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.delenv("MicrosoftAppId", raising=False)
-    database = Database(url)
-    database.upgrade()
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
-    with database.session() as session:
-        _nominate_three(session)
-    database.dispose()
-    return url
-
-
-def test_cli_exports_the_panel_as_csv(cli_database, tmp_path, capsys):
-    output = tmp_path / "exports" / "panel.csv"
-    assert main(["export", "panel", "--format", "csv", "--output", str(output)]) == 0
-    assert "Wrote 3 panel nominations" in capsys.readouterr().out
-    with output.open(encoding="utf-8-sig", newline="") as file:
-        header, *rows = list(csv.reader(file))
-    assert header[:2] == ["Nomination", "Nominee"] and header[-1] == "Nominated (UTC)"
-    assert sorted(row[1] for row in rows) == ["Kit Example", "Lee Example", "Sam Example"]
-    assert all(len(row) == len(header) for row in rows)
-
-
-def test_cli_export_to_standard_output_and_only_as_csv(cli_database, capsys):
-    assert main(["export", "panel"]) == 0
-    header, *rows = list(csv.reader(capsys.readouterr().out.splitlines()))
-    assert header[1] == "Nominee" and len(rows) == 3
-    with pytest.raises(SystemExit) as stopped:
-        main(["export", "panel", "--format", "xlsx"])
-    assert stopped.value.code == 2
-    assert "invalid choice" in capsys.readouterr().err

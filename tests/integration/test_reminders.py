@@ -1,34 +1,25 @@
 """The example cycle replayed day by day with an injected clock: each reminder once, on the right
-working day, to the right people, and none once its condition is met; an outage; a late import."""
+working day, to the right people, and none once its condition is met; an outage; a late import.
+(The timeline and the receipts from the command line, and the clock in the running service:
+tests/e2e/test_reminders_app.py.)"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.reminders.planning import planned_reminders, run_planning
-from programme.reminders.working_days import send_moment
 from storage.calendar import Cycle, Group, SelfAssessment
 from storage.moderation import Enquiry
 from storage.outbox import OutboxMessage
 from storage.people import Authority, Person
 from storage.support import SupportItem
+from tests.support.reminders import nine
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
-
-
-@pytest.fixture
-def database_with_cycle(database):
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
-    return database
-
-
-def nine(day: date) -> datetime:
-    return send_moment(day, time(9))
 
 
 def replay(database, start: date, end: date, on_day=None) -> dict[str, date]:
@@ -162,56 +153,6 @@ def test_a_moved_challenge_date_moves_unsent_reminders_and_never_repeats_a_sent_
         run_planning(session, nine(date(2023, 1, 13)))
         moved = session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("reminder/%/moderation_closing/kent/%"))).all()
     assert moved and {r.due_at for r in moved} == {nine(date(2023, 1, 13))}
-
-
-def test_the_timeline_shows_what_will_be_sent_to_whom_and_why(tmp_path, monkeypatch, capsys):
-    from bot.cli import main
-
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'timeline.sqlite3'}")
-    monkeypatch.delenv("MicrosoftAppId", raising=False)
-    assert main(["import-calendar", str(EXAMPLE)]) == 0
-    capsys.readouterr()
-    assert main(["reminders", "--from", "2022-11-21", "--to", "2022-11-24"]) == 0
-    out = capsys.readouterr().out
-    assert "Monday 21 November 2022" in out and "Thursday 24 November 2022" in out
-    assert "09:00  Harriet Quillfeather  Wokingham: the moderation window closes" in out
-    assert "no enquiry has been made" in out and "11 reminders from 2022-11-21 to 2022-11-24" in out
-    assert main(["reminders", "--from", "2022-11-24", "--to", "2022-11-21"]) == 2
-
-
-async def test_the_clock_plans_as_soon_as_the_service_starts(database_with_cycle):
-    import asyncio
-
-    from tests.support.assistant import start_assistant
-
-    running, connector_server = await start_assistant(database_with_cycle, now=nine(date(2022, 10, 24)), settings={"SCHEDULER": "on"})
-    try:
-        for _ in range(100):
-            with database_with_cycle.session() as session:
-                keys = session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.like("reminder/%"))).all()
-            if keys:
-                break
-            await asyncio.sleep(0.05)
-        assert any("/moderation_opens/wokingham/" in key for key in keys)
-    finally:
-        await running.client.close()
-        await connector_server.close()
-
-
-def test_receipt_and_notes_from_the_command_line(tmp_path, monkeypatch, capsys):
-    from bot.cli import main
-
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
-    monkeypatch.delenv("MicrosoftAppId", raising=False)
-    assert main(["import-calendar", str(EXAMPLE)]) == 0
-    assert main(["mark-received", "--authority", "kent", "--cycle", "2022-23"]) == 0
-    assert "Kent's self-assessment is marked received" in capsys.readouterr().out
-    assert main(["mark-received", "--authority", "atlantis", "--cycle", "2022-23"]) == 1
-    assert "There is no authority 'atlantis'" in capsys.readouterr().err
-    assert main(["notes-sent", "--group", "1", "--link", "https://sharepoint.example/notes/triad-1"]) == 0
-    assert "The notes of Triad 1 recorded as sent" in capsys.readouterr().out
-    assert main(["notes-sent", "--group", "1", "--link", "not a link"]) == 1
-    assert "starting with https://" in capsys.readouterr().err
 
 
 def test_a_moved_date_or_venue_in_the_calendar_tells_the_groups_people_once(database_with_cycle, tmp_path):
