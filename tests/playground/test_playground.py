@@ -14,25 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support.playground import CHROMIUM, CHROMIUM_FLAGS, CONFIG_SCRIPT, require_tools, running_playground
+from tests.support.playground import CHROMIUM, CHROMIUM_FLAGS, CONFIG_SCRIPT, running_playground
+from tests.support.playground_browser import CARD, UI_TIMEOUT_MS, long_date, send
 
 pytestmark = pytest.mark.playground
 
 AUTHORITY = "wokingham"
-UI_TIMEOUT_MS = 20_000
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
-
-# The Playground's page (version 0.2.28): every message card is an `.ac-adaptiveCard`, the compose
-# box is a contenteditable Lexical editor, and Enter sends.
-CARD = ".ac-adaptiveCard"
-COMPOSE_BOX = '[role="textbox"][contenteditable="true"]'
-
-
-def long_date(value: date) -> str:
-    """A date as the cards write it: Monday 16 January 2023."""
-    return f"{DAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def expected_view(calendar_path: Path, authority: str) -> dict:
@@ -53,18 +40,6 @@ def expected_view(calendar_path: Path, authority: str) -> dict:
             if m.get("lead_reviewer_for")
         ],
     }
-
-
-def send(page, text: str) -> None:
-    box = page.locator(COMPOSE_BOX)
-    box.click()
-    box.press_sequentially(text)
-    box.press("Enter")
-
-
-@pytest.fixture
-def tools():
-    require_tools()
 
 
 def test_a_dcs_is_welcomed_and_can_ask_for_help_and_status(tools, tmp_path):

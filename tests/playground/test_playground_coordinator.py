@@ -14,9 +14,10 @@ timeline follow it, in headless Chromium against the running assistant:
    people (the dispatcher delivers them, by email: only Jo has a Playground) and the audit entry of
    Jo's change, made in Teams.
 
-Built on tests/playground/test_playground_enquiry.py's helpers (a person at their Playground, pressing a card's
-button and waiting for the assistant's answer to the adaptiveCard/action, screenshots, failure
-reports); see its docstring for what they work around (the date picker among them).
+Built on the Playground helpers of tests/support/playground_browser.py (a person at their
+Playground, pressing a card's button and waiting for the assistant's answer to the
+adaptiveCard/action, screenshots, failure reports); see its docstring for what they work around (the
+date picker among them).
 
 Needs what tests/playground/test_playground.py needs (Chromium at /usr/bin/chromium, Node.js, `npm ci`'s
 node_modules); without them this test is skipped, or fails in CI (CI=true).
@@ -32,7 +33,6 @@ import email
 import email.policy
 import email.utils
 import re
-import shutil
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -40,9 +40,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support.playground import PROJECT_ROOT, require_tools, running_playgrounds
-from tests.playground.test_playground_enquiry import (
-    Database,
+from tests.support.playground import PROJECT_ROOT, running_playgrounds
+from tests.support.playground_browser import (
     Person,
     Screenshots,
     labelled,
@@ -50,6 +49,7 @@ from tests.playground.test_playground_enquiry import (
     people_at_their_playgrounds,
     step,
 )
+from tests.support.playground_database import Database
 
 pytestmark = pytest.mark.playground
 
@@ -142,7 +142,8 @@ class Calendar:
 
 
 class CoordinatorDatabase(Database):
-    """The enquiry test's looks at the database, and the group, its notices and the audit trail."""
+    """The shared looks at the database (tests/support/playground_database.py), and the group, its
+    notices and the audit trail."""
 
     def challenge_date(self, key: str) -> date:
         from sqlalchemy import select
@@ -185,17 +186,9 @@ class CoordinatorDatabase(Database):
 
 
 class CoordinatorScreenshots(Screenshots):
-    """The enquiry test's screenshots, published to this test's own folder."""
+    """Screenshots published to this test's own folder."""
 
-    def publish(self, *extra: Path) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for old in ARTIFACTS.glob("*"):
-            if old.is_file() and old.suffix in (".png", ".html", ".txt"):
-                old.unlink()
-        kept = [path for path in [*self.paths, *extra] if path.exists()]
-        for path in kept:
-            shutil.copy2(path, ARTIFACTS / path.name)
-        print("\nScreenshots:\n" + "\n".join(f"  {p}" for p in kept) + f"\nCopied to {ARTIFACTS}")
+    artifacts = ARTIFACTS
 
 
 # --- what the timeline card shows ---------------------------------------------------------------------
@@ -403,11 +396,6 @@ def the_database_tells_the_same_story(database: CoordinatorDatabase, jo: Person,
         assert entry["person_id"] == jo.person_id and entry["channel"] == "msteams", entry
         assert f"group={GROUP_KEY}" in entry["subject"].split(), entry
         assert not jo.page_errors, f"Jo's page had errors: {jo.page_errors}"
-
-
-@pytest.fixture
-def tools():
-    require_tools()
 
 
 def test_a_coordinator_moves_a_group_and_the_timeline_follows(tools, tmp_path):

@@ -34,34 +34,22 @@ What the Playground (version 0.2.28) does with these cards, found while writing 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.support.playground import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
-    PROJECT_ROOT,
-    require_tools,
-    running_playground,
-)
+from tests.support.playground import CHROMIUM, CHROMIUM_FLAGS, PROJECT_ROOT, running_playground
+from tests.support.playground_browser import CARD, INVOKE_PATH, UI_TIMEOUT_MS, Screenshots, labelled, send
 
 pytestmark = pytest.mark.playground
 
 AUTHORITY = "wokingham"
 AUTHORITY_NAME = "Wokingham"
-UI_TIMEOUT_MS = 20_000
 BUTTON_TIMEOUT_MS = 8_000  # how long a clicked command button may take to bring its card
 ARTIFACTS = PROJECT_ROOT / "test-results" / "playground-nominate"
 
-# The Playground's page (version 0.2.28): every message card is an `.ac-adaptiveCard`, the compose
-# box is a contenteditable Lexical editor, and Enter sends.
-CARD = ".ac-adaptiveCard"
-COMPOSE_BOX = '[role="textbox"][contenteditable="true"]'
 FORM_TITLE = "Nominate a colleague to the regional panel"
 PLAYGROUND_IMBACK_ERROR = "Cannot add property msTeams, object is not extensible"
-INVOKE_PATH = "/_conversation/v1/invoke"  # where the page sends Action.Execute (adaptiveCard/action)
 
 NOMINEE = {
     "name": "Sam Example",
@@ -74,13 +62,6 @@ NOMINEE = {
 JOB_TITLE_ERROR = re.compile(r"^\s*(Job title is needed\.|Enter job title\.)\s*$")
 # Any field's error, from either: "<label> is needed." or "Enter/Choose/Tick ...".
 FIELD_ERROR = re.compile(r"^[^.]* is needed\.\s*$|^\s*(Enter|Choose|Tick) ")
-
-
-def send(page, text: str) -> None:
-    box = page.locator(COMPOSE_BOX)
-    box.click()
-    box.press_sequentially(text)
-    box.press("Enter")
 
 
 def database_url(workdir: Path) -> str:
@@ -133,34 +114,10 @@ def nomination_count(url: str) -> int:
         engine.dispose()
 
 
-class Screenshots:
-    """Numbered screenshots in the test's tmp dir, copied to test-results/ for a person to see."""
+class NominateScreenshots(Screenshots):
+    """Screenshots published to this test's own folder."""
 
-    def __init__(self, directory: Path):
-        self.directory = directory
-        self.paths: list[Path] = []
-
-    def take(self, target, name: str, **options) -> Path:
-        path = self.directory / f"{len(self.paths) + 1:02d}-{name}.png"
-        target.screenshot(path=str(path), **options)
-        self.paths.append(path)
-        return path
-
-    def publish(self, *extra: Path) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for old in ARTIFACTS.glob("*"):
-            if old.is_file() and old.suffix in (".png", ".html", ".txt"):
-                old.unlink()
-        for path in [*self.paths, *extra]:
-            if path.exists():
-                shutil.copy2(path, ARTIFACTS / path.name)
-        print("\nScreenshots:\n" + "\n".join(f"  {p}" for p in [*self.paths, *extra] if p.exists()))
-        print(f"Copied to {ARTIFACTS}")
-
-
-def labelled(label: str) -> re.Pattern:
-    """An input's accessible name: its label, then (the renderer adds them) its error, if any."""
-    return re.compile(rf"^{re.escape(label)}(\s|$)")
+    artifacts = ARTIFACTS
 
 
 def area(choice: str) -> re.Pattern:
@@ -174,15 +131,10 @@ def below(upper, lower) -> bool:
     return a is not None and b is not None and b["y"] >= a["y"] + a["height"] - 1
 
 
-@pytest.fixture
-def tools():
-    require_tools()
-
-
 def test_a_dcs_nominates_a_colleague_from_the_welcome_card(tools, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    shots = Screenshots(tmp_path)
+    shots = NominateScreenshots(tmp_path)
     with running_playground(tmp_path / "run", authority=AUTHORITY, role="dcs") as stack:
         url = database_url(stack.workdir)
         first_name = stack.user["name"].split()[0]

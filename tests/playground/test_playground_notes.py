@@ -10,9 +10,10 @@ Playground, side by side against one running assistant, in headless Chromium:
    She presses "Shared with our Lead Member": the card records it.
 4. `notes` shows her the note as agreed, and the assistant's database holds the same story.
 
-Built on tests/playground/test_playground_enquiry.py's helpers (a person at their Playground, pressing a card's
-button and waiting for the assistant's answer to the adaptiveCard/action, letting the dispatcher's
-notices settle, screenshots, failure reports); see its docstring for what they work around.
+Built on the Playground helpers of tests/support/playground_browser.py (a person at their
+Playground, pressing a card's button and waiting for the assistant's answer to the
+adaptiveCard/action, letting the dispatcher's notices settle, screenshots, failure reports); see its
+docstring for what they work around.
 
 Needs what tests/playground/test_playground.py needs (Chromium at /usr/bin/chromium, Node.js, `npm ci`'s
 node_modules); without them this test is skipped, or fails in CI (CI=true).
@@ -25,15 +26,12 @@ test-results/playground-notes/ (gitignored), named <number>-<person>-<step>.png.
 from __future__ import annotations
 
 import re
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.support.playground import PROJECT_ROOT, require_tools, running_playgrounds
-from tests.playground.test_playground_enquiry import (
-    Database,
+from tests.support.playground import PROJECT_ROOT, running_playgrounds
+from tests.support.playground_browser import (
     Person,
     Screenshots,
     fact,
@@ -42,6 +40,7 @@ from tests.playground.test_playground_enquiry import (
     people_at_their_playgrounds,
     step,
 )
+from tests.support.playground_database import Database
 
 pytestmark = pytest.mark.playground
 
@@ -69,21 +68,13 @@ SHARED = "Thank you: the note is recorded as shared with your Lead Member."
 
 
 class NoteScreenshots(Screenshots):
-    """The enquiry test's screenshots, published to this test's own folder."""
+    """Screenshots published to this test's own folder."""
 
-    def publish(self, *extra: Path) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for old in ARTIFACTS.glob("*"):
-            if old.is_file() and old.suffix in (".png", ".html", ".txt"):
-                old.unlink()
-        kept = [path for path in [*self.paths, *extra] if path.exists()]
-        for path in kept:
-            shutil.copy2(path, ARTIFACTS / path.name)
-        print("\nScreenshots:\n" + "\n".join(f"  {p}" for p in kept) + f"\nCopied to {ARTIFACTS}")
+    artifacts = ARTIFACTS
 
 
 class NotesDatabase(Database):
-    """The enquiry test's looks at the database, and the notes."""
+    """The shared looks at the database (tests/support/playground_database.py), and the notes."""
 
     def notes(self, authority: str) -> list[dict]:
         from sqlalchemy import select
@@ -261,11 +252,6 @@ def the_database_tells_the_same_story(database: NotesDatabase, people: dict[str,
             assert kinds[kind]["status"] == "sent" and kinds[kind]["delivered_channel"] == "teams", kinds[kind]
         for person in people.values():
             assert not person.page_errors, f"{person.name}'s page had errors: {person.page_errors}"
-
-
-@pytest.fixture
-def tools():
-    require_tools()
 
 
 def test_a_dcs_agrees_her_note_from_the_card(tools, tmp_path):

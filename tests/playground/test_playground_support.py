@@ -20,7 +20,7 @@ Screenshots of each person's key steps go to the test's tmp dir and are copied t
 test-results/playground-support/ (gitignored), named <number>-<person>-<step>.png.
 
 The people, their pages, card actions, settling and failure reports come from
-tests/playground/test_playground_enquiry.py (see its docstring for what the Playground does with cards).
+tests/support/playground_browser.py (see its docstring for what the Playground does with cards).
 Found while writing this test (Playground 0.2.28): a compact Input.ChoiceSet (more than three
 choices: Theme, How it could be taken forward) is a Fluent UI combobox whose options open in a
 listbox outside the card, so an option is chosen from the page, by its exact title.
@@ -29,14 +29,12 @@ listbox outside the card, so an option is chosen from the page, by its exact tit
 from __future__ import annotations
 
 import re
-import shutil
 import time
 
 import pytest
 
-from tests.support.playground import PROJECT_ROOT, require_tools, running_playgrounds
-from tests.playground.test_playground_enquiry import (
-    Database,
+from tests.support.playground import PROJECT_ROOT, running_playgrounds
+from tests.support.playground_browser import (
     Person,
     Screenshots,
     fact,
@@ -44,6 +42,7 @@ from tests.playground.test_playground_enquiry import (
     people_at_their_playgrounds,
     step,
 )
+from tests.support.playground_database import Database
 
 pytestmark = pytest.mark.playground
 
@@ -71,25 +70,18 @@ OFFER = {
 }
 
 
-# --- what this test needs beyond the enquiry test's -------------------------------------------------
+# --- what this test needs beyond the shared helpers ------------------------------------------------
 
 
 class SupportScreenshots(Screenshots):
-    """The enquiry test's screenshots, published to this test's own folder."""
+    """Screenshots published to this test's own folder."""
 
-    def publish(self, *extra) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for old in ARTIFACTS.glob("*"):
-            if old.is_file() and old.suffix in (".png", ".html", ".txt"):
-                old.unlink()
-        kept = [path for path in [*self.paths, *extra] if path.exists()]
-        for path in kept:
-            shutil.copy2(path, ARTIFACTS / path.name)
-        print("\nScreenshots:\n" + "\n".join(f"  {p}" for p in kept) + f"\nCopied to {ARTIFACTS}")
+    artifacts = ARTIFACTS
 
 
 class SupportDatabase(Database):
-    """The enquiry test's looks at the database, and the asks, offers, matches and their notices."""
+    """The shared looks at the database (tests/support/playground_database.py), and the asks,
+    offers, matches and their notices."""
 
     def items(self) -> list[dict]:
         from sqlalchemy import select
@@ -348,11 +340,6 @@ def the_database_tells_the_same_story(database: SupportDatabase, people: dict[st
         }, contacts
         for person in people.values():
             assert not person.page_errors, f"{person.name}'s page had errors: {person.page_errors}"
-
-
-@pytest.fixture
-def tools():
-    require_tools()
 
 
 def test_an_ask_and_an_offer_are_matched_by_a_coordinator_and_both_dcss_are_told(tools, tmp_path):
