@@ -1,32 +1,14 @@
-"""Shared fixtures: a migrated database on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL."""
+"""Shared fixtures: a migrated database on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL
+(tests/support/databases.py makes them); the same with the example calendar imported."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from sqlalchemy import text
 
+from programme.calendar.importer import import_calendar, load_calendar_file
 from storage.database import Database
-from storage.models import Base
-
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
-
-
-def _normalise(url: str) -> str:
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
-
-
-def _fresh_postgres() -> Database:
-    database = Database(_normalise(POSTGRES_URL))
-    with database.engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    database.upgrade()
-    return database
+from tests.support.calendars import EXAMPLE
+from tests.support.databases import POSTGRES_URL, _empty, _fresh_postgres
 
 
 @pytest.fixture(scope="session")
@@ -36,12 +18,6 @@ def postgres_database():
     database = _fresh_postgres()
     yield database
     database.dispose()
-
-
-def _empty(database: Database) -> None:
-    with database.engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -65,3 +41,9 @@ def sqlite_database(tmp_path) -> Database:
     database.upgrade()
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def database_with_cycle(database):
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    return database

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -13,9 +12,10 @@ from service.bootstrap import create_app
 from service.settings import settings_from
 from programme.calendar.importer import import_calendar, load_calendar_file
 from storage.database import Database
+from tests.support.calendars import EXAMPLE
 from tests.support.connector import ConnectorStandIn
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
+__all__ = ["EXAMPLE", "EXAMPLE_NOW", "RunningAssistant", "start_assistant"]
 # A day in the 2022-23 cycle before any group's moderation window has opened.
 EXAMPLE_NOW = datetime(2022, 9, 1, 10, 0, tzinfo=timezone.utc)
 

@@ -1,0 +1,97 @@
+"""The `peer-challenge` command as a coordinator uses it."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from service.cli import main
+from storage.calendar import Group
+from storage.database import Database
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "south-east-2022-23.yaml"
+HANDBOOK = ROOT / "tests" / "fixtures" / "handbook-original-2022-23.yaml"
+
+
+@pytest.fixture
+def database_url(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("MicrosoftAppId", raising=False)
+    return url
+
+
+def _groups(url: str) -> int:
+    database = Database(url)
+    database.upgrade()
+    with database.session() as session:
+        count = session.scalar(select(func.count()).select_from(Group))
+    database.dispose()
+    return count
+
+
+def test_import_reports_every_problem_and_writes_nothing(database_url, capsys):
+    assert main(["import-calendar", str(HANDBOOK)]) == 1
+    error = capsys.readouterr().err
+    assert "nothing was imported" in error
+    assert "groups[4].date" in error and "groups[5].format" in error and "Virtua" in error
+    assert _groups(database_url) == 0
+
+
+def test_dry_run_then_import_then_reimport(database_url, capsys):
+    assert main(["import-calendar", str(EXAMPLE), "--dry-run"]) == 0
+    assert "Dry run" in capsys.readouterr().out
+    assert _groups(database_url) == 0
+    assert main(["import-calendar", str(EXAMPLE)]) == 0
+    assert _groups(database_url) == 6
+    capsys.readouterr()
+    assert main(["import-calendar", str(EXAMPLE)]) == 0
+    assert "no changes" in capsys.readouterr().out
+
+
+def test_db_upgrade(database_url, capsys):
+    assert main(["db", "upgrade"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_manifest_needs_an_app_id_then_writes_the_package(database_url, tmp_path, monkeypatch, capsys):
+    output = tmp_path / "app.zip"
+    assert main(["manifest", "--output", str(output)]) == 2
+    assert "MicrosoftAppId" in capsys.readouterr().err
+    monkeypatch.setenv("MicrosoftAppId", "8f0b2f5c-3c49-4a44-9a51-0c6f4b1d2e3a")
+    monkeypatch.setenv("MicrosoftAppPassword", "not-a-real-secret")
+    assert main(["manifest", "--output", str(output), "--domain", "assistant.council.example"]) == 0
+    assert set(zipfile.ZipFile(output).namelist()) == {"manifest.json", "color.png", "outline.png"}
+
+
+def test_bad_settings_stop_with_a_message(monkeypatch, capsys):
+    monkeypatch.setenv("PORT", "eighty")
+    assert main(["db", "upgrade"]) == 2
+    assert "PORT" in capsys.readouterr().err
+
+
+def test_outbox_list_retry_and_cancel(database_url, capsys):
+    from datetime import datetime, timezone
+
+    from storage.outbox import enqueue
+
+    database = Database(database_url)
+    database.upgrade()
+    with database.session() as session:
+        enqueue(session, key="k", kind="delivery_test", payload={"person_name": "Sam"}, due_at=datetime.now(timezone.utc), recipient_address="team@council.example")
+        session.commit()
+    database.dispose()
+    assert main(["outbox", "list"]) == 0
+    assert "delivery_test" in capsys.readouterr().out
+    assert main(["outbox", "retry", "1"]) == 1
+    assert "only failed, missed or cancelled" in capsys.readouterr().err
+    assert main(["outbox", "cancel", "1"]) == 0
+    assert main(["outbox", "list", "--status", "cancelled"]) == 0
+    assert "cancelled" in capsys.readouterr().out
+    assert main(["outbox", "retry", "1"]) == 0
+    assert main(["outbox", "list", "--status", "nonsense"]) == 1
+    assert "no status" in capsys.readouterr().err

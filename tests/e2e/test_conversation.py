@@ -1,0 +1,157 @@
+"""Conversations through the real app: install, help, status, team and feedback, in Teams and by email."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from storage.conversations import ConversationReferenceRecord
+from storage.feedback import Feedback
+from storage.people import Person, RoleAssignment
+from tests.support.activities import card_action, email_message, teams_install, teams_message
+from tests.support.connector import texts_in
+from tests.support.people import COORDINATOR, DCS, DELEGATE, STRANGER
+
+pytestmark = pytest.mark.assistant(roster=(DCS, DELEGATE, COORDINATOR, STRANGER), principal_names=True)
+
+
+def _say(assistant, user, text):
+    return assistant.post(teams_message(assistant.service_url, text, user_id=user["id"], aad_object_id=user["aadObjectId"]))
+
+
+async def test_install_greets_a_dcs_with_their_group_and_links_their_teams_identity(assistant):
+    response = await assistant.post(teams_install(assistant.service_url, user_id=DCS["id"], aad_object_id=DCS["aadObjectId"]))
+    assert response.status == 201
+    text = assistant.connector.texts_of_cards()
+    assert "Welcome, Harriet" in text
+    assert "Triad 1" in text and "Wokingham is Lead Reviewer for Surrey" in text
+    with assistant.database.session() as session:
+        person = session.scalar(select(Person).where(Person.email == DCS["email"]))
+        assert person.aad_object_id == DCS["aadObjectId"]
+        reference = session.scalar(select(ConversationReferenceRecord))
+        assert reference.person_id == person.id and reference.active
+        assert reference.service_url == assistant.service_url
+
+
+async def test_help_and_status_answer_with_the_right_content_for_a_dcs(assistant):
+    await _say(assistant, DCS, "help")
+    assert "What I can do" in assistant.connector.texts_of_cards()
+    assert "team" in assistant.connector.texts_of_cards()
+    assistant.connector.sent.clear()
+    await _say(assistant, DCS, "status")
+    text = assistant.connector.texts_of_cards()
+    assert "Wokingham" in text and "Triad 1" in text
+    assert "Monday 16 January 2023" in text
+    assert "East Sussex is Lead Reviewer for Wokingham" in text
+    assert "Moderation window opens" in text and "Coming up" in text
+
+
+async def test_someone_unknown_is_told_how_to_get_registered(assistant):
+    await _say(assistant, STRANGER, "hi")
+    assert "I don't know you yet" in assistant.connector.texts_of_cards()
+
+
+async def test_an_unknown_command_gets_a_pointer_to_help(assistant):
+    await _say(assistant, DCS, "frobnicate")
+    assert "Type `help`" in assistant.connector.texts_of_cards()
+
+
+async def _act(assistant, user, verb, data):
+    response = await assistant.post(card_action(assistant.service_url, verb, data, user_id=user["id"], aad_object_id=user["aadObjectId"]))
+    assert response.status == 200
+    body = await response.json()
+    assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
+    return body["value"]
+
+
+def _participants(database, authority="wokingham"):
+    with database.session() as session:
+        return sorted(
+            session.scalars(
+                select(Person.email)
+                .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+                .where(RoleAssignment.scope == f"authority:{authority}", RoleAssignment.role == "participant", RoleAssignment.active.is_(True))
+            )
+        )
+
+
+async def test_a_dcs_adds_and_removes_a_participant_from_the_team_card(assistant):
+    await _say(assistant, DCS, "team")
+    assert "Team: Wokingham" in assistant.connector.texts_of_cards()
+
+    bad = await _act(assistant, DCS, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@", "role": "participant"})
+    bad_text = texts_in(bad)
+    assert "Please correct" in bad_text and "Sam Example" in bad_text  # values kept
+    name_index = next(i for i, e in enumerate(bad["body"]) if e.get("id") == "email")
+    assert bad["body"][name_index + 1]["color"] == "Attention"  # the error sits beside its field
+    assert "sam.example@wokingham.example" not in _participants(assistant.database)
+
+    added = await _act(assistant, DCS, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "Sam.Example@wokingham.example", "role": "participant"})
+    assert "Sam Example is now a participant for Wokingham" in texts_in(added)
+    again = await _act(assistant, DCS, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@wokingham.example", "role": "participant"})
+    assert "already" in texts_in(again)
+    assert _participants(assistant.database).count("sam.example@wokingham.example") == 1
+
+    with assistant.database.session() as session:
+        sam = session.scalar(select(Person).where(Person.email == "sam.example@wokingham.example"))
+    removed = await _act(assistant, DCS, "team.remove", {"authority": "wokingham", "role": "participant", "person_id": sam.id})
+    assert "no longer a participant" in texts_in(removed)
+    assert "sam.example@wokingham.example" not in _participants(assistant.database)
+
+
+async def test_only_the_dcs_or_a_coordinator_changes_a_team(assistant):
+    refused = await _act(assistant, DELEGATE, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@wokingham.example", "role": "participant"})
+    assert "Only the DCS of Wokingham" in texts_in(refused)
+    other = await _act(assistant, DCS, "team.add", {"authority": "kent", "name": "Sam Example", "email": "sam.example@kent.example", "role": "participant"})
+    assert "Only the DCS of Kent" in texts_in(other)
+    assert "sam.example@wokingham.example" not in _participants(assistant.database)
+    assert "sam.example@kent.example" not in _participants(assistant.database, "kent")
+
+    by_coordinator = await _act(assistant, COORDINATOR, "team.add", {"authority": "kent", "name": "Sam Example", "email": "sam.example@kent.example", "role": "participant"})
+    assert "now a participant for Kent" in texts_in(by_coordinator)
+
+
+async def test_by_email_status_comes_as_html_and_a_team_change_waits_for_the_confirmation_code(assistant):
+    await assistant.post(email_message(assistant.service_url, DCS["email"], "status\n\nKind regards\nHarriet"))
+    reply = assistant.connector.sent[-1]
+    assert "Triad 1" in reply["channelData"]["htmlBody"] and "Triad 1" in reply["text"]
+
+    await assistant.post(email_message(assistant.service_url, DCS["email"], "team add participant Sam Example, sam.example@wokingham.example"))
+    subject = assistant.connector.sent[-1]["channelData"]["subject"]
+    code = re.search(r"\[([A-Z0-9]{6})\]", subject).group(1)
+    assert "sam.example@wokingham.example" not in _participants(assistant.database)
+
+    await assistant.post(email_message(assistant.service_url, DELEGATE["email"], f"confirm {code}"))
+    assert "sam.example@wokingham.example" not in _participants(assistant.database)
+    await assistant.post(email_message(assistant.service_url, DCS["email"], f"confirm {code}"))
+    assert "sam.example@wokingham.example" in _participants(assistant.database)
+    await assistant.post(email_message(assistant.service_url, DCS["email"], f"confirm {code}"))
+    assert "Nothing to confirm" in assistant.connector.sent[-1]["text"]
+
+
+async def test_email_team_change_with_a_bad_address_is_refused_before_any_code(assistant):
+    await assistant.post(email_message(assistant.service_url, DCS["email"], "team add participant Sam Example, not-an-address"))
+    reply = assistant.connector.sent[-1]
+    assert "subject" not in reply["channelData"] or "Confirm" not in reply["channelData"]["subject"]
+    assert "@" in reply["text"]  # the message explains what an address looks like
+
+
+async def test_feedback_is_recorded_for_the_coordinators(assistant):
+    await _say(assistant, DCS, "feedback The reminders came at a good time.")
+    assert "Thank you" in assistant.connector.texts_of_cards()
+    await _say(assistant, DCS, "feedback")
+    assert "Write your feedback" in assistant.connector.texts_of_cards()
+    with assistant.database.session() as session:
+        assert session.scalars(select(Feedback.text)).all() == ["The reminders came at a good time."]
+
+
+async def test_removing_the_app_marks_the_conversation_inactive(assistant):
+    await assistant.post(teams_install(assistant.service_url, user_id=DCS["id"], aad_object_id=DCS["aadObjectId"]))
+    removal = teams_install(assistant.service_url, user_id=DCS["id"], aad_object_id=DCS["aadObjectId"])
+    removal.update({"type": "installationUpdate", "action": "remove"})
+    removal.pop("membersAdded")
+    assert (await assistant.post(removal)).status in (200, 201)
+    with assistant.database.session() as session:
+        assert session.scalar(select(ConversationReferenceRecord.active)) is False

@@ -1,0 +1,160 @@
+"""The record of the session and the self-assessments, through the real app: notes sent, amended,
+revised and agreed by card and by email; the Lead Member prompt; receipt of the self-assessments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from programme.reminders.planning import run_planning
+from programme.reminders.working_days import send_moment
+from storage.calendar import NoteAgreement, SelfAssessment
+from storage.outbox import OutboxMessage
+from tests.support.activities import email_message
+from tests.support.connector import texts_in
+from tests.support.conversation import act, press, say
+from tests.support.people import COORDINATOR, DCS, EAST_SUSSEX, FACILITATOR, KENT, SURREY
+from tests.support.codes import code_sent
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")  # the programme's local time in these tests
+
+NOW = datetime(2023, 1, 20, 10, tzinfo=timezone.utc)
+LINK = "https://sharepoint.example/sites/seslip/notes/triad-1.docx"
+LIBRARY = "https://library.example/peer-challenge"
+
+pytestmark = pytest.mark.assistant(
+    now=NOW, settings={"PEER_CHALLENGE_LIBRARY_URL": LIBRARY}, roster=(DCS, EAST_SUSSEX, SURREY, COORDINATOR, FACILITATOR, KENT),
+)
+
+
+def rows(database, kind) -> list[OutboxMessage]:
+    with database.session() as session:
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)))
+
+
+def note_of(database, code) -> NoteAgreement:
+    with database.session() as session:
+        from storage.people import Authority
+
+        return session.scalar(select(NoteAgreement).join(Authority, Authority.id == NoteAgreement.authority_id).where(Authority.code == code))
+
+
+async def test_notes_sent_amended_revised_agreed_and_shared(assistant):
+    assert "Only the coordinators or Triad 1's facilitator" in texts_in(await act(assistant, KENT, "note.sent.save", {"group": "1", "link": LINK}))
+    overview = await say(assistant, COORDINATOR, "notes")
+    form = await press(assistant, COORDINATOR, overview, "Notes sent for Triad 1")
+    bad = await press(assistant, COORDINATOR, form, "Record the notes as sent", link="the shared drive")
+    assert any(e.get("id") == "link-error" for e in bad["body"])
+    done = await press(assistant, COORDINATOR, form, "Record the notes as sent", link=LINK)
+    assert "The notes of Triad 1 recorded as sent" in texts_in(done)
+    asked = rows(assistant.database, "note_agreement")
+    assert len(asked) == 3  # the DCSs of Wokingham, East Sussex and Surrey
+
+    wokingham = note_of(assistant.database, "wokingham")
+    card = await act(assistant, DCS, "note.view", {"id": wokingham.id})
+    assert "Agree the note" in str(card) and "Ask for amendments" in str(card)
+    assert "Only Wokingham's DCS" in texts_in(await act(assistant, EAST_SUSSEX, "note.agree", {"id": wokingham.id, "version": 1}))
+    form = await press(assistant, DCS, card, "Ask for amendments")
+    empty = await press(assistant, DCS, form, "Send the amendments", amendments="")
+    assert any(e.get("id") == "amendments-error" for e in empty["body"])
+    await press(assistant, DCS, form, "Send the amendments", amendments="Please add our point on transitions.")
+    told = {r.recipient_person_id for r in rows(assistant.database, "note_amendments")}
+    assert len(told) == 3  # Jo and Sam (coordinators) and Chris (Triad 1's facilitator)
+
+    # The facilitator sends a revised note for Wokingham: asked again, and a stale card cannot agree.
+    revised = await act(assistant, FACILITATOR, "note.sent.save", {"group": "1", "authority": "wokingham", "link": LINK + "?v=2"})
+    assert "A revised note for Wokingham recorded as sent" in texts_in(revised)
+    assert note_of(assistant.database, "wokingham").version == 2
+    assert len(rows(assistant.database, "note_agreement")) == 4
+    stale = await act(assistant, DCS, "note.agree", {"id": wokingham.id, "version": 1})
+    assert "A revised note (version 2)" in texts_in(stale)
+    agreed = await act(assistant, DCS, "note.agree", {"id": wokingham.id, "version": 2})
+    assert "note is agreed" in texts_in(agreed) and "Shared with our Lead Member" in str(agreed)
+    assert "already agreed" in texts_in(await act(assistant, DCS, "note.agree", {"id": wokingham.id, "version": 2}))
+    assert len(rows(assistant.database, "lead_member_share")) == 1
+    shared = await press(assistant, DCS, agreed, "Shared with our Lead Member")
+    assert "recorded as shared" in texts_in(shared) and note_of(assistant.database, "wokingham").shared_on == date(2023, 1, 20)
+
+
+async def test_a_dcs_agrees_by_replying_to_the_email(assistant):
+    await act(assistant, COORDINATOR, "note.sent.save", {"group": "1", "link": LINK})
+    code = code_sent(assistant.database, "note_agreement", EAST_SUSSEX["email"])
+    subject = f"RE: Please agree the note for East Sussex, Triad 1 [{code}]"
+    refused = await _email(assistant, DCS["email"], "agree", subject)  # East Sussex's code, from Wokingham's DCS
+    assert "can't find that note" in refused and note_of(assistant.database, "east-sussex").status == "sent"
+    assert "note is agreed" in await _email(assistant, EAST_SUSSEX["email"], "agree\n\nThanks, Owen", subject)
+    assert note_of(assistant.database, "east-sussex").status == "agreed"
+    assert "recorded as shared" in await _email(assistant, EAST_SUSSEX["email"], "shared", subject)
+
+
+async def _email(assistant, sender, text, subject) -> str:
+    await assistant.post(email_message(assistant.service_url, sender, text, subject=subject))
+    return assistant.connector.sent[-1]["text"]
+
+
+async def test_follow_ups_until_the_note_is_agreed_and_again_after_a_revision(assistant):
+    await act(assistant, COORDINATOR, "note.sent.save", {"group": "1", "link": LINK})  # Friday 20 January
+    database = assistant.database
+
+    def plan_on(day):
+        with database.session() as session:
+            run_planning(session, send_moment(day, datetime.min.time().replace(hour=9), LONDON), LONDON)
+
+    plan_on(date(2023, 1, 27))  # 5 working days later
+    first = {r.idempotency_key.split("/")[5] for r in rows(database, "note_agreement") if r.idempotency_key.startswith("reminder/")}
+    assert first == {"wokingham", "east-sussex", "surrey"}
+    await act(assistant, SURREY, "note.agree", {"id": note_of(database, "surrey").id, "version": 1})
+    plan_on(date(2023, 2, 3))  # 10 working days: Surrey agreed, so not Surrey
+    second = [r.idempotency_key for r in rows(database, "note_agreement") if "/note_follow_up/2/" in r.idempotency_key]
+    assert {k.split("/")[5] for k in second} == {"wokingham", "east-sussex"}
+    plan_on(date(2023, 2, 10))  # 15 working days: the coordinators hear
+    assert {r.payload["authority_name"] for r in rows(database, "note_escalation")} == {"Wokingham", "East Sussex"}
+
+
+async def test_self_assessments_sent_then_received_and_the_group_told_when_all_are_in(assistant):
+    card = await say(assistant, DCS, "self-assessment")
+    assert "not yet sent" in texts_in(card) and "Wokingham" in texts_in(card)
+    form = await press(assistant, DCS, card, "Wokingham's is sent")
+    bad = await press(assistant, DCS, form, "Record it as sent", link="attached")
+    assert any(e.get("id") == "link-error" for e in bad["body"])
+    await press(assistant, DCS, form, "Record it as sent", link="https://sharepoint.example/wokingham/sa.docx")
+    assert "Only the coordinators" in texts_in(await act(assistant, DCS, "sa.received", {"authority": "wokingham"}))
+    for code in ("wokingham", "east-sussex"):
+        await act(assistant, COORDINATOR, "sa.received", {"authority": code})
+    assert rows(assistant.database, "self_assessments_ready") == []
+    last = await act(assistant, COORDINATOR, "sa.received", {"authority": "surrey"})
+    assert "Every authority in Triad 1 is in" in texts_in(last)
+    again = await act(assistant, COORDINATOR, "sa.received", {"authority": "surrey"})
+    assert "already marked received" in texts_in(again)
+    ready = rows(assistant.database, "self_assessments_ready")
+    assert ready and all(r.payload["library_url"] == LIBRARY for r in ready)
+    assert "Wokingham: https://sharepoint.example/wokingham/sa.docx" in ready[0].payload["links"]
+    with assistant.database.session() as session:
+        assert len(session.scalars(select(SelfAssessment).where(SelfAssessment.received_on.is_not(None))).all()) == 3
+
+
+async def test_copies_for_information_carry_no_code_and_a_forwarded_code_does_not_act(assistant):
+    await act(assistant, COORDINATOR, "note.sent.save", {"group": "1", "link": LINK})
+    assert all(r.payload.get("reference_code") for r in rows(assistant.database, "note_agreement"))  # each DCS has their own
+    codes = [r.payload["reference_code"] for r in rows(assistant.database, "note_agreement")]
+    assert len(set(codes)) == len(codes)
+    wokingham = note_of(assistant.database, "wokingham")
+    card = await act(assistant, DCS, "note.view", {"id": wokingham.id})
+    form = await press(assistant, DCS, card, "Ask for amendments")
+    await press(assistant, DCS, form, "Send the amendments", amendments="Please add our point on transitions.")
+    copies = rows(assistant.database, "note_amendments")
+    assert copies and not any("reference_code" in r.payload for r in copies)  # for information: nothing to act with
+
+    # The coordinators' copy carried no code; the DCS's code, forwarded to a coordinator, does not act for them.
+    code = code_sent(assistant.database, "note_agreement", DCS["email"])
+    answer = await _email(assistant, COORDINATOR["email"], "agree", f"RE: Please agree the note [{code}]")
+    assert "can't find that note" in answer and note_of(assistant.database, "wokingham").status == "amendments_requested"
+    with assistant.database.session() as session:
+        run_planning(session, send_moment(date(2023, 2, 13), datetime.min.time().replace(hour=9), LONDON), LONDON)
+    escalations = rows(assistant.database, "note_escalation")
+    assert escalations and not any("reference_code" in r.payload for r in escalations)
+    follow_ups = [r for r in rows(assistant.database, "note_agreement") if r.idempotency_key.startswith("reminder/")]
+    assert follow_ups and all(r.payload.get("reference_code") for r in follow_ups)
