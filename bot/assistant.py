@@ -20,7 +20,7 @@ from bot.dialogs import (
 )
 from bot.export_links import ExportLinks
 from bot.identity import forget_conversation, identify
-from bot.turn import Turn
+from bot.turn import KnownTurn, Turn
 from programme.held_codes import Held, Purpose
 from programme.errors import ProgrammeError
 from storage.database import Database
@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, deliveries, timeline, calendar_changes, calendar_upload, exports, audit_trail, my, confirm)
 
-CommandHandler = Callable[[Turn, Command], Awaitable[None]]
-ActionHandler = Callable[[Turn, dict], Awaitable[dict]]
-EmailAnswer = Callable[[Turn, Command, Held | None], Awaitable[bool]]
+OpenCommandHandler = Callable[[Turn, Command], Awaitable[None]]
+CommandHandler = Callable[[KnownTurn, Command], Awaitable[None]]
+ActionHandler = Callable[[KnownTurn, dict], Awaitable[dict]]
+EmailAnswer = Callable[[KnownTurn, Command, Held | None], Awaitable[bool]]
 
 
 class Assistant(TeamsActivityHandler):
@@ -53,10 +54,12 @@ class Assistant(TeamsActivityHandler):
         self._moderation_mailbox = moderation_mailbox
         self._library_url = library_url
         self._links = links
+        self._open_commands: dict[str, OpenCommandHandler] = {}
         self._commands: dict[str, CommandHandler] = {}
         self._actions: dict[str, ActionHandler] = {}
         for dialog in DIALOGS:
-            self._commands.update(dialog.COMMANDS)
+            self._open_commands.update(getattr(dialog, "OPEN_COMMANDS", {}))
+            self._commands.update(getattr(dialog, "COMMANDS", {}))
             self._actions.update(getattr(dialog, "ACTIONS", {}))
         # Replies to what we emailed, by what the code they carry is for.
         self._email_answers: dict[Purpose, EmailAnswer] = {
@@ -77,7 +80,8 @@ class Assistant(TeamsActivityHandler):
         # Its own unit of work: the connection goes back to the pool before the dialog awaits the
         # network, so a slow reply never holds a connection others are waiting for.
         person, profile = await identify(context, session, today)
-        return Turn(
+        kind = KnownTurn if person is not None and profile is not None else Turn
+        return kind(
             context=context, session=session, person=person, profile=profile, today=today, now=now, zone=self._timezone,
             moderation_mailbox=self._moderation_mailbox, library_url=self._library_url, links=self._links,
         )
@@ -90,17 +94,24 @@ class Assistant(TeamsActivityHandler):
         command = parse_command(text)
         with self._database.session() as session:
             turn = await self._turn(turn_context, session)
-            if turn.by_email and await self._email_reply(turn, command):
+            known = turn.known()
+            if known is not None and known.by_email and await self._email_reply(known, command):
                 return
-            if turn.profile is not None and (attachment := calendar_upload.calendar_attachment(turn)) is not None:
-                await calendar_upload.received(turn, attachment)
+            if known is not None and (attachment := calendar_upload.calendar_attachment(known)) is not None:
+                await calendar_upload.received(known, attachment)
                 return
-            handler = self._commands.get(command.word)
-            if handler is None:
-                await _not_understood(turn, command)
+            handler = self._open_commands.get(command.word)
+            known_handler = self._commands.get(command.word)
+            if handler is None and known_handler is None:
+                await _not_understood(turn, command)  # what was written is not logged: it may be anything
                 return
             log.info("activity %s: command %s on %s", turn_context.activity.id, command.word, turn.channel)
-            await handler(turn, command)
+            if handler is not None:
+                await handler(turn, command)
+            elif known is None:
+                await turn.reply_card(unknown_person_card())
+            else:
+                await known_handler(known, command)
 
     async def on_adaptive_card_invoke(
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
@@ -117,17 +128,18 @@ class Assistant(TeamsActivityHandler):
     async def _act(self, turn: Turn, verb: str, data: dict) -> dict:
         """A card's action, from Teams or from an emailed reply: the card to show next."""
         handler = self._actions.get(verb)
-        if turn.profile is None:
+        known = turn.known()
+        if known is None:
             return unknown_person_card()
         if handler is None:
             return message_card("Sorry", "That button is no longer in use. Type `help` to see what I can do.", attention=True)
         try:
             # What the action changes is audited where it is changed, in the programme's services.
-            return await handler(turn, data)
+            return await handler(known, data)
         except ProgrammeError as error:
             return message_card("Not done", str(error), attention=True)
 
-    async def _email_reply(self, turn: Turn, command: Command) -> bool:
+    async def _email_reply(self, turn: KnownTurn, command: Command) -> bool:
         """An email answering one we sent (a card, an invitation, a note): True if it was one and was
         answered. What it answers is the one code it carries that was sent to its sender."""
         held = turn.held_code()
@@ -135,15 +147,15 @@ class Assistant(TeamsActivityHandler):
         answer = self._email_answers.get(purpose) if purpose is not None else None
         return answer is not None and await answer(turn, command, held)
 
-    async def _card_answer(self, turn: Turn, command: Command, held: Held | None) -> bool:
+    async def _card_answer(self, turn: KnownTurn, command: Command, held: Held | None) -> bool:
         """A reply to a card we emailed: the button it names, with the form it fills in."""
-        if held is None or turn.profile is None:
+        if held is None:
             return False  # a card sent to someone else: the email is read as a new message
         activity = turn.context.activity
         subject = turn.subject
         chosen = email_cards.answer(held, unquoted(activity.text))
         if chosen.action is None:
-            if command.word in self._commands:
+            if command.word in self._commands or command.word in self._open_commands:
                 return False  # a new command, written in reply to a card
             choices = ", ".join(chosen.titles)
             await turn.reply_card(

@@ -37,6 +37,10 @@ class Turn:
             return None
         return load_profile(self.session, self.person, self.today)
 
+    def known(self) -> KnownTurn | None:
+        """The same turn, if the programme knows who is asking."""
+        return self if isinstance(self, KnownTurn) else None
+
     @property
     def channel(self) -> str:
         return self.context.activity.channel_id
@@ -96,6 +100,18 @@ class Turn:
 
     async def reply_text(self, text: str) -> None:
         await self.context.send_activity(MessageFactory.text(text))
+
+
+@dataclass
+class KnownTurn(Turn):
+    """A turn from someone the programme knows: commands and card actions other than help get one,
+    so no dialog asks again whether the person is registered."""
+
+    person: Person
+    profile: Profile
+
+    def full_profile(self) -> Profile:
+        return load_profile(self.session, self.person, self.today)
 
 
 def _title(card: dict) -> str:

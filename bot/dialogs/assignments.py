@@ -13,7 +13,7 @@ from bot.cards.enquiry import enquiry_card
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme import held_codes
 from programme.moderation.assignment import (
     STATUS_LABELS,
@@ -45,7 +45,7 @@ AVAILABILITY_FORM = Form("panel_availability", "Your availability", "Seen by the
 ), submit_label="Save")
 
 
-def invitation_card(turn: Turn, assignment_id, message: str | None = None) -> dict:
+def invitation_card(turn: KnownTurn, assignment_id, message: str | None = None) -> dict:
     panel = my_assignments(turn.session, turn.person)
     mine = next((a for a in panel.assignments if str(a.id) == str(assignment_id)), None)
     if mine is None:
@@ -74,7 +74,7 @@ def invitation_card(turn: Turn, assignment_id, message: str | None = None) -> di
     return card(body)
 
 
-def panel_card(turn: Turn, message: str | None = None) -> dict:
+def panel_card(turn: KnownTurn, message: str | None = None) -> dict:
     panel: MyPanel = my_assignments(turn.session, turn.person)
     body = [heading("Your panel assignments")]
     if message:
@@ -101,18 +101,18 @@ def panel_card(turn: Turn, message: str | None = None) -> dict:
     return card(body)
 
 
-async def mine(turn: Turn) -> None:
+async def mine(turn: KnownTurn) -> None:
     await turn.reply_card(panel_card(turn), subject=SUBJECT)
 
 
 # -- card actions ---------------------------------------------------------------------------------
 
 
-async def view_from_card(turn: Turn, data: dict) -> dict:
+async def view_from_card(turn: KnownTurn, data: dict) -> dict:
     return invitation_card(turn, data.get("id"))
 
 
-async def discussed_from_card(turn: Turn, data: dict) -> dict:
+async def discussed_from_card(turn: KnownTurn, data: dict) -> dict:
     message = record_discussion(turn.session, turn.profile, data.get("id"), now=turn.now, channel=turn.channel)
     assignment = turn.session.get(Assignment, int(data.get("id")))
     if assignment.person_id == turn.profile.person_id:
@@ -120,27 +120,27 @@ async def discussed_from_card(turn: Turn, data: dict) -> dict:
     return enquiry_card(view(turn.session, turn.profile, assignment.enquiry_id), turn.zone, message)
 
 
-async def accept_from_card(turn: Turn, data: dict) -> dict:
+async def accept_from_card(turn: KnownTurn, data: dict) -> dict:
     message = accept(turn.session, turn.person, data.get("id"), now=turn.now, channel=turn.channel)
     return invitation_card(turn, data.get("id"), message)
 
 
-async def decline_from_card(turn: Turn, data: dict) -> dict:
+async def decline_from_card(turn: KnownTurn, data: dict) -> dict:
     invitation_card(turn, data.get("id"))  # only the member may
     return form_card(DECLINE_FORM, verb="assignment.decline.save", data={"id": data.get("id")})
 
 
-async def decline_save(turn: Turn, data: dict) -> dict:
+async def decline_save(turn: KnownTurn, data: dict) -> dict:
     message = decline(turn.session, turn.person, data.get("id"), reason=str(data.get("reason") or ""), now=turn.now, channel=turn.channel)
     return invitation_card(turn, data.get("id"), message)
 
 
-async def times_from_card(turn: Turn, data: dict) -> dict:
+async def times_from_card(turn: KnownTurn, data: dict) -> dict:
     invitation_card(turn, data.get("id"))
     return form_card(TIMES_FORM, verb="assignment.times.save", data={"id": data.get("id")})
 
 
-async def times_save(turn: Turn, data: dict) -> dict:
+async def times_save(turn: KnownTurn, data: dict) -> dict:
     try:
         message = suggest_times(turn.session, turn.person, data.get("id"), data.get("availability"), now=turn.now, channel=turn.channel)
     except Invalid as error:
@@ -149,12 +149,12 @@ async def times_save(turn: Turn, data: dict) -> dict:
     return invitation_card(turn, data.get("id"), message)
 
 
-async def availability_from_card(turn: Turn, data: dict) -> dict:
+async def availability_from_card(turn: KnownTurn, data: dict) -> dict:
     panel = my_assignments(turn.session, turn.person)
     return form_card(AVAILABILITY_FORM, verb="panel.availability.save", data={}, values={"availability": panel.availability})
 
 
-async def availability_save(turn: Turn, data: dict) -> dict:
+async def availability_save(turn: KnownTurn, data: dict) -> dict:
     try:
         message = set_availability(turn.session, turn.person, data.get("availability"), now=turn.now, channel=turn.channel)
     except Invalid as error:
@@ -163,7 +163,7 @@ async def availability_save(turn: Turn, data: dict) -> dict:
     return panel_card(turn, message)
 
 
-async def leave_from_card(turn: Turn, data: dict) -> dict:
+async def leave_from_card(turn: KnownTurn, data: dict) -> dict:
     return card([
         heading("Leave the regional panel?"),
         paragraph("Any invitation or assignment you have open goes back to the moderation team first, so they can find someone else."),
@@ -172,11 +172,11 @@ async def leave_from_card(turn: Turn, data: dict) -> dict:
     ])
 
 
-async def leave_confirm(turn: Turn, data: dict) -> dict:
+async def leave_confirm(turn: KnownTurn, data: dict) -> dict:
     return panel_card(turn, leave_panel(turn.session, turn.person, now=turn.now, channel=turn.channel))
 
 
-async def panel_view(turn: Turn, data: dict) -> dict:
+async def panel_view(turn: KnownTurn, data: dict) -> dict:
     return panel_card(turn)
 
 
@@ -186,10 +186,10 @@ async def panel_view(turn: Turn, data: dict) -> dict:
 NOT_YOURS = "I can't find that invitation for you. Reply to the invitation email itself, keeping the reference in its subject."
 
 
-async def answer_by_email(turn: Turn, command: Command, held: held_codes.Held | None) -> bool:
+async def answer_by_email(turn: KnownTurn, command: Command, held: held_codes.Held | None) -> bool:
     """An answer to an invitation email: True if this email was one. `held` is the invitation's
     code, sent to this sender; None if the reference it carries was sent to someone else."""
-    if command.word not in ANSWERS or turn.person is None:
+    if command.word not in ANSWERS:
         return False
     if held is None:
         await turn.reply_card(message_card("Your invitation", NOT_YOURS, attention=True), subject="Your invitation")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from bot.cards.elements import card, heading, paragraph, when
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme.audit import entries
 from programme.errors import ProgrammeError
 
@@ -15,10 +15,7 @@ _FILTER = re.compile(r"(authority|person)\s*[=:]\s*(\S+)", re.I)
 CHANNELS = {"msteams": "Teams", "email": "email", "cli": "command line"}
 
 
-async def audit_trail(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def audit_trail(turn: KnownTurn, command: Command) -> None:
     filters = {key.lower(): value for key, value in _FILTER.findall(command.args)}
     try:
         rows = entries(turn.session, turn.profile, **filters)

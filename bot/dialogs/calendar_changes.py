@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from bot.cards.forms import form_card
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme.calendar.changes import DCS_FORM, GROUP_FORM, change_group, find_group, replace_dcs, replace_facilitator
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Form
 
 
-def _group_form(turn: Turn, key, *, values=None, errors=None, message=None) -> dict:
+def _group_form(turn: KnownTurn, key, *, values=None, errors=None, message=None) -> dict:
     group = find_group(turn.session, key, turn.today)
     shown = values or {"date": group.challenge_date.isoformat(), "format": group.format, "location": group.location or ""}
     return form_card(GROUP_FORM, verb="group.save", data={"group": group.key}, values=shown, errors=errors,
                      message=message or f"{group.name}")
 
 
-async def group(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def group(turn: KnownTurn, command: Command) -> None:
     if not turn.profile.is_coordinator:
         await turn.reply_card(message_card("Groups", "Only the programme coordinators change the calendar.", attention=True))
         return
@@ -32,7 +29,7 @@ async def group(turn: Turn, command: Command) -> None:
     await turn.reply_card(content, subject="Change a group")
 
 
-async def group_save(turn: Turn, data: dict) -> dict:
+async def group_save(turn: KnownTurn, data: dict) -> dict:
     try:
         message = change_group(turn.session, turn.profile, data.get("group"), data, turn.now, turn.today, channel=turn.channel)
     except Invalid as error:
@@ -41,10 +38,7 @@ async def group_save(turn: Turn, data: dict) -> dict:
     return message_card("Group changed", message)
 
 
-async def dcs(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def dcs(turn: KnownTurn, command: Command) -> None:
     if not turn.profile.is_coordinator:
         await turn.reply_card(message_card("A new DCS", "Only the programme coordinators change the calendar.", attention=True))
         return
@@ -52,7 +46,7 @@ async def dcs(turn: Turn, command: Command) -> None:
     await turn.reply_card(form_card(DCS_FORM, verb="dcs.save", data={"authority": code}, message=f"Authority: {code}"), subject="A new DCS")
 
 
-async def dcs_save(turn: Turn, data: dict) -> dict:
+async def dcs_save(turn: KnownTurn, data: dict) -> dict:
     try:
         message = replace_dcs(turn.session, turn.profile, data.get("authority"), data, turn.now, channel=turn.channel)
     except Invalid as error:
@@ -62,10 +56,7 @@ async def dcs_save(turn: Turn, data: dict) -> dict:
     return message_card("A new DCS", message)
 
 
-async def facilitator(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def facilitator(turn: KnownTurn, command: Command) -> None:
     if not turn.profile.is_coordinator:
         await turn.reply_card(message_card("A new facilitator", "Only the programme coordinators change the calendar.", attention=True))
         return
@@ -75,7 +66,7 @@ async def facilitator(turn: Turn, command: Command) -> None:
     await turn.reply_card(form_card(form, verb="facilitator.save", data={"group": key}, message=f"Group: {key}"), subject="A new facilitator")
 
 
-async def facilitator_save(turn: Turn, data: dict) -> dict:
+async def facilitator_save(turn: KnownTurn, data: dict) -> dict:
     try:
         message = replace_facilitator(turn.session, turn.profile, data.get("group"), data, turn.now, turn.today, channel=turn.channel)
     except Invalid as error:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.cards.elements import card, execute, heading, paragraph
 from bot.cards.programme_cards import message_card
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme import held_codes
 from programme.calendar.file import CalendarProblems, parse_calendar
 from programme.calendar.importer import import_calendar
@@ -27,7 +27,7 @@ TEAMS_FILE = "application/vnd.microsoft.teams.file.download.info"
 SUFFIXES = (".yaml", ".yml")
 
 
-def calendar_attachment(turn: Turn) -> dict | None:
+def calendar_attachment(turn: KnownTurn) -> dict | None:
     """The first attachment that looks like a calendar file, if any."""
     for attachment in turn.context.activity.attachments or []:
         item = attachment.serialize() if hasattr(attachment, "serialize") else dict(attachment)
@@ -60,7 +60,7 @@ async def _read(item: dict) -> str:
         raise ValueError("the file is not UTF-8 text; save it as UTF-8") from None
 
 
-def _preview(turn: Turn, text: str, source: str) -> dict:
+def _preview(turn: KnownTurn, text: str, source: str) -> dict:
     try:
         spec = parse_calendar(text, source=source)
     except CalendarProblems as problems:
@@ -76,7 +76,7 @@ def _preview(turn: Turn, text: str, source: str) -> dict:
                  {"type": "ActionSet", "actions": [execute("Apply these changes", "calendar.apply", {"preview": code}, style="positive")]}])
 
 
-def _sessions(turn: Turn) -> sessionmaker:
+def _sessions(turn: KnownTurn) -> sessionmaker:
     """The import runs in its own transaction, on the turn's database."""
     return sessionmaker(bind=turn.session.get_bind(), expire_on_commit=False)
 
@@ -86,7 +86,7 @@ def _digest(report: str) -> str:
     return hashlib.sha256(report.encode("utf-8")).hexdigest()
 
 
-async def received(turn: Turn, item: dict) -> None:
+async def received(turn: KnownTurn, item: dict) -> None:
     if not turn.profile.is_coordinator:
         await turn.reply_card(message_card("The calendar", "Only the programme coordinators import the calendar.", attention=True))
         return
@@ -99,7 +99,7 @@ async def received(turn: Turn, item: dict) -> None:
     await turn.reply_card(_preview(turn, text, source), subject="The calendar: preview")
 
 
-async def apply_from_card(turn: Turn, data: dict) -> dict:
+async def apply_from_card(turn: KnownTurn, data: dict) -> dict:
     if not turn.profile.is_coordinator:
         return message_card("The calendar", "Only the programme coordinators import the calendar.", attention=True)
     held = held_codes.find(turn.session, str(data.get("preview") or "")[:20], turn.profile.email, turn.now,

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.dialogs import panel, team
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme import held_codes
 
 # Each dialog that holds changes for confirmation names the function that carries them out.
 CONFIRMED = {**team.CONFIRMED, **panel.CONFIRMED}
 
 
-async def confirm(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def confirm(turn: KnownTurn, command: Command) -> None:
     code = command.args.split()[0].strip("[]") if command.args else ""
     held = held_codes.find(turn.session, code, turn.context.activity.from_property.id, turn.now,
                            purposes=[held_codes.Purpose.CONFIRM]) if code else None

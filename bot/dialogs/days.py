@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from bot.cards.elements import card, facts, heading, paragraph
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme.moderation.days_report import days_by_authority
 from programme.errors import ProgrammeError
 from programme.people.profile import current_cycle
 
 
-async def days(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def days(turn: KnownTurn, command: Command) -> None:
     if not turn.profile.is_coordinator:
         await turn.reply_card(message_card("Days", "Only coordinators see the days report. Panel members see their own days with `my assignments`.", attention=True))
         return

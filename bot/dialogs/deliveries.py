@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from bot.cards.elements import card, execute, facts, heading, paragraph, subheading, when
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme.coordination.deliveries import cancel, problem_deliveries, retry
 from programme.errors import ProgrammeError
 
 
-def deliveries_card(turn: Turn, message: str | None = None) -> dict:
+def deliveries_card(turn: KnownTurn, message: str | None = None) -> dict:
     rows = problem_deliveries(turn.session, turn.profile)
     body = [heading(f"Deliveries that need you: {len(rows)}")]
     if message:
@@ -25,10 +25,7 @@ def deliveries_card(turn: Turn, message: str | None = None) -> dict:
     return card(body)
 
 
-async def deliveries(turn: Turn, _command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def deliveries(turn: KnownTurn, _command: Command) -> None:
     try:
         content = deliveries_card(turn)
     except ProgrammeError as error:
@@ -36,11 +33,11 @@ async def deliveries(turn: Turn, _command: Command) -> None:
     await turn.reply_card(content, subject="Deliveries")
 
 
-async def retry_from_card(turn: Turn, data: dict) -> dict:
+async def retry_from_card(turn: KnownTurn, data: dict) -> dict:
     return deliveries_card(turn, retry(turn.session, turn.profile, data.get("id"), turn.now, channel=turn.channel))
 
 
-async def cancel_from_card(turn: Turn, data: dict) -> dict:
+async def cancel_from_card(turn: KnownTurn, data: dict) -> dict:
     return deliveries_card(turn, cancel(turn.session, turn.profile, data.get("id"), channel=turn.channel))
 
 

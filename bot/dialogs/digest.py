@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from notify.render import Renderer
 from programme.digest.weekly import KIND, build_digest, digest_payload
 
@@ -17,10 +17,7 @@ def _renderer() -> Renderer:
     return Renderer()
 
 
-async def digest(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def digest(turn: KnownTurn, command: Command) -> None:
     if not turn.profile.is_coordinator:
         await turn.reply_card(message_card(
             "Digest", "Only the programme coordinators receive the digest. Type `status` for your own dates and `help` for what you can do.",

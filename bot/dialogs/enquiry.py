@@ -13,9 +13,9 @@ import uuid
 from bot.cards.elements import card, command_button, execute, heading, paragraph, subheading
 from bot.cards.enquiry import enquiry_card, enquiry_list_card
 from bot.cards.forms import form_card
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme.moderation.assignment import availability_of, invite
 from programme.moderation.enquiry import NOT_AN_ENQUIRER, change_stage, enquiring_authorities, submit_enquiry
 from programme.moderation.form import enquiry_form
@@ -29,11 +29,8 @@ SUBJECT = "Moderation enquiries"
 _STAGE_FILTER = re.compile(r"stage\s*[=:]\s*(.+)$", re.I)
 
 
-async def enquiry(turn: Turn, command: Command) -> None:
+async def enquiry(turn: KnownTurn, command: Command) -> None:
     """`enquiry`: a new enquiry form; `enquiry 12`: that enquiry."""
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
     number = command.args.strip().lstrip("#")
     if number.isdigit():
         try:
@@ -53,11 +50,8 @@ async def enquiry(turn: Turn, command: Command) -> None:
     await turn.reply_card(form_card(form, verb="enquiry.submit", data={"token": uuid.uuid4().hex}, values=defaults), subject=form.title)
 
 
-async def enquiries(turn: Turn, command: Command) -> None:
+async def enquiries(turn: KnownTurn, command: Command) -> None:
     """`enquiries` (coordinators), filtered with `enquiries stage=package agreed`."""
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
     match = _STAGE_FILTER.search(command.args)
     try:
         stage = parse_stage(match.group(1)) if match else None
@@ -73,7 +67,7 @@ async def enquiries(turn: Turn, command: Command) -> None:
     )
 
 
-async def mine(turn: Turn) -> None:
+async def mine(turn: KnownTurn) -> None:
     views = my_enquiries(turn.session, turn.profile)
     await turn.reply_card(
         enquiry_list_card("Your authority's enquiries", views, turn.zone, empty="None yet. Type `enquiry` to ask for moderation."),
@@ -84,7 +78,7 @@ async def mine(turn: Turn) -> None:
 # -- card actions ---------------------------------------------------------------------------------
 
 
-async def submit_from_card(turn: Turn, data: dict) -> dict:
+async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
     authorities = enquiring_authorities(turn.session, turn.profile)
     if not authorities:
         raise NotAllowed(NOT_AN_ENQUIRER)
@@ -105,7 +99,7 @@ async def submit_from_card(turn: Turn, data: dict) -> dict:
     return card(body, [command_button("My enquiries", "my enquiries")])
 
 
-def _current(turn: Turn, data: dict, message: str | None = None) -> dict:
+def _current(turn: KnownTurn, data: dict, message: str | None = None) -> dict:
     return enquiry_card(view(turn.session, turn.profile, data.get("id")), turn.zone, message)
 
 
@@ -113,11 +107,11 @@ def _expected(data: dict) -> Stage | None:
     return parse_stage(data["from"]) if data.get("from") else None
 
 
-async def view_from_card(turn: Turn, data: dict) -> dict:
+async def view_from_card(turn: KnownTurn, data: dict) -> dict:
     return _current(turn, data)
 
 
-async def stage_from_card(turn: Turn, data: dict) -> dict:
+async def stage_from_card(turn: KnownTurn, data: dict) -> dict:
     message = change_stage(
         turn.session, turn.profile, data.get("id"), parse_stage(data.get("to", "")), expected=_expected(data),
         now=turn.now, channel=turn.channel,
@@ -129,7 +123,7 @@ def _ref(data: dict) -> dict:
     return {"id": data.get("id"), "from": data.get("from", "")}
 
 
-async def package_from_card(turn: Turn, data: dict) -> dict:
+async def package_from_card(turn: KnownTurn, data: dict) -> dict:
     v = view(turn.session, turn.profile, data.get("id"))
     _coordinator(turn)
     values = {
@@ -140,7 +134,7 @@ async def package_from_card(turn: Turn, data: dict) -> dict:
     return form_card(PACKAGE_FORM, verb="enquiry.package.save", data=_ref(data), values=values, message=f"Enquiry {v.id}: {v.authority_name}")
 
 
-async def package_save(turn: Turn, data: dict) -> dict:
+async def package_save(turn: KnownTurn, data: dict) -> dict:
     try:
         message = agree_package(turn.session, turn.profile, data.get("id"), data, expected=_expected(data), now=turn.now, channel=turn.channel)
     except Invalid as error:
@@ -149,7 +143,7 @@ async def package_save(turn: Turn, data: dict) -> dict:
     return _current(turn, data, message)
 
 
-async def report_from_card(turn: Turn, data: dict) -> dict:
+async def report_from_card(turn: KnownTurn, data: dict) -> dict:
     v = view(turn.session, turn.profile, data.get("id"))
     _coordinator(turn)
     practitioner = v.open_assignment
@@ -157,7 +151,7 @@ async def report_from_card(turn: Turn, data: dict) -> dict:
     return form_card(REPORT_FORM, verb="enquiry.report.save", data=_ref(data), values=values, message=f"Enquiry {v.id}: {v.authority_name}")
 
 
-async def report_save(turn: Turn, data: dict) -> dict:
+async def report_save(turn: KnownTurn, data: dict) -> dict:
     try:
         message = deliver_report(turn.session, turn.profile, data.get("id"), data, expected=_expected(data), now=turn.now, channel=turn.channel)
     except Invalid as error:
@@ -166,13 +160,13 @@ async def report_save(turn: Turn, data: dict) -> dict:
     return _current(turn, data, message)
 
 
-async def override_from_card(turn: Turn, data: dict) -> dict:
+async def override_from_card(turn: KnownTurn, data: dict) -> dict:
     view(turn.session, turn.profile, data.get("id"))
     _coordinator(turn)
     return form_card(override_form(), verb="enquiry.override.save", data=_ref(data), values={"stage": data.get("from", "")})
 
 
-async def override_save(turn: Turn, data: dict) -> dict:
+async def override_save(turn: KnownTurn, data: dict) -> dict:
     form = override_form()
     try:
         _coordinator(turn)
@@ -185,18 +179,18 @@ async def override_save(turn: Turn, data: dict) -> dict:
     return _current(turn, data, message)
 
 
-async def withdraw_from_card(turn: Turn, data: dict) -> dict:
+async def withdraw_from_card(turn: KnownTurn, data: dict) -> dict:
     v = view(turn.session, turn.profile, data.get("id"))
     return form_card(WITHDRAW_FORM, verb="enquiry.withdraw.save", data=_ref(data), message=f"Enquiry {v.id}: {v.authority_name}")
 
 
-async def withdraw_save(turn: Turn, data: dict) -> dict:
+async def withdraw_save(turn: KnownTurn, data: dict) -> dict:
     message = change_stage(turn.session, turn.profile, data.get("id"), Stage.WITHDRAWN, expected=_expected(data), now=turn.now,
                            channel=turn.channel, reason=str(data.get("reason") or "")[:1000], action="enquiry.withdraw.save")
     return _current(turn, data, message)
 
 
-async def suggest_from_card(turn: Turn, data: dict) -> dict:
+async def suggest_from_card(turn: KnownTurn, data: dict) -> dict:
     v = view(turn.session, turn.profile, data.get("id"))
     _coordinator(turn)
     suggestions = suggest_practitioners(turn.session, v.id)
@@ -216,20 +210,20 @@ async def suggest_from_card(turn: Turn, data: dict) -> dict:
     return card(body, [execute("Back to the enquiry", "enquiry.view", {"id": v.id})])
 
 
-async def invite_from_card(turn: Turn, data: dict) -> dict:
+async def invite_from_card(turn: KnownTurn, data: dict) -> dict:
     v = view(turn.session, turn.profile, data.get("id"))
     _coordinator(turn)
     return form_card(INVITE_FORM, verb="enquiry.invite.save", data={"id": v.id, "person": data.get("person")},
                      message=f"Enquiry {v.id}: {v.authority_name}")
 
 
-async def invite_save(turn: Turn, data: dict) -> dict:
+async def invite_save(turn: KnownTurn, data: dict) -> dict:
     message = invite(turn.session, turn.profile, data.get("id"), data.get("person"), times_offered=str(data.get("times") or ""),
                      now=turn.now, channel=turn.channel)
     return _current(turn, data, message)
 
 
-def _coordinator(turn: Turn) -> None:
+def _coordinator(turn: KnownTurn) -> None:
     if not turn.profile.is_coordinator:
         raise NotAllowed("Only the moderation coordinators can do that.")
 

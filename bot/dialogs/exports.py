@@ -9,19 +9,16 @@ from botbuilder.core import MessageFactory
 from botbuilder.schema import Attachment
 
 from bot.cards.elements import card, heading, paragraph
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.export_links import LIFETIME
 from bot.exports_csv import csv_bytes
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme.errors import Invalid, NotAllowed, ProgrammeError
 from programme.coordination.exports import CHOICES, export
 
 
-async def export_command(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def export_command(turn: KnownTurn, command: Command) -> None:
     what = (command.args.split() or [""])[0].lower()
     try:
         if not turn.profile.is_coordinator:
@@ -43,7 +40,7 @@ async def export_command(turn: Turn, command: Command) -> None:
     ), subject="Export")
 
 
-async def _email_with_file(turn: Turn, name: str, data: bytes, count: int) -> None:
+async def _email_with_file(turn: KnownTurn, name: str, data: bytes, count: int) -> None:
     activity = MessageFactory.text(f"The export you asked for is attached: {name}, {count} rows. It holds personal data: keep it safe.")
     activity.channel_data = {"subject": f"Export: {name}"}
     activity.attachments = [Attachment(content_type="text/csv", name=name,

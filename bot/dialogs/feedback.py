@@ -20,4 +20,4 @@ async def feedback(turn: Turn, command: Command) -> None:
     )
 
 
-COMMANDS = {"feedback": feedback}
+OPEN_COMMANDS = {"feedback": feedback}  # anyone, registered or not

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.cards.programme_cards import help_card, status_card, unknown_person_card, welcome_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn, Turn
 
 
 async def welcome(turn: Turn) -> None:
@@ -23,12 +23,9 @@ async def help_(turn: Turn, _command: Command) -> None:
     await turn.reply_card(help_card(turn.profile), subject="What the Peer Challenge Assistant can do")
 
 
-async def status(turn: Turn, _command: Command) -> None:
-    profile = turn.full_profile()
-    if profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
-    await turn.reply_card(status_card(profile), subject="Your peer challenge programme")
+async def status(turn: KnownTurn, _command: Command) -> None:
+    await turn.reply_card(status_card(turn.full_profile()), subject="Your peer challenge programme")
 
 
-COMMANDS = {"help": help_, "?": help_, "hi": hello, "hello": hello, "start": hello, "status": status}
+OPEN_COMMANDS = {"help": help_, "?": help_, "hi": hello, "hello": hello, "start": hello}  # anyone, registered or not
+COMMANDS = {"status": status}

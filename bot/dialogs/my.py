@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.dialogs import assignments, enquiry, panel, support
-from bot.turn import Turn
+from bot.turn import KnownTurn
 
 WHAT = (
     ("nomination", panel.mine), ("enquir", enquiry.mine), ("assignment", assignments.mine), ("invitation", assignments.mine),
@@ -13,10 +13,7 @@ WHAT = (
 )
 
 
-async def my(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def my(turn: KnownTurn, command: Command) -> None:
     asked = command.args.lower()
     for start, reply in WHAT:
         if asked.startswith(start):

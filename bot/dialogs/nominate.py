@@ -11,9 +11,9 @@ import uuid
 
 from bot.cards.elements import card, command_button, heading, paragraph
 from bot.cards.forms import form_card
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import NotAllowed, NotFound
 from programme.panel.nomination import (
@@ -29,7 +29,7 @@ VERB = "nomination.submit"
 SUBJECT = "Nominate a colleague to the regional panel"
 
 
-def _form(turn: Turn):
+def _form(turn: KnownTurn):
     authorities = nominating_authorities(turn.session, turn.profile)
     if not authorities:
         raise NotAllowed(
@@ -39,10 +39,7 @@ def _form(turn: Turn):
     return nomination_form(authorities), authorities
 
 
-async def nominate(turn: Turn, _command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def nominate(turn: KnownTurn, _command: Command) -> None:
     try:
         form, authorities = _form(turn)
     except NotAllowed as error:
@@ -52,7 +49,7 @@ async def nominate(turn: Turn, _command: Command) -> None:
     await turn.reply_card(form_card(form, verb=VERB, data={"token": uuid.uuid4().hex}, values=defaults), subject=SUBJECT)
 
 
-async def submit_from_card(turn: Turn, data: dict) -> dict:
+async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
     form, authorities = _form(turn)
     token = str(data.get("token") or "")
     if not token:
@@ -73,10 +70,7 @@ def _confirmation(outcome: Outcome) -> dict:
     )
 
 
-async def _answer(turn: Turn, accept: bool) -> None:
-    if turn.person is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def _answer(turn: KnownTurn, accept: bool) -> None:
     if turn.by_email:  # an answer carrying the invitation's reference was taken by answer_by_email
         await turn.reply_card(message_card(
             "Which invitation?", "Reply to the invitation email itself, keeping the reference in its subject line.", attention=True))
@@ -84,7 +78,7 @@ async def _answer(turn: Turn, accept: bool) -> None:
     await _reply(turn, accept, None)
 
 
-async def _reply(turn: Turn, accept: bool, nomination_id: int | None) -> None:
+async def _reply(turn: KnownTurn, accept: bool, nomination_id: int | None) -> None:
     try:
         text = answer_invitation(turn.session, turn.person, accept=accept, nomination_id=nomination_id, now=turn.now, channel=turn.channel)
     except NotFound as error:
@@ -93,10 +87,10 @@ async def _reply(turn: Turn, accept: bool, nomination_id: int | None) -> None:
     await turn.reply_card(message_card("The regional panel", text), subject="The regional panel")
 
 
-async def answer_by_email(turn: Turn, command: Command, held: held_codes.Held | None) -> bool:
+async def answer_by_email(turn: KnownTurn, command: Command, held: held_codes.Held | None) -> bool:
     """`join` or `decline` in reply to the invitation: True if this email was one. `held` is the
     invitation's code, sent to this sender; None if the reference it carries was sent to someone else."""
-    if command.word not in ("join", "decline") or turn.person is None:
+    if command.word not in ("join", "decline"):
         return False
     if held is None:
         await turn.reply_card(message_card("The regional panel", NO_INVITATION, attention=True), subject="The regional panel")
@@ -105,11 +99,11 @@ async def answer_by_email(turn: Turn, command: Command, held: held_codes.Held | 
     return True
 
 
-async def join(turn: Turn, _command: Command) -> None:
+async def join(turn: KnownTurn, _command: Command) -> None:
     await _answer(turn, True)
 
 
-async def decline(turn: Turn, _command: Command) -> None:
+async def decline(turn: KnownTurn, _command: Command) -> None:
     await _answer(turn, False)
 
 

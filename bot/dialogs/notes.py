@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from bot.cards.elements import card, execute, facts, heading, long_date, paragraph, subheading
 from bot.cards.forms import form_card
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Field, Form, Kind
@@ -51,18 +51,18 @@ def note_card(view: NoteView, message: str | None = None, *, may_answer: bool) -
     return card(body)
 
 
-def _view(turn: Turn, note_id) -> NoteView:
+def _view(turn: KnownTurn, note_id) -> NoteView:
     view = next((v for v in notes_for(turn.session, turn.profile, turn.today) if str(v.id) == str(note_id)), None)
     if view is None:
         raise ProgrammeError(f"I can't find note {str(note_id)[:20]} among the ones you can see. Type `notes` to list them.")
     return view
 
 
-def _may_answer(turn: Turn, view: NoteView) -> bool:
+def _may_answer(turn: KnownTurn, view: NoteView) -> bool:
     return turn.profile.is_coordinator or turn.profile.holds_for(view.authority_code, Role.DCS, Role.DELEGATE)
 
 
-def overview_card(turn: Turn, message: str | None = None) -> dict:
+def overview_card(turn: KnownTurn, message: str | None = None) -> dict:
     views = notes_for(turn.session, turn.profile, turn.today)
     body = [heading("Notes of the sessions")]
     if message:
@@ -91,30 +91,27 @@ def overview_card(turn: Turn, message: str | None = None) -> dict:
     return card(body)
 
 
-async def notes(turn: Turn, _command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def notes(turn: KnownTurn, _command: Command) -> None:
     await turn.reply_card(overview_card(turn), subject="Notes of the sessions")
 
 
-async def view_from_card(turn: Turn, data: dict) -> dict:
+async def view_from_card(turn: KnownTurn, data: dict) -> dict:
     view = _view(turn, data.get("id"))
     return note_card(view, may_answer=_may_answer(turn, view))
 
 
-async def agree_from_card(turn: Turn, data: dict) -> dict:
+async def agree_from_card(turn: KnownTurn, data: dict) -> dict:
     message = agree(turn.session, turn.profile, data.get("id"), data.get("version"), turn.now, turn.today, channel=turn.channel)
     view = _view(turn, data.get("id"))
     return note_card(view, message, may_answer=_may_answer(turn, view))
 
 
-async def amend_from_card(turn: Turn, data: dict) -> dict:
+async def amend_from_card(turn: KnownTurn, data: dict) -> dict:
     _view(turn, data.get("id"))
     return form_card(AMEND_FORM, verb="note.amend.save", data={"id": data.get("id")})
 
 
-async def amend_save(turn: Turn, data: dict) -> dict:
+async def amend_save(turn: KnownTurn, data: dict) -> dict:
     try:
         message = request_amendments(turn.session, turn.profile, data.get("id"), data.get("amendments"), turn.now, channel=turn.channel)
     except Invalid as error:
@@ -123,17 +120,17 @@ async def amend_save(turn: Turn, data: dict) -> dict:
     return note_card(view, message, may_answer=_may_answer(turn, view))
 
 
-async def shared_from_card(turn: Turn, data: dict) -> dict:
+async def shared_from_card(turn: KnownTurn, data: dict) -> dict:
     message = confirm_shared(turn.session, turn.profile, data.get("id"), turn.now, turn.today, channel=turn.channel)
     view = _view(turn, data.get("id"))
     return note_card(view, message, may_answer=_may_answer(turn, view))
 
 
-async def sent_from_card(turn: Turn, data: dict) -> dict:
+async def sent_from_card(turn: KnownTurn, data: dict) -> dict:
     return form_card(LINK_FORM, verb="note.sent.save", data={"group": data.get("group"), "authority": data.get("authority", "")})
 
 
-async def sent_save(turn: Turn, data: dict) -> dict:
+async def sent_save(turn: KnownTurn, data: dict) -> dict:
     try:
         message = record_sent(turn.session, turn.profile, data.get("group"), data.get("link"), turn.now, turn.today,
                               authority_code=data.get("authority") or None, channel=turn.channel)
@@ -146,10 +143,10 @@ async def sent_save(turn: Turn, data: dict) -> dict:
 NOT_YOURS = "I can't find that note. Reply to the email about it, keeping the reference in its subject."
 
 
-async def answer_by_email(turn: Turn, command: Command, held: held_codes.Held | None) -> bool:
+async def answer_by_email(turn: KnownTurn, command: Command, held: held_codes.Held | None) -> bool:
     """An answer to an email about a note: True if this email was one. `held` is the note's code,
     sent to this sender; None if the reference it carries was sent to someone else."""
-    if command.word not in ANSWERS or turn.profile is None:
+    if command.word not in ANSWERS:
         return False
     if held is None:
         await turn.reply_card(message_card("The note", NOT_YOURS, attention=True), subject="The note")

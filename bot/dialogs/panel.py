@@ -6,9 +6,9 @@ import re
 
 from bot.cards.elements import card, execute, facts, heading, paragraph, subheading
 from bot.cards.forms import form_card
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import Invalid, ProgrammeError
 from programme.panel.register import PanelEntry, areas_form, list_panel, my_nominations, update_areas, withdraw_nomination
@@ -43,10 +43,7 @@ def _entry(entry: PanelEntry, *, actions: bool) -> list[dict]:
     return body
 
 
-async def panel(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def panel(turn: KnownTurn, command: Command) -> None:
     filters = {key.lower(): value for key, value in _FILTER.findall(command.args)}
     try:
         entries = list_panel(turn.session, turn.profile, **filters)
@@ -59,7 +56,7 @@ async def panel(turn: Turn, command: Command) -> None:
     await turn.reply_card(card(body), subject="The regional panel")
 
 
-def _my_card(turn: Turn, message: str | None = None) -> dict:
+def _my_card(turn: KnownTurn, message: str | None = None) -> dict:
     entries = my_nominations(turn.session, turn.profile)
     body = [heading("Your nominations")]
     if message:
@@ -73,15 +70,12 @@ def _my_card(turn: Turn, message: str | None = None) -> dict:
     return card(body)
 
 
-async def mine(turn: Turn) -> None:
+async def mine(turn: KnownTurn) -> None:
     await turn.reply_card(_my_card(turn), subject="Your nominations")
 
 
-async def withdraw(turn: Turn, command: Command) -> None:
+async def withdraw(turn: KnownTurn, command: Command) -> None:
     """withdraw nomination N: in Teams at once; by email once the confirmation code comes back."""
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
     match = _WITHDRAW.match(f"withdraw {command.args}".strip())
     if not match:
         await turn.reply_card(message_card("Withdraw", "Write `withdraw nomination` and its number, as shown in `my nominations`.", attention=True))
@@ -98,7 +92,7 @@ async def withdraw(turn: Turn, command: Command) -> None:
     await confirmed(turn, "nomination.withdraw", params)
 
 
-async def confirmed(turn: Turn, _action: str, params: dict) -> None:
+async def confirmed(turn: KnownTurn, _action: str, params: dict) -> None:
     try:
         message = withdraw_nomination(turn.session, turn.profile, int(params["id"]), turn.now, channel=turn.channel)
     except ProgrammeError as error:
@@ -107,19 +101,19 @@ async def confirmed(turn: Turn, _action: str, params: dict) -> None:
     await turn.reply_card(_my_card(turn, message), subject="Your nominations")
 
 
-async def withdraw_from_card(turn: Turn, data: dict) -> dict:
+async def withdraw_from_card(turn: KnownTurn, data: dict) -> dict:
     message = withdraw_nomination(turn.session, turn.profile, int(data.get("id", 0)), turn.now, channel=turn.channel)
     return _my_card(turn, message)
 
 
-async def edit_from_card(turn: Turn, data: dict) -> dict:
+async def edit_from_card(turn: KnownTurn, data: dict) -> dict:
     nomination_id = int(data.get("id", 0))
     entry = next((e for e in my_nominations(turn.session, turn.profile) if e.nomination_id == nomination_id), None)
     values = {"covers": entry.covers_code, "areas": ",".join(entry.area_codes)} if entry else {}
     return form_card(areas_form(), verb="nomination.update", data={"id": nomination_id}, values=values)
 
 
-async def update_from_card(turn: Turn, data: dict) -> dict:
+async def update_from_card(turn: KnownTurn, data: dict) -> dict:
     nomination_id = int(data.get("id", 0))
     try:
         message = update_areas(turn.session, turn.profile, nomination_id, data.get("areas"), data.get("covers"), turn.now, channel=turn.channel)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.cards.elements import card, execute, facts, heading, long_date, paragraph, subheading
 from bot.cards.forms import form_card
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Field, Form
 from programme.people.roles import Role
@@ -16,7 +16,7 @@ SENT_FORM = Form("self_assessment_sent", "Our self-assessment is sent", "Signed 
     Field("link", "Link to the document", max_length=1000, help="https://..."),), submit_label="Record it as sent")
 
 
-def status_card(turn: Turn, message: str | None = None) -> dict:
+def status_card(turn: KnownTurn, message: str | None = None) -> dict:
     body = [heading("Self-assessments")]
     if message:
         body.append(paragraph(message))
@@ -40,10 +40,7 @@ def status_card(turn: Turn, message: str | None = None) -> dict:
     return card(body)
 
 
-async def self_assessment(turn: Turn, _command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def self_assessment(turn: KnownTurn, _command: Command) -> None:
     try:
         content = status_card(turn)
     except ProgrammeError as error:
@@ -51,11 +48,11 @@ async def self_assessment(turn: Turn, _command: Command) -> None:
     await turn.reply_card(content, subject="Self-assessments")
 
 
-async def sent_from_card(turn: Turn, data: dict) -> dict:
+async def sent_from_card(turn: KnownTurn, data: dict) -> dict:
     return form_card(SENT_FORM, verb="sa.sent.save", data={"authority": data.get("authority")})
 
 
-async def sent_save(turn: Turn, data: dict) -> dict:
+async def sent_save(turn: KnownTurn, data: dict) -> dict:
     try:
         message = mark_sent(turn.session, turn.profile, data.get("authority"), data.get("link"), turn.now, turn.today, channel=turn.channel)
     except Invalid as error:
@@ -64,7 +61,7 @@ async def sent_save(turn: Turn, data: dict) -> dict:
     return status_card(turn, message)
 
 
-async def received_from_card(turn: Turn, data: dict) -> dict:
+async def received_from_card(turn: KnownTurn, data: dict) -> dict:
     message = mark_received(turn.session, turn.profile, data.get("authority"), turn.now, turn.today, library_url=turn.library_url,
                             channel=turn.channel)
     return status_card(turn, message)

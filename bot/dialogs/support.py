@@ -10,11 +10,11 @@ import re
 import uuid
 
 from bot.cards.forms import form_card
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.cards.support import directory_card, items_card, saved_card
 from bot.commands import Command, unquoted
 from bot.email_cards import EMAIL_BODY, parse_reply
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme.support.directory import confirm_match, directory, parse_theme
 from programme.errors import Invalid, NotAllowed, ProgrammeError
 from programme.support.form import ASK, OFFER, edit_form, item_form
@@ -25,11 +25,8 @@ _SEPARATOR = re.compile(r"^\s*-{3,}\s*$", re.M)
 _THEME = re.compile(r"theme\s*[=:]\s*(.+)$", re.I)
 
 
-async def record(turn: Turn, command: Command) -> None:
+async def record(turn: KnownTurn, command: Command) -> None:
     """`asks`, `offers` or `plenary`: the form for one item (by email, several at once)."""
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
     kind = KINDS[command.word]
     authorities = recording_authorities(turn.session, turn.profile, turn.today)
     if not authorities:
@@ -38,7 +35,7 @@ async def record(turn: Turn, command: Command) -> None:
     await turn.reply_card(_form(turn, kind, authorities, uuid.uuid4().hex), subject=item_form(kind, authorities).title)
 
 
-def _form(turn: Turn, kind: str, authorities, token: str, values=None, errors=None, message=None) -> dict:
+def _form(turn: KnownTurn, kind: str, authorities, token: str, values=None, errors=None, message=None) -> dict:
     form = item_form(kind, authorities)
     if values is None:
         values = {"contact_name": turn.profile.name, "contact_email": turn.profile.email}
@@ -49,7 +46,7 @@ def _form(turn: Turn, kind: str, authorities, token: str, values=None, errors=No
     return form_card(form, verb="support.submit", data={"token": token, "kind": kind}, values=values, errors=errors, message=message)
 
 
-async def submit_from_card(turn: Turn, data: dict) -> dict:
+async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
     kind = data.get("kind") if data.get("kind") in (ASK, OFFER, "suggestion") else ASK
     token = str(data.get("token") or "")
     authorities = recording_authorities(turn.session, turn.profile, turn.today)
@@ -79,16 +76,13 @@ def _items(form, data: dict) -> list[dict]:
     return [{spec.name: data.get(spec.name) for spec in form.fields}]
 
 
-async def mine(turn: Turn) -> None:
+async def mine(turn: KnownTurn) -> None:
     views = own_items(turn.session, turn.profile, turn.today)
     title = "Asks and offers, every authority" if turn.profile.is_coordinator else "Your authority's asks and offers"
     await turn.reply_card(items_card(views, title=title), subject="Asks and offers")
 
 
-async def directory_command(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def directory_command(turn: KnownTurn, command: Command) -> None:
     match = _THEME.search(command.args)
     try:
         d = directory(turn.session, turn.profile, turn.today, theme=parse_theme(match.group(1) if match else None))
@@ -98,14 +92,14 @@ async def directory_command(turn: Turn, command: Command) -> None:
     await turn.reply_card(directory_card(d), subject="Directory of support")
 
 
-async def edit_from_card(turn: Turn, data: dict) -> dict:
+async def edit_from_card(turn: KnownTurn, data: dict) -> dict:
     item, _ = load_item(turn.session, turn.profile, data.get("id"), turn.today, to_change=True)
     values = {"theme": item.theme, "title": item.title, "description": item.description, "route": item.route,
               "contact_name": item.contact_name, "contact_email": item.contact_email}
     return form_card(edit_form(item.kind), verb="support.update", data={"id": item.id}, values=values)
 
 
-async def update_from_card(turn: Turn, data: dict) -> dict:
+async def update_from_card(turn: KnownTurn, data: dict) -> dict:
     try:
         message = update_item(turn.session, turn.profile, data.get("id"), data, turn.now, turn.today, channel=turn.channel)
     except Invalid as error:
@@ -116,12 +110,12 @@ async def update_from_card(turn: Turn, data: dict) -> dict:
     return items_card(own_items(turn.session, turn.profile, turn.today), message)
 
 
-async def withdraw_from_card(turn: Turn, data: dict) -> dict:
+async def withdraw_from_card(turn: KnownTurn, data: dict) -> dict:
     message = withdraw_item(turn.session, turn.profile, data.get("id"), turn.now, turn.today, channel=turn.channel)
     return items_card(own_items(turn.session, turn.profile, turn.today), message)
 
 
-async def match_from_card(turn: Turn, data: dict) -> dict:
+async def match_from_card(turn: KnownTurn, data: dict) -> dict:
     message = confirm_match(turn.session, turn.profile, data.get("ask"), data.get("offer"), turn.now, channel=turn.channel)
     return directory_card(directory(turn.session, turn.profile, turn.today), message)
 

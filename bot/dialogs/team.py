@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from bot.cards.elements import bullets, card, heading, paragraph
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.cards.team import team_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import Invalid, NotFound, ProgrammeError
 from programme.people.profile import Profile
@@ -50,10 +50,7 @@ def _team_text(team: Team, message: str | None = None) -> dict:
     return card(body)
 
 
-async def team(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def team(turn: KnownTurn, command: Command) -> None:
     authority, words = _which_authority(turn.profile, command.args.split())
     if authority is None:
         led = turn.profile.authorities_as(Role.DCS)
@@ -89,12 +86,12 @@ async def team(turn: Turn, command: Command) -> None:
         await turn.reply_card(message_card("Team", str(error), attention=True), subject="Your team")
 
 
-async def _show(turn: Turn, shown: Team, message: str | None = None) -> None:
+async def _show(turn: KnownTurn, shown: Team, message: str | None = None) -> None:
     content = _team_text(shown, message) if turn.by_email else team_card(shown, message=message)
     await turn.reply_card(content, subject=f"Team: {shown.authority_name}")
 
 
-def apply(turn: Turn, action: str, params: dict) -> TeamChange:
+def apply(turn: KnownTurn, action: str, params: dict) -> TeamChange:
     if action == "team.add":
         return add_team_member(
             turn.session, turn.profile, params["authority"], role=params["role"], name=params["name"], email=params["email"], now=turn.now,
@@ -106,7 +103,7 @@ def apply(turn: Turn, action: str, params: dict) -> TeamChange:
     )
 
 
-async def _change(turn: Turn, action: str, params: dict) -> None:
+async def _change(turn: KnownTurn, action: str, params: dict) -> None:
     if turn.by_email:
         load_team(turn.session, turn.profile, params["authority"])  # permission check before holding anything
         if action == "team.add":
@@ -128,7 +125,7 @@ async def _change(turn: Turn, action: str, params: dict) -> None:
     await _show(turn, result.team, result.message)
 
 
-async def confirmed(turn: Turn, action: str, params: dict) -> None:
+async def confirmed(turn: KnownTurn, action: str, params: dict) -> None:
     """Carry out a team change whose email confirmation code came back."""
     try:
         result = apply(turn, action, params)
@@ -138,7 +135,7 @@ async def confirmed(turn: Turn, action: str, params: dict) -> None:
     await _show(turn, result.team, result.message)
 
 
-async def add_from_card(turn: Turn, data: dict) -> dict:
+async def add_from_card(turn: KnownTurn, data: dict) -> dict:
     authority = str(data.get("authority", ""))
     values = {k: str(data.get(k, "")) for k in ("name", "email", "role")}
     try:
@@ -149,7 +146,7 @@ async def add_from_card(turn: Turn, data: dict) -> dict:
     return team_card(result.team, message=result.message)
 
 
-async def remove_from_card(turn: Turn, data: dict) -> dict:
+async def remove_from_card(turn: KnownTurn, data: dict) -> dict:
     result = remove_team_member(
         turn.session, turn.profile, str(data.get("authority", "")), role=str(data.get("role", "")), person_id=int(data.get("person_id", 0)), now=turn.now,
         channel=turn.channel,

@@ -6,9 +6,9 @@ import re
 from datetime import date, timedelta
 
 from bot.cards.elements import card, heading, long_date, paragraph, subheading
-from bot.cards.programme_cards import message_card, unknown_person_card
+from bot.cards.programme_cards import message_card
 from bot.commands import Command
-from bot.turn import Turn
+from bot.turn import KnownTurn
 from programme.reminders.planning import planned_reminders
 from programme.reminders.plan import RULES
 
@@ -32,7 +32,7 @@ def period(args: str, today: date) -> tuple[date, date]:
     return start, end
 
 
-def timeline_card(turn: Turn, start: date, end: date) -> dict:
+def timeline_card(turn: KnownTurn, start: date, end: date) -> dict:
     reminders = [r for r in planned_reminders(turn.session, turn.zone) if start <= r.on <= end]
     body = [heading(f"Reminders from {long_date(start)} to {long_date(end)}"),
             paragraph(f"{len(reminders)} reminders, if nothing changes meanwhile: what will be sent, to whom, and why.", subtle=True)]
@@ -50,10 +50,7 @@ def timeline_card(turn: Turn, start: date, end: date) -> dict:
     return card(body)
 
 
-async def timeline(turn: Turn, command: Command) -> None:
-    if turn.profile is None:
-        await turn.reply_card(unknown_person_card())
-        return
+async def timeline(turn: KnownTurn, command: Command) -> None:
     if not turn.profile.is_coordinator:
         await turn.reply_card(message_card("Timeline", "Only the programme coordinators see the reminders timeline.", attention=True))
         return
