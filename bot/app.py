@@ -23,6 +23,7 @@ DATABASE = web.AppKey("database", Database)
 LINKS = web.AppKey("links", ExportLinks)
 CLOCK = web.AppKey("clock", object)
 ZONE = web.AppKey("zone", ZoneInfo)
+NO_LONGER = "This link was made for a coordinator who no longer is one."
 
 
 def web_application(
@@ -68,7 +69,7 @@ async def download_export(request: web.Request) -> web.Response:
     from bot.export_links import BadLink, read
     from bot.exports_csv import csv_bytes
     from programme.coordination.exports import export
-    from programme.errors import ProgrammeError
+    from programme.errors import NotAllowed, ProgrammeError
     from programme.people.profile import load_profile
     from storage.people import Person
 
@@ -82,10 +83,12 @@ async def download_export(request: web.Request) -> web.Response:
     with database.session() as session:
         person = session.get(Person, person_id)
         profile = load_profile(session, person, today, detail=False) if person is not None and person.active else None
-        if profile is None or not profile.is_coordinator:
-            return web.Response(status=403, text="This link was made for a coordinator who no longer is one.")
+        if profile is None:
+            return web.Response(status=403, text=NO_LONGER)
         try:
             name, header, rows = export(session, profile, what, today, person_id=person_id, channel="link")
+        except NotAllowed:
+            return web.Response(status=403, text=NO_LONGER)
         except ProgrammeError as error:
             return web.Response(status=404, text=str(error))
     return web.Response(body=csv_bytes(header, rows), content_type="text/csv", charset="utf-8",

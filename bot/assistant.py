@@ -19,6 +19,7 @@ from bot.dialogs import (
     greeting, my, nominate, notes, panel, self_assessments, support, team, timeline,
 )
 from bot.export_links import ExportLinks
+from notify.render import Renderer
 from bot.identity import forget_conversation, identify
 from bot.turn import KnownTurn, Turn
 from programme.held_codes import Held, Purpose
@@ -46,6 +47,7 @@ class Assistant(TeamsActivityHandler):
         moderation_mailbox: str = "",
         library_url: str = "",
         links: ExportLinks | None = None,
+        renderer: Renderer | None = None,
     ):
         self._database = database
         self._conversation_state = conversation_state
@@ -54,6 +56,7 @@ class Assistant(TeamsActivityHandler):
         self._moderation_mailbox = moderation_mailbox
         self._library_url = library_url
         self._links = links
+        self._renderer = renderer
         self._open_commands: dict[str, OpenCommandHandler] = {}
         self._commands: dict[str, CommandHandler] = {}
         self._actions: dict[str, ActionHandler] = {}
@@ -83,7 +86,7 @@ class Assistant(TeamsActivityHandler):
         kind = KnownTurn if person is not None and profile is not None else Turn
         return kind(
             context=context, session=session, person=person, profile=profile, today=today, now=now, zone=self._timezone,
-            moderation_mailbox=self._moderation_mailbox, library_url=self._library_url, links=self._links,
+            moderation_mailbox=self._moderation_mailbox, library_url=self._library_url, links=self._links, renderer=self._renderer,
         )
 
     async def on_message_activity(self, turn_context: TurnContext):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot import email_cards
 from bot.cards.as_text import card_as_html, card_as_text
 from bot.export_links import ExportLinks
+from notify.render import Renderer
 from programme import held_codes
 from bot.identity import EMAIL_CHANNEL
 from programme.people.profile import Profile, load_profile
@@ -30,6 +31,7 @@ class Turn:
     moderation_mailbox: str = ""  # the moderation team's shared address, from the settings
     library_url: str = ""  # the peer challenge library's address, from the settings
     links: ExportLinks | None = None  # signed download links for exports
+    renderer: Renderer | None = None  # the notifications' own templates, for a card that shows one (the digest)
 
     def full_profile(self) -> Profile | None:
         """The profile with groups, Lead Reviewer pairs and key dates, for the cards that show them."""

@@ -33,7 +33,7 @@ from notify.message import (
 from storage.base import Clock
 from storage.conversations import ConversationReferenceRecord, deactivate, replace_reference
 from storage.database import Database
-from storage.outbox import OutboxMessage, claim_due, record_outcome, renew_claim
+from storage.outbox import OutboxMessage, OutboxStatus, claim_due, record_outcome, renew_claim
 from storage.people import Person
 
 if TYPE_CHECKING:
@@ -268,7 +268,7 @@ class Dispatcher:
 
     def _sent(self, job: _Job, token: str, channel: str, activity_id: str | None = None) -> None:
         self._record(
-            job, token, status="sent", delivered_channel=channel, sent_at=self._clock(), last_error=None,
+            job, token, status=OutboxStatus.SENT, delivered_channel=channel, sent_at=self._clock(), last_error=None,
             teams_activity_id=activity_id,
         )
         log.info("outbox %s: sent by %s", job.id, channel)
@@ -276,14 +276,14 @@ class Dispatcher:
     def _failed(self, job: _Job, token: str, failure: DeliveryFailure) -> None:
         attempts = job.attempts + 1
         if isinstance(failure, PermanentFailure) or attempts >= self._max_attempts:
-            self._record(job, token, status="failed", attempts=attempts, last_error=failure.reason)
+            self._record(job, token, status=OutboxStatus.FAILED, attempts=attempts, last_error=failure.reason)
             log.warning("outbox %s: failed for good after %s attempts: %s", job.id, attempts, failure.reason)
             return
         delay = self._backoff(attempts, getattr(failure, "retry_after", None))
         self._record(
             job,
             token,
-            status="pending",
+            status=OutboxStatus.PENDING,
             attempts=attempts,
             last_error=failure.reason,
             next_attempt_at=self._clock() + timedelta(seconds=delay),

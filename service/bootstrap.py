@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from notify.dispatcher import Dispatcher
     from notify.message import EmailSender
+    from notify.render import Renderer
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,8 @@ def build_bot_framework(
     return authentication, build_adapter(authentication)
 
 
-def build_dispatcher(settings: Settings, database: Database, adapter: CloudAdapter, clock: Clock) -> Dispatcher:
+def build_dispatcher(settings: Settings, database: Database, adapter: CloudAdapter, clock: Clock,
+                     renderer: Renderer | None = None) -> Dispatcher:
     from notify.dispatcher import Dispatcher
     from notify.rate_limit import TeamsLimits
     from notify.render import Renderer
@@ -129,7 +131,7 @@ def build_dispatcher(settings: Settings, database: Database, adapter: CloudAdapt
     teams = TeamsProactiveSender(adapter, settings.app_id, limits=TeamsLimits(share=settings.teams_tenant_share))
     return Dispatcher(
         database,
-        renderer=Renderer(),
+        renderer=renderer or Renderer(),
         email=build_email_sender(settings),
         teams=teams,
         name=settings.dispatcher_name or None,
@@ -203,6 +205,7 @@ def create_app(
     from bot.app import web_application
     from bot.assistant import Assistant
     from bot.export_links import ExportLinks
+    from notify.render import Renderer
     from storage.bot_state import DatabaseStorage
 
     if not settings.authenticated:
@@ -215,13 +218,14 @@ def create_app(
     authentication, adapter = build_bot_framework(settings, credentials_factory)
     links = ExportLinks(settings.export_link_key.encode() or secrets.token_bytes(32),
                         settings.public_url or f"http://localhost:{settings.port}")
+    renderer = Renderer()  # the notifications' templates: the dispatcher's, and the digest card's
     assistant = Assistant(
         database, ConversationState(DatabaseStorage(database.sessions)), clock, zone,
-        moderation_mailbox=settings.moderation_mailbox, library_url=settings.library_url, links=links,
+        moderation_mailbox=settings.moderation_mailbox, library_url=settings.library_url, links=links, renderer=renderer,
     )
     background: list[CleanupContext] = []
     if settings.dispatcher_enabled:
-        background.append(dispatcher_context(build_dispatcher(settings, database, adapter, clock)))
+        background.append(dispatcher_context(build_dispatcher(settings, database, adapter, clock, renderer)))
     if settings.scheduler_enabled:
         background.append(scheduler_context(database, clock, zone))
     return web_application(

@@ -338,7 +338,7 @@ def _digest(settings, args) -> int:
 
 
 def _reminders(settings, args) -> int:
-    from programme.reminders.planning import planned_reminders
+    from programme.reminders.planning import reminders_between
     from programme.reminders.plan import RULES
 
     if args.end < args.start:
@@ -346,7 +346,7 @@ def _reminders(settings, args) -> int:
         return 2
     zone = zone_of(settings)
     with command_database(settings) as database, database.session() as session:
-        reminders = [r for r in planned_reminders(session, zone) if args.start <= r.on <= args.end]
+        reminders = reminders_between(session, args.start, args.end, zone)
     day = None
     for reminder in reminders:
         if reminder.on != day:

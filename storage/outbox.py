@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, and_, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from storage.base import Base, Timestamped, UtcDateTime, insert_unless_present, utcnow
 
-STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "missed")
+
+
+class OutboxStatus(StrEnum):
+    """Where a notification is in its life: written, being sent, sent; or failed, cancelled or missed."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    MISSED = "missed"  # too late to send after an outage: listed in the digest instead
+
+
+STATUSES = tuple(OutboxStatus)
+RETRIABLE = (OutboxStatus.FAILED, OutboxStatus.MISSED, OutboxStatus.CANCELLED)
+CANCELLABLE = (OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.MISSED)
 
 
 class OutboxMessage(Timestamped, Base):
@@ -24,7 +40,7 @@ class OutboxMessage(Timestamped, Base):
     kind: Mapped[str] = mapped_column(String(80))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
@@ -46,7 +62,7 @@ def enqueue(
     recipient_person_id: int | None = None,
     recipient_address: str | None = None,
     channel: str = "best",
-    status: str = "pending",
+    status: str = OutboxStatus.PENDING,
 ) -> bool:
     """Add a notification in the caller's transaction. A key already present is left as it is:
     returns False, and nothing is written."""
@@ -87,9 +103,9 @@ def retry_message(session: Session, message_id: int, now: datetime) -> OutboxMes
     row = session.get(OutboxMessage, message_id)
     if row is None:
         raise OutboxError(f"There is no notification {message_id}.")
-    if row.status not in ("failed", "missed", "cancelled"):
+    if row.status not in RETRIABLE:
         raise OutboxError(f"Notification {message_id} is {row.status}; only failed, missed or cancelled ones can be retried.")
-    row.status, row.due_at, row.next_attempt_at, row.attempts = "pending", now, None, 0
+    row.status, row.due_at, row.next_attempt_at, row.attempts = OutboxStatus.PENDING, now, None, 0
     return row
 
 
@@ -97,9 +113,9 @@ def cancel_message(session: Session, message_id: int) -> OutboxMessage:
     row = session.get(OutboxMessage, message_id)
     if row is None:
         raise OutboxError(f"There is no notification {message_id}.")
-    if row.status not in ("pending", "failed", "missed"):
+    if row.status not in CANCELLABLE:
         raise OutboxError(f"Notification {message_id} is {row.status}; only pending, failed or missed ones can be cancelled.")
-    row.status = "cancelled"
+    row.status = OutboxStatus.CANCELLED
     return row
 
 
@@ -108,11 +124,11 @@ def cancel_message(session: Session, message_id: int) -> OutboxMessage:
 
 def _free(now: datetime):
     due = and_(
-        OutboxMessage.status == "pending",
+        OutboxMessage.status == OutboxStatus.PENDING,
         OutboxMessage.due_at <= now,
         or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
     )
-    abandoned = and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now)
+    abandoned = and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now)
     return or_(due, abandoned)
 
 
@@ -131,7 +147,7 @@ def claim_due(sessions: sessionmaker[Session], now: datetime, token: str, *, unt
             return []
         session.execute(
             update(OutboxMessage).where(OutboxMessage.id.in_(candidates), _free(now))
-            .values(status="sending", claimed_by=token, claimed_until=until),
+            .values(status=OutboxStatus.SENDING, claimed_by=token, claimed_until=until),
         )
         session.commit()
         return sorted(session.scalars(select(OutboxMessage.id).where(OutboxMessage.claimed_by == token)).all())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from programme.people.profile import Profile
-from programme.people.roles import Role
 
 EVERYONE = [
     ("help", "What I can do for you"),
@@ -51,15 +50,15 @@ def commands_for(profile: Profile | None) -> list[tuple[str, str]]:
     if profile is None:
         return [EVERYONE[0]]
     commands = list(EVERYONE)
-    if profile.leads_an_authority or profile.is_coordinator:
+    if profile.may_nominate_and_enquire:
         commands += NOMINATE + ENQUIRE + RECORDS
-    if profile.has(Role.DCS, Role.DELEGATE, Role.PARTICIPANT, Role.FACILITATOR) or profile.is_coordinator:
+    if profile.may_record_asks_and_offers:
         commands += RECORD
     commands += DIRECTORY
-    if profile.has(Role.PANEL_MEMBER):
+    if profile.is_panel_member:
         commands += PANEL_MEMBER
     if profile.is_coordinator:
         commands += COORDINATOR
-    elif profile.authorities_as(Role.DCS):
+    elif profile.is_dcs:
         commands += DCS
     return commands

@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import card, command_button, execute, facts, heading, long_date, paragraph, subheading, when
-from programme.moderation.views import EnquiryView
+from programme.moderation.views import EnquiryStep, EnquiryView
 from programme.moderation.stages import Stage
 
 CHANNELS = {"msteams": "Teams", "email": "email", "cli": "command line", "webchat": "chat"}
@@ -35,13 +35,13 @@ def enquiry_card(v: EnquiryView, zone: ZoneInfo, message: str | None = None, *, 
             ("Scope", v.agreed_scope or ""),
             ("Report due by", long_date(v.report_due) if v.report_due else "Not set"),
         ] + ([("Report delivered", long_date(v.report_delivered_on))] if v.report_delivered_on else [])))
-    if v.assignments and (v.viewer_is_coordinator or v.viewer_is_enquirer):
+    if v.shows_practitioner:
         body.append(subheading("Practitioner"))
         for a in v.assignments:
-            line = f"{a.name} ({a.authority_name}): {a.status.replace('_', ' ')}; {a.days_agreed:g} days agreed"
+            line = f"{a.name} ({a.authority_name}): {a.status_text}; {a.days_agreed:g} days agreed"
             if a.days_worked is not None:
                 line += f", {a.days_worked:g} worked"
-            if v.viewer_is_coordinator and a.member_availability and a.status in ("invited", "discussed"):
+            if v.viewer_is_coordinator and a.member_availability and a.arranging_discussion:
                 line += f". Can talk: {a.member_availability}"
             body.append(paragraph(line))
     body.append(subheading("History"))
@@ -57,28 +57,40 @@ def enquiry_card(v: EnquiryView, zone: ZoneInfo, message: str | None = None, *, 
 
 
 def _actions(v: EnquiryView) -> list[dict]:
+    """A button for each step the programme says the viewer can take now."""
     ref = {"id": v.id, "from": v.stage.value}
-    actions: list[dict] = []
-    if v.viewer_is_coordinator:
-        step = {
-            Stage.RECEIVED: lambda: execute("Discussion arranged", "enquiry.stage", {**ref, "to": Stage.DISCUSSION_ARRANGED.value}, style="positive"),
-            Stage.DISCUSSION_ARRANGED: lambda: execute("Record the agreed package", "enquiry.package", ref, style="positive"),
-            Stage.PACKAGE_AGREED: lambda: execute("Find a practitioner", "enquiry.suggest", ref, style="positive"),
-            Stage.PRACTITIONER_ACCEPTED: lambda: execute("Work has started", "enquiry.stage", {**ref, "to": Stage.IN_PROGRESS.value}, style="positive"),
-            Stage.IN_PROGRESS: lambda: execute("Report delivered", "enquiry.report", ref, style="positive"),
-            Stage.REPORT_DELIVERED: lambda: execute("Close the enquiry", "enquiry.stage", {**ref, "to": Stage.CLOSED.value}, style="positive"),
-        }.get(v.stage)
-        if step:
-            actions.append(step())
-        pending = v.open_assignment
-        if v.stage == Stage.PRACTITIONER_INVITED and pending and pending.status == "invited":
-            actions.append(execute("Discussion held", "assignment.discussed", {"id": pending.id}, style="positive"))
-        if v.stage == Stage.PACKAGE_AGREED:
-            actions.append(execute("Change the package", "enquiry.package", ref))
-        actions.append(execute("Another stage", "enquiry.override", ref))
-    if (v.viewer_is_enquirer or v.viewer_is_coordinator) and v.stage.position < Stage.REPORT_DELIVERED.position:
-        actions.append(execute("Withdraw the enquiry", "enquiry.withdraw", ref, style="destructive"))
-    return actions
+    return [_button(v, step, ref) for step in v.steps]
+
+
+def _button(v: EnquiryView, step: EnquiryStep, ref: dict) -> dict:
+    if step.target is not None:
+        return execute(STEP_TITLES[step], "enquiry.stage", {**ref, "to": step.target.value}, style="positive")
+    if step == EnquiryStep.DISCUSSION_HELD and v.open_assignment is not None:
+        return execute(STEP_TITLES[step], "assignment.discussed", {"id": v.open_assignment.id}, style="positive")
+    verb, style = STEP_VERBS[step]
+    return execute(STEP_TITLES[step], verb, ref, style=style)
+
+
+STEP_TITLES = {
+    EnquiryStep.ARRANGE_DISCUSSION: "Discussion arranged",
+    EnquiryStep.RECORD_PACKAGE: "Record the agreed package",
+    EnquiryStep.FIND_PRACTITIONER: "Find a practitioner",
+    EnquiryStep.START_WORK: "Work has started",
+    EnquiryStep.RECORD_REPORT: "Report delivered",
+    EnquiryStep.CLOSE: "Close the enquiry",
+    EnquiryStep.DISCUSSION_HELD: "Discussion held",
+    EnquiryStep.CHANGE_PACKAGE: "Change the package",
+    EnquiryStep.ANOTHER_STAGE: "Another stage",
+    EnquiryStep.WITHDRAW: "Withdraw the enquiry",
+}
+STEP_VERBS = {
+    EnquiryStep.RECORD_PACKAGE: ("enquiry.package", "positive"),
+    EnquiryStep.FIND_PRACTITIONER: ("enquiry.suggest", "positive"),
+    EnquiryStep.RECORD_REPORT: ("enquiry.report", "positive"),
+    EnquiryStep.CHANGE_PACKAGE: ("enquiry.package", None),
+    EnquiryStep.ANOTHER_STAGE: ("enquiry.override", None),
+    EnquiryStep.WITHDRAW: ("enquiry.withdraw", "destructive"),
+}
 
 
 def enquiry_list_card(title: str, views: list[EnquiryView], zone: ZoneInfo, *, empty: str, hint: str = "") -> dict:

@@ -14,7 +14,6 @@ from bot.cards.elements import (
     subheading,
 )
 from programme.people.profile import AuthorityView, GroupView, Profile
-from programme.people.roles import Role
 
 ASSISTANT = "Peer Challenge Assistant"
 
@@ -92,16 +91,16 @@ def welcome_card(profile: Profile) -> dict:
             )
         )
         for view in profile.authorities:
-            if view.code in profile.authorities_as(Role.DCS, Role.DELEGATE):
+            if view.code in profile.led_authorities:
                 body += _authority_section(view, with_dates=False)
-    if profile.authorities_as(Role.DCS):
+    if profile.is_dcs:
         actions.insert(1, command_button("My team", "team"))
-    if profile.leads_an_authority or profile.is_coordinator:
+    if profile.may_nominate_and_enquire:
         actions.insert(1, command_button("Nominate a colleague", "nominate"))
         actions.insert(2, command_button("Ask for moderation", "enquiry"))
-    if profile.has(Role.PANEL_MEMBER):
+    if profile.is_panel_member:
         actions.insert(1, command_button("My assignments", "my assignments"))
-    if profile.has(Role.DCS, Role.DELEGATE, Role.PARTICIPANT, Role.FACILITATOR):
+    if profile.records_for_an_authority:
         actions.insert(-1, command_button("Asks and offers", "my asks"))  # Teams shows six buttons at most
     return card(body, actions)
 

@@ -13,7 +13,7 @@ def _item_facts(view: ItemView) -> dict:
             ("How", ROUTE_TITLES.get(view.route, view.route))]
     if view.contact:
         rows.append(("Contact", view.contact))
-    if view.status != "active":
+    if not view.is_active:
         rows.append(("Status", view.status))
     return facts(rows)
 
@@ -28,13 +28,13 @@ def items_card(views: list[ItemView], message: str | None = None, *, title: str 
         body.append(subheading(f"{KIND_TITLES.get(view.kind, view.kind)} {view.id}: {view.title}"))
         body.append(paragraph(view.description))
         body.append(_item_facts(view))
-        if view.kind == ASK and view.status == "active":
+        if view.kind == ASK and view.is_active:
             if view.suggestions:
                 body.append(paragraph("Offers that may help (a coordinator confirms a match before contacts are shared):", subtle=True))
                 body.append(paragraph("\n".join(f"- {s.offer.title} ({s.offer.authority_name}): {s.reason}" for s in view.suggestions)))
             else:
                 body.append(paragraph("No offer in the directory matches this yet.", subtle=True))
-        if view.status == "active":
+        if view.is_active:
             body.append({"type": "ActionSet", "actions": [
                 execute(f"Change {view.id}", "support.edit", {"id": view.id}),
                 execute(f"Withdraw {view.id}", "support.withdraw", {"id": view.id}, style="destructive"),

@@ -16,7 +16,6 @@ from bot.commands import Command
 from bot.turn import KnownTurn
 from programme import held_codes
 from programme.moderation.assignment import (
-    STATUS_LABELS,
     MyPanel,
     accept,
     decline,
@@ -53,7 +52,7 @@ def invitation_card(turn: KnownTurn, assignment_id, message: str | None = None) 
     body = [heading(f"Invitation: enquiry {mine.enquiry_id}, {mine.authority_name}")]
     if message:
         body.append(paragraph(message))
-    rows = [("Status", STATUS_LABELS[mine.status]), ("Kind of support", mine.support), ("Conclusion to verify", mine.conclusion),
+    rows = [("Status", mine.status_label), ("Kind of support", mine.support), ("Conclusion to verify", mine.conclusion),
             ("Scope", mine.scope), ("Days", f"{mine.days_agreed:g}")]
     if mine.report_due:
         rows.append(("Report due by", long_date(mine.report_due)))
@@ -61,13 +60,13 @@ def invitation_card(turn: KnownTurn, assignment_id, message: str | None = None) 
         rows.append(("Times offered for the discussion", mine.times_offered))
     body.append(facts(rows))
     actions = []
-    if mine.status == "invited":
+    if mine.discussion_to_come:
         body.append(paragraph("There is a discussion with the moderation team before you accept. Once you have talked, record it here; then you can accept."))
         actions += [execute("When I can talk", "assignment.times", {"id": mine.id}),
                     execute("We have talked", "assignment.discussed", {"id": mine.id})]
-    if mine.status == "discussed":
+    if mine.may_accept:
         actions.append(execute("Accept", "assignment.accept", {"id": mine.id}, style="positive"))
-    if mine.status in ("invited", "discussed", "accepted"):
+    if mine.is_open:
         actions.append(execute("Decline", "assignment.decline", {"id": mine.id}, style="destructive"))
     if actions:
         body.append({"type": "ActionSet", "actions": actions})
@@ -87,12 +86,12 @@ def panel_card(turn: KnownTurn, message: str | None = None) -> dict:
     if not panel.assignments:
         body.append(paragraph("No invitations yet.", subtle=True))
     for a in panel.assignments:
-        body.append(subheading(f"Enquiry {a.enquiry_id}, {a.authority_name}: {STATUS_LABELS[a.status].lower()}"))
+        body.append(subheading(f"Enquiry {a.enquiry_id}, {a.authority_name}: {a.status_label.lower()}"))
         line = f"{a.support}; {a.days_agreed:g} days agreed"
         if a.days_worked is not None:
             line += f", {a.days_worked:g} worked"
         body.append(paragraph(line))
-        if a.status in ("invited", "discussed", "accepted"):
+        if a.is_open:
             body.append({"type": "ActionSet", "actions": [execute(f"Open invitation {a.id}", "assignment.view", {"id": a.id})]})
     actions = [execute("Record my availability", "panel.availability", {})]
     if panel.on_panel:

@@ -6,22 +6,20 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
-from programme.calendar.changes import DCS_FORM, GROUP_FORM, change_group, find_group, replace_dcs, replace_facilitator
+from programme.calendar.changes import (
+    DCS_FORM, FACILITATOR_FORM, GROUP_FORM, change_group, group_to_change, replace_dcs, replace_facilitator, require_coordinator,
+)
 from programme.errors import Invalid, ProgrammeError
-from programme.forms import Form
 
 
 def _group_form(turn: KnownTurn, key, *, values=None, errors=None, message=None) -> dict:
-    group = find_group(turn.session, key, turn.today)
+    group = group_to_change(turn.session, turn.profile, key, turn.today)
     shown = values or {"date": group.challenge_date.isoformat(), "format": group.format, "location": group.location or ""}
     return form_card(GROUP_FORM, verb="group.save", data={"group": group.key}, values=shown, errors=errors,
                      message=message or f"{group.name}")
 
 
 async def group(turn: KnownTurn, command: Command) -> None:
-    if not turn.profile.is_coordinator:
-        await turn.reply_card(message_card("Groups", "Only the programme coordinators change the calendar.", attention=True))
-        return
     try:
         content = _group_form(turn, command.args.split()[0] if command.args else "")
     except ProgrammeError as error:
@@ -39,8 +37,10 @@ async def group_save(turn: KnownTurn, data: dict) -> dict:
 
 
 async def dcs(turn: KnownTurn, command: Command) -> None:
-    if not turn.profile.is_coordinator:
-        await turn.reply_card(message_card("A new DCS", "Only the programme coordinators change the calendar.", attention=True))
+    try:
+        require_coordinator(turn.profile)
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("A new DCS", str(error), attention=True))
         return
     code = command.args.split()[0].lower() if command.args else ""
     await turn.reply_card(form_card(DCS_FORM, verb="dcs.save", data={"authority": code}, message=f"Authority: {code}"), subject="A new DCS")
@@ -57,13 +57,13 @@ async def dcs_save(turn: KnownTurn, data: dict) -> dict:
 
 
 async def facilitator(turn: KnownTurn, command: Command) -> None:
-    if not turn.profile.is_coordinator:
-        await turn.reply_card(message_card("A new facilitator", "Only the programme coordinators change the calendar.", attention=True))
+    try:
+        require_coordinator(turn.profile)
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("A new facilitator", str(error), attention=True))
         return
     key = command.args.split()[0] if command.args else ""
-    form = Form("facilitator_change", "A new facilitator", "They facilitate the group's day and record its notes.", DCS_FORM.fields,
-                submit_label="Save the new facilitator")
-    await turn.reply_card(form_card(form, verb="facilitator.save", data={"group": key}, message=f"Group: {key}"), subject="A new facilitator")
+    await turn.reply_card(form_card(FACILITATOR_FORM, verb="facilitator.save", data={"group": key}, message=f"Group: {key}"), subject="A new facilitator")
 
 
 async def facilitator_save(turn: KnownTurn, data: dict) -> dict:

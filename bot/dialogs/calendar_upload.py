@@ -19,7 +19,8 @@ from bot.cards.programme_cards import message_card
 from bot.turn import KnownTurn
 from programme import held_codes
 from programme.calendar.file import CalendarProblems, parse_calendar
-from programme.calendar.importer import import_calendar
+from programme.calendar.importer import import_calendar, require_importer
+from programme.errors import ProgrammeError
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 1_000_000
@@ -87,8 +88,10 @@ def _digest(report: str) -> str:
 
 
 async def received(turn: KnownTurn, item: dict) -> None:
-    if not turn.profile.is_coordinator:
-        await turn.reply_card(message_card("The calendar", "Only the programme coordinators import the calendar.", attention=True))
+    try:
+        require_importer(turn.profile)
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("The calendar", str(error), attention=True))
         return
     source = str(item.get("name") or "calendar.yaml")[:120]
     try:
@@ -100,8 +103,7 @@ async def received(turn: KnownTurn, item: dict) -> None:
 
 
 async def apply_from_card(turn: KnownTurn, data: dict) -> dict:
-    if not turn.profile.is_coordinator:
-        return message_card("The calendar", "Only the programme coordinators import the calendar.", attention=True)
+    require_importer(turn.profile)  # refused: the router shows why
     held = held_codes.find(turn.session, str(data.get("preview") or "")[:20], turn.profile.email, turn.now,
                            purposes=[held_codes.Purpose.CALENDAR_PREVIEW])
     if held is None or not held_codes.use(turn.session, held, turn.now):

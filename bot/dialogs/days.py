@@ -6,21 +6,17 @@ from bot.cards.elements import card, facts, heading, paragraph
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
-from programme.moderation.days_report import days_by_authority
+from programme.moderation.days_report import days_for
 from programme.errors import ProgrammeError
-from programme.people.profile import current_cycle
 
 
 async def days(turn: KnownTurn, command: Command) -> None:
-    if not turn.profile.is_coordinator:
-        await turn.reply_card(message_card("Days", "Only coordinators see the days report. Panel members see their own days with `my assignments`.", attention=True))
-        return
-    cycle = command.args.strip() or getattr(current_cycle(turn.session, turn.today), "name", "")
     try:
-        report = days_by_authority(turn.session, cycle)
+        report = days_for(turn.session, turn.profile, command.args, turn.today)
     except ProgrammeError as error:
         await turn.reply_card(message_card("Days", str(error), attention=True), subject="Days report")
         return
+    cycle = report.cycle_name
     body = [heading(f"Days contributed, {cycle}"),
             paragraph("Per nominating authority: the basis for payments in proportion to days worked.", subtle=True)]
     if not report.rows:

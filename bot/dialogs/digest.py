@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
-from notify.render import Renderer
-from programme.digest.weekly import KIND, build_digest, digest_payload
-
-
-@cache
-def _renderer() -> Renderer:
-    # Built on first use, not at import: the templates are the notification's own, so the two never differ.
-    return Renderer()
+from programme.digest.weekly import KIND, digest_for, digest_payload
+from programme.errors import ProgrammeError
 
 
 async def digest(turn: KnownTurn, command: Command) -> None:
-    if not turn.profile.is_coordinator:
-        await turn.reply_card(message_card(
-            "Digest", "Only the programme coordinators receive the digest. Type `status` for your own dates and `help` for what you can do.",
-            attention=True,
-        ))
+    try:
+        digest = digest_for(turn.session, turn.profile, turn.now, turn.zone)
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("Digest", str(error), attention=True))
         return
-    rendered = _renderer().render(KIND, digest_payload(build_digest(turn.session, turn.now, turn.zone)))
+    rendered = turn.renderer.render(KIND, digest_payload(digest))
     await turn.reply_card(rendered.card, subject=rendered.subject)
 
 

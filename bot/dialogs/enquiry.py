@@ -17,12 +17,11 @@ from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
 from programme.moderation.assignment import availability_of, invite
-from programme.moderation.enquiry import NOT_AN_ENQUIRER, change_stage, enquiring_authorities, submit_enquiry
-from programme.moderation.form import enquiry_form
+from programme.moderation.enquiry import change_stage, enquiry_form_for, submit_enquiry
 from programme.moderation.stages import Stage, parse_stage
-from programme.moderation.steps import INVITE_FORM, PACKAGE_FORM, REPORT_FORM, WITHDRAW_FORM, agree_package, deliver_report, override_form
-from programme.moderation.views import list_enquiries, my_enquiries, view
-from programme.errors import Invalid, NotAllowed, ProgrammeError
+from programme.moderation.steps import INVITE_FORM, PACKAGE_FORM, REPORT_FORM, WITHDRAW_FORM, agree_package, deliver_report, override_form, package_values, report_values
+from programme.moderation.views import for_coordinators, list_enquiries, my_enquiries, view
+from programme.errors import Invalid, ProgrammeError
 from programme.moderation.practitioners import suggest_practitioners
 
 SUBJECT = "Moderation enquiries"
@@ -39,15 +38,13 @@ async def enquiry(turn: KnownTurn, command: Command) -> None:
             content = message_card(SUBJECT, str(error), attention=True)
         await turn.reply_card(content, subject=f"Enquiry {number[:12]}")
         return
-    authorities = enquiring_authorities(turn.session, turn.profile)
-    if not authorities:
-        await turn.reply_card(message_card("Ask for moderation", NOT_AN_ENQUIRER, attention=True), subject=SUBJECT)
+    try:
+        asked = enquiry_form_for(turn.session, turn.profile)
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("Ask for moderation", str(error), attention=True), subject=SUBJECT)
         return
-    defaults = {"contact_name": turn.profile.name, "contact_email": turn.profile.email}
-    if len(authorities) == 1:
-        defaults["authority"] = authorities[0][0]
-    form = enquiry_form(authorities)
-    await turn.reply_card(form_card(form, verb="enquiry.submit", data={"token": uuid.uuid4().hex}, values=defaults), subject=form.title)
+    await turn.reply_card(form_card(asked.form, verb="enquiry.submit", data={"token": uuid.uuid4().hex}, values=asked.defaults),
+                          subject=asked.form.title)
 
 
 async def enquiries(turn: KnownTurn, command: Command) -> None:
@@ -79,17 +76,15 @@ async def mine(turn: KnownTurn) -> None:
 
 
 async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
-    authorities = enquiring_authorities(turn.session, turn.profile)
-    if not authorities:
-        raise NotAllowed(NOT_AN_ENQUIRER)
+    asked = enquiry_form_for(turn.session, turn.profile)
     token = str(data.get("token") or "")
     if not token:
         return message_card("Please start again", "This form has no reference. Type `enquiry` for a new one.", attention=True)
-    form = enquiry_form(authorities)
+    form = asked.form
     submitted = {spec.name: data.get(spec.name) for spec in form.fields}
     outcome = submit_enquiry(
         turn.session, turn.profile, token, submitted, turn.now, turn.today,
-        mailbox=turn.moderation_mailbox, channel=turn.channel, authorities=authorities,
+        mailbox=turn.moderation_mailbox, channel=turn.channel, authorities=asked.authorities,
     )
     if outcome.errors:
         return form_card(form, verb="enquiry.submit", data={"token": token}, values=outcome.checked.raw, errors=outcome.errors, message=outcome.message)
@@ -124,14 +119,9 @@ def _ref(data: dict) -> dict:
 
 
 async def package_from_card(turn: KnownTurn, data: dict) -> dict:
-    v = view(turn.session, turn.profile, data.get("id"))
-    _coordinator(turn)
-    values = {
-        "days": f"{v.agreed_days if v.agreed_days is not None else v.estimated_days:g}",
-        "scope": v.agreed_scope or "",
-        "report_due": (v.report_due or v.report_needed_by).isoformat(),
-    }
-    return form_card(PACKAGE_FORM, verb="enquiry.package.save", data=_ref(data), values=values, message=f"Enquiry {v.id}: {v.authority_name}")
+    v = for_coordinators(turn.session, turn.profile, data.get("id"))
+    return form_card(PACKAGE_FORM, verb="enquiry.package.save", data=_ref(data), values=package_values(v),
+                     message=f"Enquiry {v.id}: {v.authority_name}")
 
 
 async def package_save(turn: KnownTurn, data: dict) -> dict:
@@ -144,11 +134,9 @@ async def package_save(turn: KnownTurn, data: dict) -> dict:
 
 
 async def report_from_card(turn: KnownTurn, data: dict) -> dict:
-    v = view(turn.session, turn.profile, data.get("id"))
-    _coordinator(turn)
-    practitioner = v.open_assignment
-    values = {"delivered_on": turn.today.isoformat(), "days_worked": f"{practitioner.days_agreed:g}" if practitioner else ""}
-    return form_card(REPORT_FORM, verb="enquiry.report.save", data=_ref(data), values=values, message=f"Enquiry {v.id}: {v.authority_name}")
+    v = for_coordinators(turn.session, turn.profile, data.get("id"))
+    return form_card(REPORT_FORM, verb="enquiry.report.save", data=_ref(data), values=report_values(v, turn.today),
+                     message=f"Enquiry {v.id}: {v.authority_name}")
 
 
 async def report_save(turn: KnownTurn, data: dict) -> dict:
@@ -161,15 +149,14 @@ async def report_save(turn: KnownTurn, data: dict) -> dict:
 
 
 async def override_from_card(turn: KnownTurn, data: dict) -> dict:
-    view(turn.session, turn.profile, data.get("id"))
-    _coordinator(turn)
+    for_coordinators(turn.session, turn.profile, data.get("id"))
     return form_card(override_form(), verb="enquiry.override.save", data=_ref(data), values={"stage": data.get("from", "")})
 
 
 async def override_save(turn: KnownTurn, data: dict) -> dict:
     form = override_form()
     try:
-        _coordinator(turn)
+        for_coordinators(turn.session, turn.profile, data.get("id"))
         target = parse_stage(data.get("stage") or "")
         message = change_stage(turn.session, turn.profile, data.get("id"), target, expected=_expected(data), now=turn.now,
                                channel=turn.channel, reason=str(data.get("reason") or "")[:1000], action="enquiry.override.save")
@@ -191,8 +178,7 @@ async def withdraw_save(turn: KnownTurn, data: dict) -> dict:
 
 
 async def suggest_from_card(turn: KnownTurn, data: dict) -> dict:
-    v = view(turn.session, turn.profile, data.get("id"))
-    _coordinator(turn)
+    v = for_coordinators(turn.session, turn.profile, data.get("id"))
     suggestions = suggest_practitioners(turn.session, v.id)
     body = [heading(f"Practitioners for enquiry {v.id}: {v.authority_name}"),
             paragraph("Panel members who cover this kind of support and the expertise, never from the enquiring authority, "
@@ -211,8 +197,7 @@ async def suggest_from_card(turn: KnownTurn, data: dict) -> dict:
 
 
 async def invite_from_card(turn: KnownTurn, data: dict) -> dict:
-    v = view(turn.session, turn.profile, data.get("id"))
-    _coordinator(turn)
+    v = for_coordinators(turn.session, turn.profile, data.get("id"))
     return form_card(INVITE_FORM, verb="enquiry.invite.save", data={"id": v.id, "person": data.get("person")},
                      message=f"Enquiry {v.id}: {v.authority_name}")
 
@@ -221,11 +206,6 @@ async def invite_save(turn: KnownTurn, data: dict) -> dict:
     message = invite(turn.session, turn.profile, data.get("id"), data.get("person"), times_offered=str(data.get("times") or ""),
                      now=turn.now, channel=turn.channel)
     return _current(turn, data, message)
-
-
-def _coordinator(turn: KnownTurn) -> None:
-    if not turn.profile.is_coordinator:
-        raise NotAllowed("Only the moderation coordinators can do that.")
 
 
 def _raw(form, data: dict) -> dict:

@@ -14,17 +14,13 @@ from bot.commands import Command
 from bot.export_links import LIFETIME
 from bot.exports_csv import csv_bytes
 from bot.turn import KnownTurn
-from programme.errors import Invalid, NotAllowed, ProgrammeError
-from programme.coordination.exports import CHOICES, export
+from programme.errors import ProgrammeError
+from programme.coordination.exports import export, exportable
 
 
 async def export_command(turn: KnownTurn, command: Command) -> None:
-    what = (command.args.split() or [""])[0].lower()
     try:
-        if not turn.profile.is_coordinator:
-            raise NotAllowed("Only the programme coordinators export the programme's records.")
-        if what not in CHOICES:
-            raise Invalid({"what": f"Say what to export: `export` followed by one of {', '.join(CHOICES)}."})
+        what = exportable(turn.profile, (command.args.split() or [""])[0])
         if turn.by_email:
             name, header, rows = export(turn.session, turn.profile, what, turn.today, person_id=turn.profile.person_id, channel=turn.channel)
             await _email_with_file(turn, name, csv_bytes(header, rows), len(rows))

@@ -20,8 +20,7 @@ from programme.panel.nomination import (
     NO_INVITATION,
     Outcome,
     answer_invitation,
-    nominating_authorities,
-    nomination_form,
+    nomination_form_for,
     submit_nomination,
 )
 
@@ -29,28 +28,18 @@ VERB = "nomination.submit"
 SUBJECT = "Nominate a colleague to the regional panel"
 
 
-def _form(turn: KnownTurn):
-    authorities = nominating_authorities(turn.session, turn.profile)
-    if not authorities:
-        raise NotAllowed(
-            "Only a DCS or their delegate can nominate colleagues to the regional panel, for their own "
-            "authority; programme coordinators can nominate for any authority."
-        )
-    return nomination_form(authorities), authorities
-
-
 async def nominate(turn: KnownTurn, _command: Command) -> None:
     try:
-        form, authorities = _form(turn)
+        asked = nomination_form_for(turn.session, turn.profile)
     except NotAllowed as error:
         await turn.reply_card(message_card("Nominations", str(error), attention=True), subject=SUBJECT)
         return
-    defaults = {"authority": authorities[0][0]} if len(authorities) == 1 else {}
-    await turn.reply_card(form_card(form, verb=VERB, data={"token": uuid.uuid4().hex}, values=defaults), subject=SUBJECT)
+    await turn.reply_card(form_card(asked.form, verb=VERB, data={"token": uuid.uuid4().hex}, values=asked.defaults), subject=SUBJECT)
 
 
 async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
-    form, authorities = _form(turn)
+    asked = nomination_form_for(turn.session, turn.profile)
+    form, authorities = asked.form, asked.authorities
     token = str(data.get("token") or "")
     if not token:
         return message_card("Please start again", "This form has no reference. Type `nominate` for a new one.", attention=True)

@@ -5,8 +5,6 @@ the assistant's message, and a reply keeping it answers with `agree`, `amend ...
 from __future__ import annotations
 
 
-from sqlalchemy import select
-
 from bot.cards.elements import card, execute, facts, heading, long_date, paragraph, subheading
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
@@ -15,36 +13,32 @@ from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Field, Form, Kind
-from programme.notes.agreement import NoteView, agree, confirm_shared, may_record, notes_for, record_sent, request_amendments
-from programme.people.profile import current_cycle
-from programme.people.roles import Role
-from storage.calendar import Group
+from programme.notes.agreement import NoteView, agree, confirm_shared, notes_for, record_sent, recording_groups, request_amendments
 
 ANSWERS = ("agree", "amend", "shared")
-STATUS = {"sent": "waiting for the DCS", "amendments_requested": "amendments asked for", "agreed": "agreed"}
 LINK_FORM = Form("notes_sent", "The notes were sent", "Each DCS of the group is then asked to agree their authority's note.", (
     Field("link", "Link to the notes", max_length=1000, help="https://..."),), submit_label="Record the notes as sent")
 AMEND_FORM = Form("note_amend", "Ask for amendments", "Your text goes to the coordinators and the facilitator.", (
     Field("amendments", "The amendments you would like", Kind.LONG_TEXT, max_length=4000),), submit_label="Send the amendments")
 
 
-def note_card(view: NoteView, message: str | None = None, *, may_answer: bool) -> dict:
+def note_card(view: NoteView, message: str | None = None) -> dict:
     body = [heading(f"The note for {view.authority_name}, {view.group_name}")]
     if message:
         body.append(paragraph(message))
-    rows = [("Status", STATUS.get(view.status, view.status)), ("Version", str(view.version)), ("Sent", long_date(view.sent_on)), ("Link", view.link)]
+    rows = [("Status", view.status_label), ("Version", str(view.version)), ("Sent", long_date(view.sent_on)), ("Link", view.link)]
     if view.agreed_on:
         rows.append(("Agreed", long_date(view.agreed_on)))
-    if view.status == "agreed":
+    if view.is_agreed:
         rows.append(("Shared with the Lead Member", long_date(view.shared_on) if view.shared_on else "Not yet"))
-    if view.amendments and view.status == "amendments_requested":
+    if view.amendments and view.awaiting_revision:
         rows.append(("Amendments asked for", view.amendments))
     body.append(facts(rows))
     actions = []
-    if may_answer and view.status == "sent":
+    if view.may_agree:
         actions += [execute("Agree the note", "note.agree", {"id": view.id, "version": view.version}, style="positive"),
                     execute("Ask for amendments", "note.amend", {"id": view.id})]
-    if may_answer and view.status == "agreed" and view.shared_on is None:
+    if view.may_record_shared:
         actions.append(execute("Shared with our Lead Member", "note.shared", {"id": view.id}, style="positive"))
     if actions:
         body.append({"type": "ActionSet", "actions": actions})
@@ -58,35 +52,27 @@ def _view(turn: KnownTurn, note_id) -> NoteView:
     return view
 
 
-def _may_answer(turn: KnownTurn, view: NoteView) -> bool:
-    return turn.profile.is_coordinator or turn.profile.holds_for(view.authority_code, Role.DCS, Role.DELEGATE)
-
-
 def overview_card(turn: KnownTurn, message: str | None = None) -> dict:
     views = notes_for(turn.session, turn.profile, turn.today)
     body = [heading("Notes of the sessions")]
     if message:
         body.append(paragraph(message))
-    cycle = current_cycle(turn.session, turn.today)
-    groups = [] if cycle is None else [
-        g for g in turn.session.scalars(select(Group).where(Group.cycle_id == cycle.id, Group.active.is_(True)).order_by(Group.challenge_date, Group.key))
-        if may_record(turn.session, turn.profile, g)
-    ]
+    groups = recording_groups(turn.session, turn.profile, turn.today)
     if groups:  # coordinators, and facilitators for their groups
         for group in groups:
             mine = [v for v in views if v.group_key == group.key]
             body.append(subheading(f"{group.name}, {long_date(group.challenge_date)}"))
-            body.append(paragraph("\n".join(f"- {v.authority_name}: {STATUS.get(v.status, v.status)} (version {v.version})" for v in mine)
+            body.append(paragraph("\n".join(f"- {v.authority_name}: {v.status_label} (version {v.version})" for v in mine)
                                   or "Notes not yet recorded as sent.", subtle=not mine))
             actions = [execute(f"Notes sent for {group.name}", "note.sent", {"group": group.key})]
             actions += [execute(f"Revised note for {v.authority_name}", "note.revised", {"group": group.key, "authority": v.authority_code})
-                        for v in mine if v.status == "amendments_requested"]
+                        for v in mine if v.awaiting_revision]
             body.append({"type": "ActionSet", "actions": actions})
         return card(body)
     if not views:
         body.append(paragraph("No notes yet: you will be asked to agree yours after your challenge day.", subtle=True))
     for v in views:
-        body.append(subheading(f"{v.authority_name}, {v.group_name}: {STATUS.get(v.status, v.status)}"))
+        body.append(subheading(f"{v.authority_name}, {v.group_name}: {v.status_label}"))
         body.append({"type": "ActionSet", "actions": [execute(f"Open the note for {v.authority_name}", "note.view", {"id": v.id})]})
     return card(body)
 
@@ -97,13 +83,13 @@ async def notes(turn: KnownTurn, _command: Command) -> None:
 
 async def view_from_card(turn: KnownTurn, data: dict) -> dict:
     view = _view(turn, data.get("id"))
-    return note_card(view, may_answer=_may_answer(turn, view))
+    return note_card(view)
 
 
 async def agree_from_card(turn: KnownTurn, data: dict) -> dict:
     message = agree(turn.session, turn.profile, data.get("id"), data.get("version"), turn.now, turn.today, channel=turn.channel)
     view = _view(turn, data.get("id"))
-    return note_card(view, message, may_answer=_may_answer(turn, view))
+    return note_card(view, message)
 
 
 async def amend_from_card(turn: KnownTurn, data: dict) -> dict:
@@ -117,13 +103,13 @@ async def amend_save(turn: KnownTurn, data: dict) -> dict:
     except Invalid as error:
         return form_card(AMEND_FORM, verb="note.amend.save", data={"id": data.get("id")}, errors=error.fields, message="Please correct the details below.")
     view = _view(turn, data.get("id"))
-    return note_card(view, message, may_answer=_may_answer(turn, view))
+    return note_card(view, message)
 
 
 async def shared_from_card(turn: KnownTurn, data: dict) -> dict:
     message = confirm_shared(turn.session, turn.profile, data.get("id"), turn.now, turn.today, channel=turn.channel)
     view = _view(turn, data.get("id"))
-    return note_card(view, message, may_answer=_may_answer(turn, view))
+    return note_card(view, message)
 
 
 async def sent_from_card(turn: KnownTurn, data: dict) -> dict:

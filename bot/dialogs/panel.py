@@ -30,7 +30,7 @@ def _entry(entry: PanelEntry, *, actions: bool) -> list[dict]:
             ]
         ),
     ]
-    if actions and entry.status in ("nominated", "joined"):
+    if actions and entry.is_active:
         body.append(
             {
                 "type": "ActionSet",

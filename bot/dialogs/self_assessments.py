@@ -9,7 +9,6 @@ from bot.commands import Command
 from bot.turn import KnownTurn
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Field, Form
-from programme.people.roles import Role
 from programme.calendar.self_assessment import mark_received, mark_sent, statuses
 
 SENT_FORM = Form("self_assessment_sent", "Our self-assessment is sent", "Signed off by the DCS, for dissemination to the group.", (
@@ -21,17 +20,17 @@ def status_card(turn: KnownTurn, message: str | None = None) -> dict:
     if message:
         body.append(paragraph(message))
     rows = statuses(turn.session, turn.profile, turn.today)
-    group = None
+    group, grouped = None, len({s.group_name for s in rows}) > 1
     for status in rows:
-        if turn.profile.is_coordinator and status.group_name != group:
+        if grouped and status.group_name != group:
             group = status.group_name
             body.append(subheading(group))
         state = f"received {long_date(status.received_on)}" if status.received_on else ("sent, not yet received" if status.sent else "not yet sent")
         body.append(facts([(status.authority_name, f"{state}; due {long_date(status.deadline)}")]))
         actions = []
-        if turn.profile.is_coordinator and status.received_on is None:
+        if status.may_mark_received:
             actions.append(execute(f"Mark {status.authority_name} received", "sa.received", {"authority": status.authority_code}))
-        if turn.profile.holds_for(status.authority_code, Role.DCS, Role.DELEGATE) and not status.sent:
+        if status.may_mark_sent:
             actions.append(execute(f"{status.authority_name}'s is sent", "sa.sent", {"authority": status.authority_code}))
         if actions:
             body.append({"type": "ActionSet", "actions": actions})

@@ -18,7 +18,7 @@ from bot.turn import KnownTurn
 from programme.support.directory import confirm_match, directory, parse_theme
 from programme.errors import Invalid, NotAllowed, ProgrammeError
 from programme.support.form import ASK, OFFER, edit_form, item_form
-from programme.support.items import NOT_ALLOWED, load_item, own_items, recording_authorities, submit_items, update_item, withdraw_item
+from programme.support.items import FormFor, item_form_for, load_item, own_items, submit_items, update_item, withdraw_item
 
 KINDS = {"ask": ASK, "asks": ASK, "offer": OFFER, "offers": OFFER, "plenary": "suggestion", "suggestion": "suggestion", "suggestions": "suggestion"}
 _SEPARATOR = re.compile(r"^\s*-{3,}\s*$", re.M)
@@ -28,42 +28,37 @@ _THEME = re.compile(r"theme\s*[=:]\s*(.+)$", re.I)
 async def record(turn: KnownTurn, command: Command) -> None:
     """`asks`, `offers` or `plenary`: the form for one item (by email, several at once)."""
     kind = KINDS[command.word]
-    authorities = recording_authorities(turn.session, turn.profile, turn.today)
-    if not authorities:
-        await turn.reply_card(message_card("Asks and offers", NOT_ALLOWED, attention=True))
+    try:
+        asked = item_form_for(turn.session, turn.profile, kind, turn.today)
+    except ProgrammeError as error:
+        await turn.reply_card(message_card("Asks and offers", str(error), attention=True))
         return
-    await turn.reply_card(_form(turn, kind, authorities, uuid.uuid4().hex), subject=item_form(kind, authorities).title)
+    await turn.reply_card(_form(turn, kind, asked, uuid.uuid4().hex), subject=asked.form.title)
 
 
-def _form(turn: KnownTurn, kind: str, authorities, token: str, values=None, errors=None, message=None) -> dict:
-    form = item_form(kind, authorities)
-    if values is None:
-        values = {"contact_name": turn.profile.name, "contact_email": turn.profile.email}
-        if len(authorities) == 1:
-            values["authority"] = authorities[0][0]
+def _form(turn: KnownTurn, kind: str, asked: FormFor, token: str, values=None, errors=None, message=None) -> dict:
     if turn.by_email and message is None:
         message = "To send several at once, repeat the lines for each one, with a line of three dashes (---) between them."
-    return form_card(form, verb="support.submit", data={"token": token, "kind": kind}, values=values, errors=errors, message=message)
+    return form_card(asked.form, verb="support.submit", data={"token": token, "kind": kind}, values=asked.defaults if values is None else values,
+                     errors=errors, message=message)
 
 
 async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
     kind = data.get("kind") if data.get("kind") in (ASK, OFFER, "suggestion") else ASK
     token = str(data.get("token") or "")
-    authorities = recording_authorities(turn.session, turn.profile, turn.today)
-    if not authorities:
-        raise NotAllowed(NOT_ALLOWED)
+    asked = item_form_for(turn.session, turn.profile, kind, turn.today)
     if not token:
         return message_card("Please start again", "This form has no reference. Type `asks` or `offers` for a new one.", attention=True)
-    form = item_form(kind, authorities)
+    form = asked.form
     items = _items(form, data)
     outcome = submit_items(turn.session, turn.profile, token, kind, items, turn.now, turn.today, channel=turn.channel)
     if not outcome.done:
         if len(outcome.errors) == 1:
-            return _form(turn, kind, authorities, token, outcome.raw[0], outcome.errors[0], outcome.message)
+            return _form(turn, kind, asked, token, outcome.raw[0], outcome.errors[0], outcome.message)
         problems = "\n".join(
             f"- Item {number}: {message}" for number, errors in enumerate(outcome.errors, start=1) for message in errors.values()
         )
-        return _form(turn, kind, authorities, token, outcome.raw[0], {}, f"{outcome.message}\n{problems}")
+        return _form(turn, kind, asked, token, outcome.raw[0], {}, f"{outcome.message}\n{problems}")
     return saved_card(outcome.message, kind)
 
 

@@ -11,8 +11,6 @@ from bot.commands import Command
 from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import Invalid, NotFound, ProgrammeError
-from programme.people.profile import Profile
-from programme.people.roles import Role
 from programme.people.team import (
     Team,
     TeamChange,
@@ -21,6 +19,7 @@ from programme.people.team import (
     find_member_by_email,
     load_team,
     remove_team_member,
+    which_team,
 )
 
 # team add participant Sam Example, sam.example@kent.example   |   team remove sam.example@kent.example
@@ -30,14 +29,6 @@ USAGE = (
     "To add someone: `team add participant Sam Example, sam.example@council.example` (or `delegate`). "
     "To remove someone: `team remove sam.example@council.example`."
 )
-
-
-def _which_authority(profile: Profile, words: list[str]) -> tuple[str | None, list[str]]:
-    """The authority named first in the words, else the one authority this person leads."""
-    if words and re.fullmatch(r"[a-z0-9-]+", words[0]) and words[0] not in ("add", "remove"):
-        return words[0], words[1:]
-    led = profile.authorities_as(Role.DCS)
-    return (led[0] if len(led) == 1 else None), words
 
 
 def _team_text(team: Team, message: str | None = None) -> dict:
@@ -51,19 +42,12 @@ def _team_text(team: Team, message: str | None = None) -> dict:
 
 
 async def team(turn: KnownTurn, command: Command) -> None:
-    authority, words = _which_authority(turn.profile, command.args.split())
+    asked = which_team(turn.profile, command.args.split())
+    authority = asked.authority_code
     if authority is None:
-        led = turn.profile.authorities_as(Role.DCS)
-        hint = (
-            "Name the authority: " + ", ".join(f"`team {code}`" for code in led)
-            if led
-            else "Name the authority by its code, for example `team kent`."
-            if turn.profile.is_coordinator
-            else "Only a DCS or a programme coordinator can change an authority's team."
-        )
-        await turn.reply_card(message_card("Which authority?", hint), subject="Your team")
+        await turn.reply_card(message_card("Which authority?", asked.hint), subject="Your team")
         return
-    rest = " ".join(words)
+    rest = " ".join(asked.rest)
     try:
         if not rest:
             shown = load_team(turn.session, turn.profile, authority)

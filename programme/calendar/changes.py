@@ -45,11 +45,24 @@ DCS_FORM = Form(
     submit_label="Save the new DCS",
     fields=(Field("name", "Full name", max_length=120), Field("email", "Work email", Kind.EMAIL)),
 )
+FACILITATOR_FORM = Form(
+    name="facilitator_change",
+    title="A new facilitator",
+    intro="They facilitate the group's day and record its notes.",
+    submit_label="Save the new facilitator",
+    fields=DCS_FORM.fields,
+)
 
 
-def _coordinator(profile: Profile) -> None:
+def require_coordinator(profile: Profile) -> None:
+    """The calendar is the coordinators' to change: asked before a form to change it is shown, and again when it is saved."""
     if not profile.is_coordinator:
         raise NotAllowed("Only the programme coordinators change the calendar.")
+
+
+def group_to_change(session: Session, profile: Profile, key, today: date) -> Group:
+    require_coordinator(profile)
+    return find_group(session, key, today)
 
 
 def find_group(session: Session, key, today: date) -> Group:
@@ -62,7 +75,7 @@ def find_group(session: Session, key, today: date) -> Group:
 
 @unit_of_work
 def change_group(session: Session, profile: Profile, key, submitted: dict, now: datetime, today: date, *, channel: str = "") -> str:
-    _coordinator(profile)
+    require_coordinator(profile)
     group = find_group(session, key, today)
     checked = check(GROUP_FORM, submitted)
     if not checked.ok:
@@ -91,7 +104,7 @@ def change_group(session: Session, profile: Profile, key, submitted: dict, now: 
 
 @unit_of_work
 def replace_dcs(session: Session, profile: Profile, authority_code, submitted: dict, now: datetime, *, channel: str = "") -> str:
-    _coordinator(profile)
+    require_coordinator(profile)
     authority = session.scalar(select(Authority).where(Authority.code == str(authority_code or "").strip().lower()))
     if authority is None:
         raise NotFound(f"There is no authority '{str(authority_code)[:40]}'.")
@@ -106,7 +119,7 @@ def replace_dcs(session: Session, profile: Profile, authority_code, submitted: d
 @unit_of_work
 def replace_facilitator(session: Session, profile: Profile, group_key, submitted: dict, now: datetime, today: date, *,
                         channel: str = "") -> str:
-    _coordinator(profile)
+    require_coordinator(profile)
     group = find_group(session, group_key, today)
     cycle_name = session.scalar(select(Cycle.name).where(Cycle.id == group.cycle_id))
     person = _replace(session, submitted, Role.FACILITATOR, group_scope(cycle_name, group.key), now, group_id=group.id)

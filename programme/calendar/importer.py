@@ -19,6 +19,8 @@ from programme.calendar.spec import FORMAT_LABELS, CalendarProblems, CalendarSpe
 from programme.calendar.group_notices import tell_group_changed
 from programme.calendar.import_report import ImportReport, day
 from programme import audit
+from programme.errors import NotAllowed
+from programme.people.profile import Profile
 from programme.people.roles import group_scope
 from programme.unit_of_work import unit_of_work
 from programme.validation import normalise_email
@@ -30,6 +32,12 @@ log = logging.getLogger(__name__)
 
 CALENDAR = "calendar"
 ASSISTANT = "assistant"
+
+
+def require_importer(profile: Profile) -> None:
+    """The calendar is the coordinators' to import, from the assistant as from the command line."""
+    if not profile.is_coordinator:
+        raise NotAllowed("Only the programme coordinators import the calendar.")
 
 
 def load_calendar_file(path: str | Path) -> CalendarSpec:

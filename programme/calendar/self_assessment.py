@@ -33,6 +33,8 @@ class Status:
     link: str
     sent: bool
     received_on: date | None
+    may_mark_received: bool = False  # the viewer is a coordinator, and it is not in yet
+    may_mark_sent: bool = False  # the viewer is its DCS or a delegate, and it is not sent yet
 
 
 def _cycle(session: Session, today: date, name: str | None = None) -> Cycle:
@@ -61,12 +63,20 @@ def statuses(session: Session, profile: Profile, today: date) -> list[Status]:
         .where(Group.cycle_id == cycle.id, Group.active.is_(True), GroupMember.active.is_(True)).order_by(Group.challenge_date, Group.key, GroupMember.position)
     ).all()
     stored = {s.authority_id: s for s in session.scalars(select(SelfAssessment).where(SelfAssessment.cycle_id == cycle.id))}
-    return [
-        Status(a.code, a.name, g.name, settings.dissemination_deadline(g.challenge_date, g.dissemination_deadline),
-               stored[a.id].link if a.id in stored else "", a.id in stored and bool(stored[a.id].link or stored[a.id].sent_by_person_id),
-               stored[a.id].received_on if a.id in stored else None)
-        for a, g in rows if profile.is_coordinator or a.code in own
-    ]
+    found = []
+    for a, g in rows:
+        if not (profile.is_coordinator or a.code in own):
+            continue
+        record = stored.get(a.id)
+        sent = record is not None and bool(record.link or record.sent_by_person_id)
+        received_on = record.received_on if record is not None else None
+        found.append(Status(
+            a.code, a.name, g.name, settings.dissemination_deadline(g.challenge_date, g.dissemination_deadline),
+            record.link if record is not None else "", sent, received_on,
+            may_mark_received=profile.is_coordinator and received_on is None,
+            may_mark_sent=a.code in own and not sent,
+        ))
+    return found
 
 
 def _record(session: Session, cycle: Cycle, authority: Authority) -> SelfAssessment:

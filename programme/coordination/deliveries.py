@@ -15,11 +15,11 @@ from programme import audit
 from programme.errors import Invalid, NotAllowed
 from programme.people.profile import Profile
 from programme.unit_of_work import unit_of_work
-from storage.outbox import OutboxError, OutboxMessage, cancel_message, retry_message
+from storage.outbox import OutboxError, OutboxMessage, OutboxStatus, cancel_message, retry_message
 from storage.people import Person
 
 log = logging.getLogger(__name__)
-SHOWN = ("failed", "missed")
+SHOWN = (OutboxStatus.FAILED, OutboxStatus.MISSED)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,17 @@ WHAT = {
 CHOICES = (*WHAT, "days")
 
 
+def exportable(profile: Profile, what: str) -> str:
+    """What this person may export, named as they asked (`panel`, `days`, ...): the check made before
+    a download link is made for them, and again when the link is followed."""
+    if not profile.is_coordinator:
+        raise NotAllowed("Only the programme coordinators export the programme's records.")
+    what = (what or "").strip().lower()
+    if what not in CHOICES:
+        raise Invalid({"what": f"Say what to export: `export` followed by one of {', '.join(CHOICES)}."})
+    return what
+
+
 @unit_of_work
 def export(session: Session, profile: Profile | None, what: str, today: date, *, person_id: int | None, channel: str) -> tuple[str, list[str], list[list[str]]]:
     """(file name, header, rows). `profile` None: the caller has already checked who asks (a signed link)."""

@@ -37,16 +37,19 @@ from sqlalchemy.orm import Session
 from programme.calendar.cycle_settings import CycleSettings
 from programme.moderation.stages import OPEN_STAGES, Stage
 from programme.support.matching import all_suggestions
-from programme.panel.nomination import ACTIVE_STATUSES, AREAS, COVERS
+from programme.notes.agreement import NoteStatus
+from programme.panel.nomination import ACTIVE_STATUSES, AREAS, COVERS, NominationStatus
 from programme.reminders.facts import load_facts
+from programme.errors import NotAllowed
+from programme.people.profile import Profile
 from programme.people.roles import Role
-from programme.support.form import KIND_NOUNS, THEME_TITLES
+from programme.support.form import KIND_NOUNS, THEME_TITLES, ItemStatus
 from programme.reminders.working_days import on_or_after, on_or_before, working_days_between
 from programme.unit_of_work import unit_of_work
 from storage.calendar import Cycle, Group, NoteAgreement, SelfAssessment
 from storage.conversations import ConversationReferenceRecord
 from storage.moderation import Enquiry, EnquiryEvent
-from storage.outbox import OutboxMessage, enqueue
+from storage.outbox import OutboxMessage, OutboxStatus, enqueue
 from storage.panel import Nomination
 from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem
@@ -75,7 +78,6 @@ MISSED_RULES = {
 }
 REMINDER_KEYS = "reminder/"  # every planned reminder's key (programme/reminders/plan.py), whatever its kind
 CHANNEL_NAMES = {"teams": "Teams", "email": "email", "best": "Teams or email"}
-NOTE_STATUSES = {"sent": "waiting for the DCS", "amendments_requested": "amendments requested"}
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ class NoteWaiting:
     group: str
     version: int
     sent_on: date
-    status: str  # sent | amendments_requested
+    status: str  # a NoteStatus: sent or amendments_requested
     working_days: int
     escalate: bool  # past the cycle's escalation point
 
@@ -268,7 +270,7 @@ def _panel(session: Session) -> tuple[tuple[Count, ...], int, int]:
     rows = session.execute(select(Nomination.areas, Nomination.status).where(Nomination.status.in_(ACTIVE_STATUSES))).all()
     counted = Counter(area for areas, _ in rows for area in set(areas or ()))
     by_area = tuple(Count(AREA_TITLES[c.value], counted[c.value]) for c in AREAS)
-    return by_area, len(rows), sum(1 for _, status in rows if status == "joined")
+    return by_area, len(rows), sum(1 for _, status in rows if status == NominationStatus.JOINED)
 
 
 # -- enquiries -----------------------------------------------------------------------------------
@@ -353,7 +355,7 @@ def notes_not_agreed(session: Session, cycles: list[Cycle], today: date) -> list
         select(NoteAgreement, Authority.name, Group.name)
         .join(Authority, Authority.id == NoteAgreement.authority_id)
         .join(Group, Group.id == NoteAgreement.group_id)
-        .where(NoteAgreement.cycle_id.in_(list(escalation)), NoteAgreement.status != "agreed")
+        .where(NoteAgreement.cycle_id.in_(list(escalation)), NoteAgreement.status != NoteStatus.AGREED)
     )
     found = []
     for note, authority, group in rows:
@@ -369,7 +371,7 @@ def _support(session: Session, since: datetime, cycle: Cycle | None) -> tuple[tu
     rows = session.execute(
         select(SupportItem, Authority.name)
         .join(Authority, Authority.id == SupportItem.authority_id)
-        .where(SupportItem.created_at >= since, SupportItem.status == "active")
+        .where(SupportItem.created_at >= since, SupportItem.status == ItemStatus.ACTIVE)
         .order_by(SupportItem.kind, SupportItem.id)
     ).all()
     new = tuple(
@@ -389,7 +391,7 @@ def _support(session: Session, since: datetime, cycle: Cycle | None) -> tuple[tu
 
 
 def _failed(session: Session, zone: ZoneInfo) -> tuple[tuple[FailedDelivery, ...], int]:
-    failed = OutboxMessage.status == "failed"
+    failed = OutboxMessage.status == OutboxStatus.FAILED
     total = session.scalar(select(func.count(OutboxMessage.id)).where(failed)) or 0
     rows = session.execute(
         select(OutboxMessage, Person.name)
@@ -411,7 +413,7 @@ def _missed(session: Session, since: datetime, zone: ZoneInfo) -> tuple[MissedRe
     """Reminders marked missed since `since`, one line per rule, authority and day."""
     rows = session.execute(
         select(OutboxMessage.idempotency_key, OutboxMessage.kind, OutboxMessage.payload, OutboxMessage.due_at)
-        .where(OutboxMessage.status == "missed", OutboxMessage.idempotency_key.startswith(REMINDER_KEYS, autoescape=True),
+        .where(OutboxMessage.status == OutboxStatus.MISSED, OutboxMessage.idempotency_key.startswith(REMINDER_KEYS, autoescape=True),
                OutboxMessage.updated_at >= since)
     )
     people: dict[tuple[str, str, date], int] = defaultdict(int)
@@ -432,6 +434,15 @@ def _missed(session: Session, since: datetime, zone: ZoneInfo) -> tuple[MissedRe
 
 def _day(value: date) -> str:
     return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def digest_for(session: Session, profile: Profile, now: datetime, zone: ZoneInfo) -> Digest:
+    """This week's digest, now, for a coordinator (it is theirs alone)."""
+    if not profile.is_coordinator:
+        raise NotAllowed(
+            "Only the programme coordinators receive the digest. Type `status` for your own dates and `help` for what you can do."
+        )
+    return build_digest(session, now, zone)
 
 
 def digest_payload(digest: Digest) -> dict:
@@ -464,7 +475,7 @@ def digest_payload(digest: Digest) -> dict:
         ],
         "notes_not_agreed": [
             {"authority": n.authority, "group": n.group, "version": n.version, "sent_on": _day(n.sent_on),
-             "status": NOTE_STATUSES.get(n.status, n.status.replace("_", " ")), "working_days": n.working_days, "escalate": n.escalate}
+             "status": NoteStatus(n.status).label, "working_days": n.working_days, "escalate": n.escalate}
             for n in digest.notes_not_agreed
         ],
         "new_items": [{"kind": i.kind, "authority": i.authority, "theme": i.theme, "title": i.title} for i in digest.new_items],

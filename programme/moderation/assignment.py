@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from programme.moderation.enquiry import move, moderation_coordinators
 from programme.moderation.views import load_for
 from programme.moderation.form import SUPPORT_SHORT
-from programme.moderation.stages import Stage
+from programme.moderation.stages import DAYS_COUNTED, OPEN_ASSIGNMENT, AssignmentStatus, Stage
+from programme.panel.nomination import ACTIVE_STATUSES, NominationStatus
 from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.held_codes import Purpose, for_person
@@ -34,21 +35,13 @@ from storage.people import Authority, Person, RoleAssignment
 
 log = logging.getLogger(__name__)
 
-OPEN = ("invited", "discussed", "accepted")
-STATUS_LABELS = {
-    "invited": "Invited: discussion to come",
-    "discussed": "Discussed: waiting for your answer",
-    "accepted": "Accepted",
-    "declined": "Declined",
-    "handed_back": "Handed back",
-    "completed": "Completed",
-}
+OPEN = OPEN_ASSIGNMENT
 
 
 def nominating_authority(session: Session, person_id: int) -> Authority | None:
     """The authority whose nomination put this person on the panel (days are paid to it)."""
     nomination = session.scalar(
-        select(Nomination).where(Nomination.nominee_person_id == person_id, Nomination.status == "joined").order_by(Nomination.id.desc())
+        select(Nomination).where(Nomination.nominee_person_id == person_id, Nomination.status == NominationStatus.JOINED).order_by(Nomination.id.desc())
     )
     if nomination is not None:
         return session.get(Authority, nomination.authority_id)
@@ -90,7 +83,7 @@ def invite(
                 reason=""):
         return f"Enquiry {enquiry.id} was changed by someone else at the same moment: nobody was invited."
     assignment = Assignment(
-        enquiry_id=enquiry.id, person_id=member.id, authority_id=home.id, status="invited",
+        enquiry_id=enquiry.id, person_id=member.id, authority_id=home.id, status=AssignmentStatus.INVITED,
         invited_by_person_id=profile.person_id, times_offered=" ".join(times_offered.split())[:1000],
         days_agreed=enquiry.agreed_days or 0,
     )
@@ -119,7 +112,7 @@ def _payload(session: Session, assignment: Assignment, enquiry: Enquiry, authori
         "times_offered": assignment.times_offered,
         "member_availability": assignment.member_availability,
         "inviter_name": inviter.name if inviter else "The moderation team",
-        "status": STATUS_LABELS[assignment.status],
+        "status": AssignmentStatus(assignment.status).label,
     }
 
 
@@ -153,11 +146,11 @@ def record_discussion(session: Session, profile: Profile, assignment_id, *, now:
     by_member = member.id == profile.person_id
     if not (by_member or profile.is_coordinator):
         raise NotAllowed("Only the invited panel member or a moderation coordinator can record the discussion.")
-    if assignment.status != "invited":
+    if assignment.status != AssignmentStatus.INVITED:
         return _already(assignment, member)
     moved = session.execute(
-        update(Assignment).where(Assignment.id == assignment.id, Assignment.status == "invited")
-        .values(status="discussed", discussed_at=now, discussion_recorded_by_person_id=profile.person_id, updated_at=now)
+        update(Assignment).where(Assignment.id == assignment.id, Assignment.status == AssignmentStatus.INVITED)
+        .values(status=AssignmentStatus.DISCUSSED, discussed_at=now, discussion_recorded_by_person_id=profile.person_id, updated_at=now)
     ).rowcount
     if not moved:  # answered at the same moment by someone else
         return _already(session.get(Assignment, assignment.id, populate_existing=True), member)
@@ -177,15 +170,16 @@ def record_discussion(session: Session, profile: Profile, assignment_id, *, now:
 @unit_of_work
 def accept(session: Session, person: Person, assignment_id, *, now: datetime, channel: str = "") -> str:
     assignment, enquiry, authority, member = _own(session, person, assignment_id)
-    if assignment.status == "invited":
+    if assignment.status == AssignmentStatus.INVITED:
         raise NotAllowed(
             "The programme asks for a discussion before you accept: talk to the moderation team first, then "
             "record that the discussion took place (or they will), and accept."
         )
-    if assignment.status != "discussed":
+    if assignment.status != AssignmentStatus.DISCUSSED:
         return _already(assignment, member)
     moved = session.execute(
-        update(Assignment).where(Assignment.id == assignment.id, Assignment.status == "discussed").values(status="accepted", updated_at=now)
+        update(Assignment).where(Assignment.id == assignment.id, Assignment.status == AssignmentStatus.DISCUSSED)
+        .values(status=AssignmentStatus.ACCEPTED, updated_at=now)
     ).rowcount
     if not moved:  # answered at the same moment (a second reply, another process)
         return _already(session.get(Assignment, assignment.id, populate_existing=True), member)
@@ -193,7 +187,7 @@ def accept(session: Session, person: Person, assignment_id, *, now: datetime, ch
     if Stage(enquiry.stage) == Stage.PRACTITIONER_INVITED:
         move(session, None, enquiry, Stage.PRACTITIONER_ACCEPTED, expected=Stage.PRACTITIONER_INVITED, now=now, channel=channel,
              system=True, actor_id=member.id)
-    _tell_coordinators(session, assignment, enquiry, authority, member, f"{member.name} has accepted the work on enquiry {enquiry.id}.", now, "accepted")
+    _tell_coordinators(session, assignment, enquiry, authority, member, f"{member.name} has accepted the work on enquiry {enquiry.id}.", now, AssignmentStatus.ACCEPTED)
     _audit(session, person.id, channel, "assignment.accept", assignment, authority)
     log.info("assignment %s accepted", assignment.id)
     return f"Thank you: you have accepted the work on enquiry {enquiry.id} for {authority.name}. The moderation team will be in touch about the next steps."
@@ -204,11 +198,11 @@ def decline(session: Session, person: Person, assignment_id, *, reason: str = ""
     assignment, enquiry, authority, member = _own(session, person, assignment_id)
     if assignment.status not in OPEN:
         return _already(assignment, member)
-    if assignment.status == "accepted" and Stage(enquiry.stage) not in (Stage.PRACTITIONER_INVITED, Stage.PRACTITIONER_ACCEPTED):
+    if assignment.status == AssignmentStatus.ACCEPTED and Stage(enquiry.stage) not in (Stage.PRACTITIONER_INVITED, Stage.PRACTITIONER_ACCEPTED):
         raise NotAllowed(
             f"The work on enquiry {enquiry.id} is under way: please talk to the moderation team, who can hand it to someone else."
         )
-    _end(session, assignment, enquiry, authority, member, "declined", reason or "Declined by the panel member.", now, channel)
+    _end(session, assignment, enquiry, authority, member, AssignmentStatus.DECLINED, reason or "Declined by the panel member.", now, channel)
     _audit(session, person.id, channel, "assignment.decline.save", assignment, authority)
     log.info("assignment %s declined", assignment.id)
     return "Thank you for letting us know: you have declined. The moderation team will find someone else."
@@ -242,7 +236,7 @@ def _audit(session: Session, person_id: int, channel: str, action: str, assignme
 
 
 def _already(assignment: Assignment, member: Person) -> str:
-    return f"Nothing to change: this invitation is {STATUS_LABELS[assignment.status].lower()}."
+    return f"Nothing to change: this invitation is {AssignmentStatus(assignment.status).label.lower()}."
 
 
 def _end(session, assignment: Assignment, enquiry: Enquiry, authority: Authority, member: Person, status: str, reason: str, now, channel) -> None:
@@ -254,7 +248,7 @@ def _end(session, assignment: Assignment, enquiry: Enquiry, authority: Authority
              actor_id=member.id, reason=f"{member.name} {'declined' if status == 'declined' else 'handed the work back'}")
     what = (
         f"{member.name} has declined the invitation to enquiry {enquiry.id}."
-        if status == "declined"
+        if status == AssignmentStatus.DECLINED
         else f"{member.name} has handed back the work on enquiry {enquiry.id} ({reason}). Please find someone else."
     )
     _tell_coordinators(session, assignment, enquiry, authority, member, what, now, status)
@@ -274,7 +268,7 @@ def hand_back_open(session: Session, person_id: int, reason: str, now: datetime,
     count = 0
     for assignment in session.scalars(select(Assignment).where(Assignment.person_id == person_id, Assignment.status.in_(OPEN))).all():
         enquiry = session.get(Enquiry, assignment.enquiry_id)
-        _end(session, assignment, enquiry, session.get(Authority, enquiry.authority_id), member, "handed_back", reason, now, channel)
+        _end(session, assignment, enquiry, session.get(Authority, enquiry.authority_id), member, AssignmentStatus.HANDED_BACK, reason, now, channel)
         count += 1
     return count
 
@@ -296,6 +290,24 @@ class MyAssignment:
     report_due: date | None
     times_offered: str
 
+    @property
+    def status_label(self) -> str:
+        return AssignmentStatus(self.status).label
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_ASSIGNMENT
+
+    @property
+    def discussion_to_come(self) -> bool:
+        """Invited: the member can say when they can talk, and record that they have."""
+        return self.status == AssignmentStatus.INVITED
+
+    @property
+    def may_accept(self) -> bool:
+        """Only once the discussion before acceptance was had (rule d)."""
+        return self.status == AssignmentStatus.DISCUSSED
+
 
 @dataclass(frozen=True)
 class MyPanel:
@@ -305,7 +317,7 @@ class MyPanel:
 
     @property
     def days_agreed(self) -> float:
-        return sum(a.days_agreed for a in self.assignments if a.status in ("accepted", "completed"))
+        return sum(a.days_agreed for a in self.assignments if a.status in DAYS_COUNTED)
 
     @property
     def days_worked(self) -> float:
@@ -366,8 +378,8 @@ def leave_panel(session: Session, person: Person, *, now: datetime, channel: str
         .values(active=False, updated_at=now)
     )
     session.execute(
-        update(Nomination).where(Nomination.nominee_person_id == person.id, Nomination.status.in_(("nominated", "joined")))
-        .values(status="withdrawn", updated_at=now)
+        update(Nomination).where(Nomination.nominee_person_id == person.id, Nomination.status.in_(ACTIVE_STATUSES))
+        .values(status=NominationStatus.WITHDRAWN, updated_at=now)
     )
     for person_id in moderation_coordinators(session):
         enqueue(session, key=f"panel/left/{person.id}/{now.isoformat()}/coordinator/{person_id}", kind="panel_member_left",

@@ -8,13 +8,15 @@ authority's share of the cycle's days worked. Days not yet recorded as worked co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from programme.errors import NotFound
+from programme.errors import NotAllowed, NotFound
 from programme.panel.register import _cell
-from programme.moderation.practitioners import DAYS_COUNTED
+from programme.moderation.stages import DAYS_COUNTED
+from programme.people.profile import Profile, current_cycle
 from storage.calendar import Cycle
 from storage.moderation import Assignment, Enquiry
 from storage.people import Authority, Person
@@ -79,6 +81,14 @@ def days_by_authority(session: Session, cycle_name: str) -> DaysReport:
         share(total_worked),
     )
     return DaysReport(cycle.name, tuple(rows), total)
+
+
+def days_for(session: Session, profile: Profile, cycle_name: str, today: date) -> DaysReport:
+    """The days report for a coordinator: of the cycle named, or the current one."""
+    if not profile.is_coordinator:
+        raise NotAllowed("Only coordinators see the days report. Panel members see their own days with `my assignments`.")
+    cycle = cycle_name.strip() or getattr(current_cycle(session, today), "name", "")
+    return days_by_authority(session, cycle)
 
 
 def days_report_rows(report: DaysReport) -> tuple[list[str], list[list[str]]]:

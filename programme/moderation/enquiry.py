@@ -18,9 +18,9 @@ from programme import audit
 
 from programme.moderation.form import assess, enquiry_form
 from programme.moderation.views import build_view, is_enquirer, load_for
-from programme.moderation.stages import Mover, Move, Stage, check_move
+from programme.moderation.stages import OPEN_ASSIGNMENT, AssignmentStatus, Move, Mover, Stage, check_move
 from programme.errors import NotAllowed
-from programme.forms import Checked, check
+from programme.forms import Checked, Form, check
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
 from programme.submit_once import submit_once
@@ -46,6 +46,25 @@ NOT_AN_ENQUIRER = (
     "Only a DCS or their delegate can ask for moderation, for their own authority "
     "(or a coordinator, on an authority's behalf)."
 )
+
+
+@dataclass(frozen=True)
+class FormFor:
+    """A form as one person gets it: the fields for the authorities they may act for, what is filled in."""
+
+    form: Form
+    defaults: dict[str, str]
+    authorities: list[tuple[str, str]]
+
+
+def enquiry_form_for(session: Session, profile: Profile) -> FormFor:
+    authorities = enquiring_authorities(session, profile)
+    if not authorities:
+        raise NotAllowed(NOT_AN_ENQUIRER)
+    defaults = {"contact_name": profile.name, "contact_email": profile.email}
+    if len(authorities) == 1:
+        defaults["authority"] = authorities[0][0]
+    return FormFor(enquiry_form(authorities), defaults, authorities)
 
 
 @dataclass(frozen=True)
@@ -235,9 +254,9 @@ def change_stage(
 
 def _cancel_open_assignments(session: Session, enquiry: Enquiry, now: datetime) -> None:
     for assignment in session.scalars(
-        select(Assignment).where(Assignment.enquiry_id == enquiry.id, Assignment.status.in_(("invited", "discussed", "accepted")))
+        select(Assignment).where(Assignment.enquiry_id == enquiry.id, Assignment.status.in_(OPEN_ASSIGNMENT))
     ):
-        assignment.status, assignment.reason, assignment.updated_at = "handed_back", "The enquiry was withdrawn.", now
+        assignment.status, assignment.reason, assignment.updated_at = AssignmentStatus.HANDED_BACK, "The enquiry was withdrawn.", now
         enqueue(session, key=f"assignment/{assignment.id}/withdrawn", kind="assignment_cancelled",
                 payload={"authority_name": session.get(Authority, enquiry.authority_id).name, "enquiry_id": enquiry.id},
                 due_at=now, recipient_person_id=assignment.person_id)

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from programme.moderation.form import SMALL_PACKAGE, UNIVERSAL
 from programme.errors import NotFound
-from programme.panel.nomination import AREAS, OPEN
+from programme.moderation.stages import DAYS_COUNTED
+from programme.panel.nomination import ACTIVE_STATUSES, AREAS, OPEN, NominationStatus
 from programme.people.roles import Role
 from storage.calendar import Group, GroupMember
 from storage.moderation import Assignment, Enquiry
@@ -25,7 +26,6 @@ from storage.people import Authority, Person, RoleAssignment
 AREA_TITLES = {c.value: c.title for c in AREAS}
 COVERS_FOR_SUPPORT = {UNIVERSAL: ("universal", "both"), SMALL_PACKAGE: ("small_packages", "both")}
 # An assignment's days count towards a cycle once accepted: days worked when recorded, else days agreed.
-DAYS_COUNTED = ("accepted", "completed")
 # Holding any of these for an authority ties a person to it.
 TYING_ROLES = (Role.DCS, Role.DELEGATE, Role.PARTICIPANT, Role.PANEL_MEMBER)
 EXACT, OPEN_FIT = "exact", "open"
@@ -145,7 +145,7 @@ def panel_candidates(session: Session, cycle_id: int | None, *, groups: dict[int
         select(Nomination, Person, Authority)
         .join(Person, Person.id == Nomination.nominee_person_id)
         .join(Authority, Authority.id == Nomination.authority_id)
-        .where(Nomination.status == "joined", Person.active.is_(True))
+        .where(Nomination.status == NominationStatus.JOINED, Person.active.is_(True))
         .order_by(Nomination.id.desc())
     )
     for nomination, person, authority in joined:
@@ -238,7 +238,7 @@ def _ties(session: Session, person_ids: list[int]) -> dict[int, dict[int, str]]:
     # A nomination, even one not yet answered, says where someone works.
     nominations = session.execute(
         select(Nomination.nominee_person_id, Nomination.authority_id)
-        .where(Nomination.nominee_person_id.in_(person_ids), Nomination.status.in_(("nominated", "joined")))
+        .where(Nomination.nominee_person_id.in_(person_ids), Nomination.status.in_(ACTIVE_STATUSES))
         .order_by(Nomination.id)
     )
     for person_id, authority_id in nominations:

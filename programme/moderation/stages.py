@@ -1,4 +1,5 @@
-"""The stages of a moderation enquiry and which moves between them are allowed.
+"""The stages of a moderation enquiry and which moves between them are allowed; the statuses of its
+assignments.
 
 An enquiry goes forward one stage at a time. Two forward moves belong to other steps: a
 practitioner is invited from the suggestions (package agreed -> practitioner invited), and only
@@ -59,6 +60,37 @@ OPEN_STAGES = ORDER[:-1]
 # Forward moves made by another step, never from the stage buttons.
 BY_INVITATION = Stage.PRACTITIONER_INVITED
 BY_ACCEPTANCE = Stage.PRACTITIONER_ACCEPTED
+
+
+class AssignmentStatus(StrEnum):
+    """A panel member's invitation to an enquiry's work, from the invitation to the work done."""
+
+    INVITED = "invited"  # the discussion before acceptance is to come
+    DISCUSSED = "discussed"  # the member may now accept
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    HANDED_BACK = "handed_back"  # to the coordinators, to find someone else
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return ASSIGNMENT_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_ASSIGNMENT
+
+
+ASSIGNMENT_LABELS = {
+    AssignmentStatus.INVITED: "Invited: discussion to come",
+    AssignmentStatus.DISCUSSED: "Discussed: waiting for your answer",
+    AssignmentStatus.ACCEPTED: "Accepted",
+    AssignmentStatus.DECLINED: "Declined",
+    AssignmentStatus.HANDED_BACK: "Handed back",
+    AssignmentStatus.COMPLETED: "Completed",
+}
+OPEN_ASSIGNMENT = (AssignmentStatus.INVITED, AssignmentStatus.DISCUSSED, AssignmentStatus.ACCEPTED)
+DAYS_COUNTED = (AssignmentStatus.ACCEPTED, AssignmentStatus.COMPLETED)  # days agreed: the work was taken on
 
 
 class Move(StrEnum):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from programme.moderation.enquiry import change_stage
-from programme.moderation.views import load_for
+from programme.moderation.views import EnquiryView, load_for
 from programme.moderation.form import SMALL_PACKAGE, SMALL_PACKAGE_MAX_DAYS
-from programme.moderation.stages import Stage
+from programme.moderation.stages import AssignmentStatus, Stage
 from programme import audit
 from programme.errors import Invalid, NotAllowed
 from programme.forms import Choice, Field, Form, Kind, check
@@ -80,15 +80,30 @@ def deliver_report(session: Session, profile: Profile, enquiry_id, submitted: di
 
     def record_days(moved) -> None:
         assignment = session.scalar(
-            select(Assignment).where(Assignment.enquiry_id == moved.id, Assignment.status == "accepted").order_by(Assignment.id.desc())
+            select(Assignment).where(Assignment.enquiry_id == moved.id, Assignment.status == AssignmentStatus.ACCEPTED).order_by(Assignment.id.desc())
         )
         if assignment is not None:
-            assignment.days_worked, assignment.status, assignment.updated_at = days_worked, "completed", now
+            assignment.days_worked, assignment.status, assignment.updated_at = days_worked, AssignmentStatus.COMPLETED, now
 
     return change_stage(
         session, profile, enquiry.id, Stage.REPORT_DELIVERED, expected=expected, now=now, channel=channel,
         changes={"report_delivered_on": checked.values["delivered_on"]}, also=record_days, action="enquiry.report.save",
     )
+
+
+def package_values(v: EnquiryView) -> dict[str, str]:
+    """The package form as it starts: what was agreed, else what the enquirer estimated."""
+    return {
+        "days": f"{v.agreed_days if v.agreed_days is not None else v.estimated_days:g}",
+        "scope": v.agreed_scope or "",
+        "report_due": (v.report_due or v.report_needed_by).isoformat(),
+    }
+
+
+def report_values(v: EnquiryView, today: date) -> dict[str, str]:
+    """The report form as it starts: delivered today, the days the practitioner agreed."""
+    practitioner = v.open_assignment
+    return {"delivered_on": today.isoformat(), "days_worked": f"{practitioner.days_agreed:g}" if practitioner else ""}
 
 
 def override_form() -> Form:

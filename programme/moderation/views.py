@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from programme.moderation.form import EXPERTISE, SUPPORT_SHORT, WORK
-from programme.moderation.stages import Stage
+from programme.moderation.stages import OPEN_ASSIGNMENT, AssignmentStatus, Stage
 from programme.errors import NotAllowed, NotFound
 from programme.people.profile import Profile
 from programme.people.roles import Role
@@ -40,6 +41,52 @@ class AssignmentView:
     days_worked: float | None
     times_offered: str
     member_availability: str
+
+    @property
+    def status_text(self) -> str:
+        return self.status.replace("_", " ")
+
+    @property
+    def arranging_discussion(self) -> bool:
+        """The discussion before acceptance is still to be had or answered: when the member's availability matters."""
+        return self.status in (AssignmentStatus.INVITED, AssignmentStatus.DISCUSSED)
+
+
+class EnquiryStep(StrEnum):
+    """What the person looking at an enquiry can do with it now."""
+
+    ARRANGE_DISCUSSION = "arrange_discussion"
+    RECORD_PACKAGE = "record_package"
+    FIND_PRACTITIONER = "find_practitioner"
+    START_WORK = "start_work"
+    RECORD_REPORT = "record_report"
+    CLOSE = "close"
+    DISCUSSION_HELD = "discussion_held"  # with the invited panel member
+    CHANGE_PACKAGE = "change_package"
+    ANOTHER_STAGE = "another_stage"  # a skip or a step back, with a reason
+    WITHDRAW = "withdraw"
+
+    @property
+    def target(self) -> Stage | None:
+        """The stage a step moves the enquiry to by itself, if it is a plain move on."""
+        return STEP_TARGETS.get(self)
+
+
+STEP_TARGETS = {
+    EnquiryStep.ARRANGE_DISCUSSION: Stage.DISCUSSION_ARRANGED,
+    EnquiryStep.START_WORK: Stage.IN_PROGRESS,
+    EnquiryStep.CLOSE: Stage.CLOSED,
+}
+# A coordinator's way on from each stage; the two moves that belong to other steps (inviting a
+# practitioner, the member's acceptance) have none here (programme/moderation/stages.py).
+NEXT_STEP = {
+    Stage.RECEIVED: EnquiryStep.ARRANGE_DISCUSSION,
+    Stage.DISCUSSION_ARRANGED: EnquiryStep.RECORD_PACKAGE,
+    Stage.PACKAGE_AGREED: EnquiryStep.FIND_PRACTITIONER,
+    Stage.PRACTITIONER_ACCEPTED: EnquiryStep.START_WORK,
+    Stage.IN_PROGRESS: EnquiryStep.RECORD_REPORT,
+    Stage.REPORT_DELIVERED: EnquiryStep.CLOSE,
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +121,29 @@ class EnquiryView:
 
     @property
     def open_assignment(self) -> AssignmentView | None:
-        return next((a for a in self.assignments if a.status in ("invited", "discussed", "accepted")), None)
+        return next((a for a in self.assignments if a.status in OPEN_ASSIGNMENT), None)
+
+    @property
+    def shows_practitioner(self) -> bool:
+        """The practitioner's name and days are for the coordinators and the enquiring authority."""
+        return bool(self.assignments) and (self.viewer_is_coordinator or self.viewer_is_enquirer)
+
+    @property
+    def steps(self) -> tuple[EnquiryStep, ...]:
+        """What the viewer can do with the enquiry at its stage, in the order to offer it."""
+        steps: list[EnquiryStep] = []
+        if self.viewer_is_coordinator:
+            if (step := NEXT_STEP.get(self.stage)) is not None:
+                steps.append(step)
+            pending = self.open_assignment
+            if self.stage == Stage.PRACTITIONER_INVITED and pending is not None and pending.status == AssignmentStatus.INVITED:
+                steps.append(EnquiryStep.DISCUSSION_HELD)
+            if self.stage == Stage.PACKAGE_AGREED:
+                steps.append(EnquiryStep.CHANGE_PACKAGE)
+            steps.append(EnquiryStep.ANOTHER_STAGE)
+        if (self.viewer_is_enquirer or self.viewer_is_coordinator) and self.stage.position < Stage.REPORT_DELIVERED.position:
+            steps.append(EnquiryStep.WITHDRAW)
+        return tuple(steps)
 
 
 def is_enquirer(profile: Profile, authority_code: str) -> bool:
@@ -99,6 +168,14 @@ def load_for(session: Session, profile: Profile, enquiry_id) -> tuple[Enquiry, A
 def view(session: Session, profile: Profile, enquiry_id) -> EnquiryView:
     enquiry, authority = load_for(session, profile, enquiry_id)
     return build_view(session, enquiry, authority, profile)
+
+
+def for_coordinators(session: Session, profile: Profile, enquiry_id) -> EnquiryView:
+    """The enquiry, for a moderation coordinator about to act on it (a package, a report, a practitioner, a stage)."""
+    found = view(session, profile, enquiry_id)
+    if not profile.is_coordinator:
+        raise NotAllowed("Only the moderation coordinators can do that.")
+    return found
 
 
 def build_view(session: Session, enquiry: Enquiry, authority: Authority, profile: Profile | None) -> EnquiryView:

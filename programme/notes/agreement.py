@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -28,6 +29,23 @@ from storage.people import Authority, RoleAssignment
 log = logging.getLogger(__name__)
 
 
+class NoteStatus(StrEnum):
+    SENT = "sent"  # waiting for the DCS
+    AMENDMENTS_REQUESTED = "amendments_requested"  # waiting for a revised note
+    AGREED = "agreed"
+
+    @property
+    def label(self) -> str:
+        return NOTE_LABELS[self]
+
+
+NOTE_LABELS = {
+    NoteStatus.SENT: "waiting for the DCS",
+    NoteStatus.AMENDMENTS_REQUESTED: "amendments asked for",
+    NoteStatus.AGREED: "agreed",
+}
+
+
 @dataclass(frozen=True)
 class NoteView:
     id: int
@@ -42,6 +60,29 @@ class NoteView:
     amendments: str
     agreed_on: date | None
     shared_on: date | None
+    viewer_answers: bool = False  # the viewer is its DCS or a delegate (or a coordinator, on their behalf)
+
+    @property
+    def status_label(self) -> str:
+        return NoteStatus(self.status).label
+
+    @property
+    def is_agreed(self) -> bool:
+        return self.status == NoteStatus.AGREED
+
+    @property
+    def awaiting_revision(self) -> bool:
+        """Amendments were asked for: a revised note is to be sent."""
+        return self.status == NoteStatus.AMENDMENTS_REQUESTED
+
+    @property
+    def may_agree(self) -> bool:
+        """The viewer may agree it, or ask for amendments, now."""
+        return self.viewer_answers and self.status == NoteStatus.SENT
+
+    @property
+    def may_record_shared(self) -> bool:
+        return self.viewer_answers and self.is_agreed and self.shared_on is None
 
 
 def _link(raw) -> str:
@@ -85,12 +126,12 @@ def record_sent(session: Session, profile: Profile | None, group_key, link, now:
         note = session.scalar(select(NoteAgreement).where(NoteAgreement.group_id == group.id, NoteAgreement.authority_id == member.authority_id))
         if note is None:
             note = NoteAgreement(cycle_id=cycle.id, group_id=group.id, authority_id=member.authority_id, link=link, version=1, sent_on=today,
-                                 sent_by_person_id=profile.person_id if profile else None)
+                                 status=NoteStatus.SENT, sent_by_person_id=profile.person_id if profile else None)
             session.add(note)
-        elif note.status == "agreed" and not authority_code:
+        elif note.status == NoteStatus.AGREED and not authority_code:
             continue  # recording the group's notes again does not reopen an agreed one
         else:
-            note.version, note.link, note.sent_on, note.status, note.amendments = note.version + 1, link, today, "sent", ""
+            note.version, note.link, note.sent_on, note.status, note.amendments = note.version + 1, link, today, NoteStatus.SENT, ""
             note.agreed_on = note.agreed_by_person_id = None
         session.flush()
         told += _ask_to_agree(session, note, group, member.authority, now)
@@ -147,12 +188,12 @@ def _own(session: Session, profile: Profile, note_id) -> tuple[NoteAgreement, Gr
 @unit_of_work
 def agree(session: Session, profile: Profile, note_id, version, now: datetime, today: date, *, channel: str = "") -> str:
     note, group, authority = _own(session, profile, note_id)
-    if note.status == "agreed":
+    if note.status == NoteStatus.AGREED:
         return f"{authority.name}'s note was already agreed on {note.agreed_on.isoformat()}."
     if version is not None and str(version) != str(note.version):
         return f"A revised note (version {note.version}) has been sent since: please read it, then agree that one."
-    changed = session.execute(update(NoteAgreement).where(NoteAgreement.id == note.id, NoteAgreement.status != "agreed")
-                              .values(status="agreed", agreed_on=today, agreed_by_person_id=profile.person_id, updated_at=now)).rowcount
+    changed = session.execute(update(NoteAgreement).where(NoteAgreement.id == note.id, NoteAgreement.status != NoteStatus.AGREED)
+                              .values(status=NoteStatus.AGREED, agreed_on=today, agreed_by_person_id=profile.person_id, updated_at=now)).rowcount
     if not changed:  # agreed at the same moment by someone else
         return f"{authority.name}'s note was already agreed."
     for person_id in _dcs(session, authority.id):
@@ -172,9 +213,9 @@ def request_amendments(session: Session, profile: Profile, note_id, text, now: d
         raise Invalid({"amendments": "Say which amendments you would like: they go to the coordinators and the facilitator."})
     if len(text) > 4000:
         raise Invalid({"amendments": f"Shorten this to 4000 characters or fewer (it has {len(text)})."})
-    if note.status == "agreed":
+    if note.status == NoteStatus.AGREED:
         raise NotAllowed(f"{authority.name}'s note is already agreed; ask the coordinators if it must change.")
-    note.status, note.amendments, note.updated_at = "amendments_requested", text, now
+    note.status, note.amendments, note.updated_at = NoteStatus.AMENDMENTS_REQUESTED, text, now
     session.flush()
     facilitators = session.scalars(select(RoleAssignment.person_id).where(
         RoleAssignment.group_id == group.id, RoleAssignment.role == Role.FACILITATOR.value, RoleAssignment.active.is_(True))).all()
@@ -193,7 +234,7 @@ def request_amendments(session: Session, profile: Profile, note_id, text, now: d
 @unit_of_work
 def confirm_shared(session: Session, profile: Profile, note_id, now: datetime, today: date, *, channel: str = "") -> str:
     note, group, authority = _own(session, profile, note_id)
-    if note.status != "agreed":
+    if note.status != NoteStatus.AGREED:
         raise NotAllowed(f"{authority.name}'s note is not agreed yet: agree it first, then share it with your Lead Member.")
     if note.shared_on is not None:
         return f"Already recorded: shared with the Lead Member on {note.shared_on.isoformat()}."
@@ -212,6 +253,17 @@ def notes_for(session: Session, profile: Profile, today: date) -> list[NoteView]
     ).all()
     own = set(profile.authorities_as(Role.DCS, Role.DELEGATE))
     return [
-        NoteView(n.id, g.key, g.name, a.code, a.name, n.link, n.version, n.sent_on, n.status, n.amendments, n.agreed_on, n.shared_on)
+        NoteView(n.id, g.key, g.name, a.code, a.name, n.link, n.version, n.sent_on, n.status, n.amendments, n.agreed_on, n.shared_on,
+                 viewer_answers=profile.is_coordinator or a.code in own)
         for n, g, a in rows if profile.is_coordinator or a.code in own or may_record(session, profile, g)
     ]
+
+
+def recording_groups(session: Session, profile: Profile, today: date) -> list[Group]:
+    """The groups of the current cycle whose notes this person records as sent: every one for
+    coordinators, their own for facilitators, none for anyone else."""
+    cycle = current_cycle(session, today)
+    if cycle is None:
+        return []
+    groups = session.scalars(select(Group).where(Group.cycle_id == cycle.id, Group.active.is_(True)).order_by(Group.challenge_date, Group.key))
+    return [g for g in groups if may_record(session, profile, g)]

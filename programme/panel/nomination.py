@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,7 +49,16 @@ COVERS = (
     Choice("small_packages", "Small packages of improvement support (up to 39 days)"),
     Choice("both", "Both"),
 )
-ACTIVE_STATUSES = ("nominated", "joined")
+
+
+class NominationStatus(StrEnum):
+    NOMINATED = "nominated"  # the invitation to the panel is open
+    JOINED = "joined"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+ACTIVE_STATUSES = (NominationStatus.NOMINATED, NominationStatus.JOINED)  # on the panel, or on their way
 
 
 def nomination_form(authorities: list[tuple[str, str]]) -> Form:
@@ -78,6 +88,28 @@ def nomination_form(authorities: list[tuple[str, str]]) -> Form:
             Field("agreed", "My colleague has agreed to be nominated", Kind.CONFIRM),
         ),
     )
+
+
+NOT_A_NOMINATOR = (
+    "Only a DCS or their delegate can nominate colleagues to the regional panel, for their own "
+    "authority; programme coordinators can nominate for any authority."
+)
+
+
+@dataclass(frozen=True)
+class FormFor:
+    """The nomination form as one person gets it: their authorities, the one filled in if only one."""
+
+    form: Form
+    defaults: dict[str, str]
+    authorities: list[tuple[str, str]]
+
+
+def nomination_form_for(session: Session, profile: Profile) -> FormFor:
+    authorities = nominating_authorities(session, profile)
+    if not authorities:
+        raise NotAllowed(NOT_A_NOMINATOR)
+    return FormFor(nomination_form(authorities), {"authority": authorities[0][0]} if len(authorities) == 1 else {}, authorities)
 
 
 def nominating_authorities(session: Session, profile: Profile) -> list[tuple[str, str]]:
@@ -130,10 +162,7 @@ def _nominate(session: Session, profile: Profile, token: str, submitted: dict, n
               authorities: list[tuple[str, str]] | None, channel: str) -> Outcome:
     authorities = authorities if authorities is not None else nominating_authorities(session, profile)
     if not authorities:
-        raise NotAllowed(
-            "Only a DCS or their delegate can nominate colleagues to the panel, for their own authority "
-            "(or a programme coordinator, for any authority)."
-        )
+        raise NotAllowed(NOT_A_NOMINATOR)
     form = nomination_form(authorities)
     checked = check(form, submitted)
     errors = dict(checked.errors)
@@ -162,6 +191,7 @@ def _nominate(session: Session, profile: Profile, token: str, submitted: dict, n
         nominated_by_person_id=profile.person_id,
         on_behalf=not profile.holds_for(authority.code, Role.DCS, Role.DELEGATE),
         form_token=token,
+        status=NominationStatus.NOMINATED,
     )
     session.add(nomination)
     session.flush()
@@ -235,23 +265,23 @@ def answer_invitation(session: Session, person: Person, *, accept: bool, nominat
     if nomination_id is not None:
         query = query.where(Nomination.id == nomination_id)
     invitations = session.scalars(query.order_by(Nomination.id.desc())).all()
-    open_ones = [n for n in invitations if n.status == "nominated"]
+    open_ones = [n for n in invitations if n.status == NominationStatus.NOMINATED]
     if not invitations:
         raise NotFound(NO_INVITATION)
     if not open_ones:
         latest = invitations[0]
-        if latest.status == "withdrawn":
+        if latest.status == NominationStatus.WITHDRAWN:
             return "This nomination has been withdrawn, so there is nothing to answer."
         return f"You have already answered this invitation: you {latest.status} the panel."
     if len(open_ones) > 1 and nomination_id is None:
         raise NotFound("You have more than one open invitation: reply to the invitation email itself, keeping its reference.")
     nomination = open_ones[0]
     authority = session.get(Authority, nomination.authority_id)
-    nomination.status = "joined" if accept else "declined"
+    nomination.status = NominationStatus.JOINED if accept else NominationStatus.DECLINED
     if accept:
         _join_panel(session, person, authority)
     enqueue(session, key=f"nomination/{nomination.id}/answer", kind="nomination_answer",
-            payload={"nominee_name": person.name, "authority_name": authority.name, "answer": "joined" if accept else "declined"},
+            payload={"nominee_name": person.name, "authority_name": authority.name, "answer": nomination.status.value},
             due_at=now, recipient_person_id=nomination.nominated_by_person_id)
     audit.record(session, person_id=person.id, channel=channel, action="nomination.answer",
                  subject=audit.subject_of({"id": nomination.id, "to": nomination.status}), authority_code=authority.code)

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session, aliased
 from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.forms import Form, check
-from programme.panel.nomination import ACTIVE_STATUSES, AREAS, COVERS, OPEN, nomination_form
+from programme.panel.nomination import ACTIVE_STATUSES, AREAS, COVERS, OPEN, NominationStatus, nomination_form
 from programme.people.profile import Profile
 from programme.people.roles import Role, authority_scope
 from programme.unit_of_work import unit_of_work
-from storage.outbox import OutboxMessage
+from storage.outbox import OutboxMessage, OutboxStatus
 from storage.panel import Nomination
 from storage.people import Authority, Person, RoleAssignment
 
@@ -62,6 +62,11 @@ class PanelEntry:
     @property
     def areas(self) -> tuple[str, ...]:
         return tuple(AREA_TITLES.get(code, code) for code in self.area_codes)
+
+    @property
+    def is_active(self) -> bool:
+        """On the panel or on the way: what may still be withdrawn or changed."""
+        return self.status in ACTIVE_STATUSES
 
     def offers_area(self, code: str) -> bool:
         return OPEN in self.area_codes or code in self.area_codes
@@ -105,23 +110,23 @@ def my_nominations(session: Session, profile: Profile) -> list[PanelEntry]:
 @unit_of_work
 def withdraw_nomination(session: Session, profile: Profile, nomination_id: int, now: datetime, *, channel: str = "") -> str:
     nomination, authority, nominee = _to_change(session, profile, nomination_id, "withdraw")
-    if nomination.status == "withdrawn":
+    if nomination.status == NominationStatus.WITHDRAWN:
         return f"{nominee.name}'s nomination for {authority.name} is already withdrawn."
-    if nomination.status == "declined":
+    if nomination.status == NominationStatus.DECLINED:
         return f"{nominee.name} declined the nomination for {authority.name}; there is nothing to withdraw."
-    if nomination.status == "joined":
+    if nomination.status == NominationStatus.JOINED:
         from programme.moderation.assignment import hand_back_open  # the panel is below assignments in the imports
 
         # Work the member had under way goes back to the coordinators to reassign: never dropped.
         hand_back_open(session, nominee.id, "The nomination was withdrawn.", now, channel)
         _leave_panel(session, nominee, authority, now)
-    nomination.status = "withdrawn"
+    nomination.status = NominationStatus.WITHDRAWN
     nomination.updated_at = now
     # Notices about the nomination that have not gone yet no longer apply.
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.idempotency_key.like(f"nomination/{nomination.id}/%"), OutboxMessage.status == "pending")
-        .values(status="cancelled", updated_at=now)
+        .where(OutboxMessage.idempotency_key.like(f"nomination/{nomination.id}/%"), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED, updated_at=now)
     )
     _audit(session, profile, channel, "nomination.withdraw", nomination, authority)
     log.info("nomination %s withdrawn by person %s", nomination.id, profile.person_id)

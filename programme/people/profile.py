@@ -92,6 +92,37 @@ class Profile:
     def authorities_as(self, *roles: Role) -> list[str]:
         return sorted({h.authority_code for h in self.roles if h.role in roles and h.authority_code})
 
+    # What the person can do in the programme, for the help and welcome cards: the rules themselves
+    # are checked again, per record, by each service.
+
+    @property
+    def may_nominate_and_enquire(self) -> bool:
+        """Nominate to the panel, ask for moderation, follow the self-assessment and the notes."""
+        return self.leads_an_authority or self.is_coordinator
+
+    @property
+    def records_for_an_authority(self) -> bool:
+        """Records asks, offers and suggestions for their own authority (or their group's, facilitators)."""
+        return self.has(Role.DCS, Role.DELEGATE, Role.PARTICIPANT, Role.FACILITATOR)
+
+    @property
+    def may_record_asks_and_offers(self) -> bool:
+        return self.records_for_an_authority or self.is_coordinator
+
+    @property
+    def is_panel_member(self) -> bool:
+        return self.has(Role.PANEL_MEMBER)
+
+    @property
+    def is_dcs(self) -> bool:
+        """Keeps an authority's team (its delegates and participants)."""
+        return bool(self.authorities_as(Role.DCS))
+
+    @property
+    def led_authorities(self) -> list[str]:
+        """The authorities this person is DCS or delegate of."""
+        return self.authorities_as(Role.DCS, Role.DELEGATE)
+
 
 def current_cycle(session: Session, today: date) -> Cycle | None:
     """The active cycle that contains today, else the next one to start, else the latest."""

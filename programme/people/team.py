@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,6 +66,32 @@ def _parse_role(value: str) -> Role:
         if value.strip().lower() in (role.value, role.label.lower()):
             return role
     raise Invalid({"role": "Choose the role: delegate or participant."})
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Which authority's team a `team ...` command is about, and the rest of what it says."""
+
+    authority_code: str | None  # None: say which (the hint says how)
+    rest: list[str]
+    hint: str = ""
+
+
+def which_team(profile: Profile, words: list[str]) -> Asked:
+    """The authority named first in the words, else the one authority this person is DCS of."""
+    if words and re.fullmatch(r"[a-z0-9-]+", words[0]) and words[0] not in ("add", "remove"):
+        return Asked(words[0], words[1:])
+    led = profile.authorities_as(Role.DCS)
+    if len(led) == 1:
+        return Asked(led[0], words)
+    hint = (
+        "Name the authority: " + ", ".join(f"`team {code}`" for code in led)
+        if led
+        else "Name the authority by its code, for example `team kent`."
+        if profile.is_coordinator
+        else "Only a DCS or a programme coordinator can change an authority's team."
+    )
+    return Asked(None, words, hint)
 
 
 def load_team(session: Session, profile: Profile, authority_code: str) -> Team:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from programme.calendar.cycle_settings import CycleSettings
 from programme.reminders.plan import AuthorityFacts, GroupFacts, NoteFacts, PersonRef, ProgrammeFacts
+from programme.moderation.stages import Stage
 from programme.people.roles import Role
 from storage.calendar import Cycle, Group, GroupMember, NoteAgreement, SelfAssessment
 from storage.moderation import Enquiry
@@ -28,7 +29,7 @@ def load_facts(session: Session, cycle: Cycle, zone: ZoneInfo) -> ProgrammeFacts
     ):
         roles[(authority_id or 0, role)].append(PersonRef(person_id, name))
     coordinators = tuple(roles[(0, Role.COORDINATOR.value)])
-    enquiring = set(session.scalars(select(Enquiry.authority_id).where(Enquiry.cycle_id == cycle.id, Enquiry.stage != "withdrawn")))
+    enquiring = set(session.scalars(select(Enquiry.authority_id).where(Enquiry.cycle_id == cycle.id, Enquiry.stage != Stage.WITHDRAWN)))
     received = set(session.scalars(select(SelfAssessment.authority_id).where(
         SelfAssessment.cycle_id == cycle.id, SelfAssessment.received_on.is_not(None))))
     submitted = set(session.scalars(select(SupportItem.authority_id).where(

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from programme.calendar.cycle_settings import CycleSettings
 from programme.held_codes import Purpose
+from programme.notes.agreement import NoteStatus
 from programme.reminders.working_days import add_working_days, on_or_after, on_or_before, send_moment
 
 
@@ -29,7 +30,7 @@ class NoteFacts:
     id: int
     version: int
     sent_on: date
-    status: str  # sent | amendments_requested | agreed
+    status: str  # a NoteStatus
     agreed_on: date | None
     shared_on: date | None
     link: str
@@ -131,7 +132,7 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
                 add("self_assessment_overdue", "reminder_self_assessment", group, authority, authority.dcs + facts.coordinators,
                     overdue, f"the self-assessment was due on {group.deadline} and is not received", stage="overdue")
             note = authority.note
-            if note is not None and note.status == "sent":
+            if note is not None and note.status == NoteStatus.SENT:
                 extra = {"note_id": note.id, "link": note.link, "version": note.version}
                 for number, days in enumerate(settings.note_follow_up_working_days, start=1):
                     add("note_follow_up", "note_agreement", group, authority, authority.dcs, add_working_days(note.sent_on, days),
@@ -141,7 +142,7 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
                     add_working_days(note.sent_on, settings.note_escalation_working_days),
                     f"the note sent on {note.sent_on} is not agreed after {settings.note_escalation_working_days} working days",
                     f"v{note.version}", **extra)
-            if note is not None and note.status == "agreed" and note.shared_on is None and note.agreed_on is not None:
+            if note is not None and note.status == NoteStatus.AGREED and note.shared_on is None and note.agreed_on is not None:
                 add("lead_member_share", "lead_member_share", group, authority, authority.dcs,
                     add_working_days(note.agreed_on, settings.lead_member_reminder_working_days),
                     f"the note agreed on {note.agreed_on} is not yet shared with the Lead Member", 2,

@@ -9,19 +9,22 @@ the digest, so importing a cycle part-way through or coming back from an outage 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from programme.errors import Invalid, NotAllowed
 from programme.held_codes import for_person
+from programme.people.profile import Profile
 from programme.reminders.facts import load_facts
 from programme.unit_of_work import unit_of_work
 from programme.reminders.plan import Planned, due, plan
 from storage.calendar import Cycle
-from storage.outbox import OutboxMessage, enqueue
+from storage.outbox import OutboxMessage, OutboxStatus, enqueue
 
 log = logging.getLogger(__name__)
 LOCK_ID = 7_346_201  # the planners' advisory lock on PostgreSQL
@@ -41,6 +44,41 @@ def planned_reminders(session: Session, zone: ZoneInfo) -> list[Planned]:
     return reminders
 
 
+def reminders_between(session: Session, start: date, end: date, zone: ZoneInfo) -> list[Planned]:
+    """The reminders due from `start` to `end` (local days, both included), as the rules stand now."""
+    return [r for r in planned_reminders(session, zone) if start <= r.on <= end]
+
+
+TIMELINE_DAYS = 28  # how far ahead `timeline` looks when no end is named
+TIMELINE_MAX_DAYS = 366
+_DATES = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+@dataclass(frozen=True)
+class Timeline:
+    start: date
+    end: date
+    reminders: list[Planned]
+
+
+def timeline(session: Session, profile: Profile, asked: str, today: date, zone: ZoneInfo) -> Timeline:
+    """For coordinators, the reminders that will go out in a period: `timeline`, `timeline 2022-11-01`
+    or `timeline 2022-11-01 2022-12-31` (four weeks from today, or from the first date, by default)."""
+    if not profile.is_coordinator:
+        raise NotAllowed("Only the programme coordinators see the reminders timeline.")
+    found = _DATES.findall(asked)
+    try:
+        start = date.fromisoformat(found[0]) if found else today
+        end = date.fromisoformat(found[1]) if len(found) > 1 else start + timedelta(days=TIMELINE_DAYS)
+    except ValueError:
+        raise Invalid({"period": "Write the dates as YYYY-MM-DD, for example `timeline 2022-11-01 2022-12-31`."}) from None
+    if end < start:
+        raise Invalid({"period": "The second date must not be before the first."})
+    if (end - start).days > TIMELINE_MAX_DAYS:
+        raise Invalid({"period": f"Ask for at most {TIMELINE_MAX_DAYS} days at a time."})
+    return Timeline(start, end, reminders_between(session, start, end, zone))
+
+
 @unit_of_work
 def run_planning(session: Session, now: datetime, zone: ZoneInfo) -> Planning:
     if session.get_bind().dialect.name == "postgresql":
@@ -56,10 +94,10 @@ def run_planning(session: Session, now: datetime, zone: ZoneInfo) -> Planning:
             OutboxMessage.idempotency_key.like(f"reminder/{cycle.name}/%"))))
         for reminder in result.to_send:
             if reminder.key not in written:
-                queued += _write(session, reminder, "pending", now)
+                queued += _write(session, reminder, OutboxStatus.PENDING, now)
         for reminder in result.missed:
             if reminder.key not in written:
-                missed += _write(session, reminder, "missed", now)
+                missed += _write(session, reminder, OutboxStatus.MISSED, now)
     if queued or missed:
         log.info("planning: %s reminders queued, %s missed", queued, missed)
     return Planning(queued, missed)
@@ -74,15 +112,16 @@ def _stop_met(session: Session, cycle: str, planned: set[str], now: datetime) ->
     prefix = f"reminder/{cycle}/"
     rows = session.execute(
         select(OutboxMessage.id, OutboxMessage.idempotency_key, OutboxMessage.status, OutboxMessage.last_error)
-        .where(OutboxMessage.idempotency_key.like(prefix + "%"), OutboxMessage.status.in_(("pending", "cancelled")))
+        .where(OutboxMessage.idempotency_key.like(prefix + "%"), OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.CANCELLED)))
     ).all()
-    stop = [row_id for row_id, key, status, _ in rows if status == "pending" and key not in planned]
-    revive = [row_id for row_id, key, status, error in rows if status == "cancelled" and error == CONDITION_MET and key in planned]
+    stop = [row_id for row_id, key, status, _ in rows if status == OutboxStatus.PENDING and key not in planned]
+    revive = [row_id for row_id, key, status, error in rows
+              if status == OutboxStatus.CANCELLED and error == CONDITION_MET and key in planned]
     if stop:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(stop), OutboxMessage.status == "pending")
-                        .values(status="cancelled", last_error=CONDITION_MET, updated_at=now))
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(stop), OutboxMessage.status == OutboxStatus.PENDING)
+                        .values(status=OutboxStatus.CANCELLED, last_error=CONDITION_MET, updated_at=now))
     if revive:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(revive)).values(status="pending", last_error=None, updated_at=now))
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(revive)).values(status=OutboxStatus.PENDING, last_error=None, updated_at=now))
 
 
 def _write(session: Session, reminder: Planned, status: str, now: datetime) -> bool:

@@ -19,7 +19,7 @@ from programme.errors import Invalid, NotAllowed, NotFound
 from programme.support.matching import Suggested, all_suggestions, suggest_offers, Item
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
-from programme.support.form import ASK, OFFER, THEME_TITLES, THEMES
+from programme.support.form import ASK, OFFER, THEME_TITLES, THEMES, ItemStatus
 from programme.support.items import ItemView, item_view
 from programme.unit_of_work import unit_of_work
 from storage.base import insert_unless_present
@@ -72,7 +72,7 @@ def directory(session: Session, profile: Profile, today: date, *, theme: str | N
     cycle_id = cycle.id if cycle else None
     rows = session.execute(
         select(SupportItem, Authority).join(Authority, Authority.id == SupportItem.authority_id)
-        .where(SupportItem.status == "active", SupportItem.cycle_id == cycle_id if cycle_id else SupportItem.cycle_id.is_(None))
+        .where(SupportItem.status == ItemStatus.ACTIVE, SupportItem.cycle_id == cycle_id if cycle_id else SupportItem.cycle_id.is_(None))
         .order_by(SupportItem.id)
     ).all()
     if theme:
@@ -117,7 +117,7 @@ def confirm_match(session: Session, profile: Profile, ask_id, offer_id, now: dat
     existing = session.scalar(select(SupportMatch).where(SupportMatch.ask_id == ask.id, SupportMatch.offer_id == offer.id))
     if existing is not None:
         return f"'{ask.title}' and '{offer.title}' are already matched."
-    if ask.status != "active" or offer.status != "active":
+    if ask.status != ItemStatus.ACTIVE or offer.status != ItemStatus.ACTIVE:
         raise NotAllowed("One of these was withdrawn, so they cannot be matched.")
     suggested = suggest_offers(_as_item(ask, ask_authority), [_as_item(offer, offer_authority)])
     reason = suggested[0].reason if suggested else "Confirmed by a coordinator."

@@ -8,10 +8,18 @@ for multilateral problem-solving groups and new networking groups.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from programme.forms import Choice, Field, Form, Kind
 from programme.panel.nomination import AREAS
 
 ASK, OFFER = "ask", "offer"
+
+
+class ItemStatus(StrEnum):
+    ACTIVE = "active"  # in the directory and in suggestions
+    WITHDRAWN = "withdrawn"
+
 SUGGESTIONS = (
     Choice("priority", "A priority for next year's regional improvement plan"),
     Choice("problem_solving", "A topic for a multilateral problem-solving group"),

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
-from programme.forms import check
+from programme.forms import Form, check
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
 from programme.submit_once import submit_once
-from programme.support.form import ASK, KIND_NOUNS, OFFER, edit_form, item_form
+from programme.support.form import ASK, KIND_NOUNS, OFFER, ItemStatus, edit_form, item_form
 from programme.unit_of_work import unit_of_work
 from storage.calendar import Group, GroupMember
 from storage.people import Authority, RoleAssignment
@@ -60,6 +60,25 @@ def recording_authorities(session: Session, profile: Profile, today: date) -> li
         codes = set(profile.authorities_as(*OWN_ROLES)) | set(facilitated_authorities(session, profile, today))
         query = query.where(Authority.code.in_(sorted(codes)))
     return [(code, name) for code, name in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class FormFor:
+    """The form for an ask, an offer or a suggestion as one person gets it."""
+
+    form: Form
+    defaults: dict[str, str]
+    authorities: list[tuple[str, str]]
+
+
+def item_form_for(session: Session, profile: Profile, kind: str, today: date) -> FormFor:
+    authorities = recording_authorities(session, profile, today)
+    if not authorities:
+        raise NotAllowed(NOT_ALLOWED)
+    defaults = {"contact_name": profile.name, "contact_email": profile.email}
+    if len(authorities) == 1:
+        defaults["authority"] = authorities[0][0]
+    return FormFor(item_form(kind, authorities), defaults, authorities)
 
 
 @dataclass(frozen=True)
@@ -168,7 +187,7 @@ def load_item(session: Session, profile: Profile, item_id, today: date, *, to_ch
 @unit_of_work
 def update_item(session: Session, profile: Profile, item_id, submitted: dict, now: datetime, today: date, *, channel: str = "") -> str:
     item, authority = load_item(session, profile, item_id, today, to_change=True)
-    if item.status != "active":
+    if item.status != ItemStatus.ACTIVE:
         raise NotAllowed(f"This {KIND_NOUNS[item.kind]} was withdrawn, so it can no longer be changed.")
     checked = check(edit_form(item.kind), submitted)
     if not checked.ok:
@@ -184,9 +203,9 @@ def update_item(session: Session, profile: Profile, item_id, submitted: dict, no
 @unit_of_work
 def withdraw_item(session: Session, profile: Profile, item_id, now: datetime, today: date, *, channel: str = "") -> str:
     item, authority = load_item(session, profile, item_id, today, to_change=True)
-    if item.status == "withdrawn":
+    if item.status == ItemStatus.WITHDRAWN:
         return f"'{item.title}' was already withdrawn."
-    item.status, item.updated_at = "withdrawn", now
+    item.status, item.updated_at = ItemStatus.WITHDRAWN, now
     _audit(session, profile, channel, "support.withdraw", item, authority)
     log.info("support item %s withdrawn by person %s", item.id, profile.person_id)
     return f"'{item.title}' is withdrawn: it no longer appears in the directory or in suggestions."
@@ -206,6 +225,10 @@ class ItemView:
     contact: str | None  # None where the viewer may not see it
     recorded_at: datetime
     suggestions: tuple = field(default=())  # for asks seen by their authority or coordinators
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ItemStatus.ACTIVE
 
 
 def item_view(item: SupportItem, authority: Authority, *, with_contact: bool, suggestions: tuple = ()) -> ItemView:
@@ -230,6 +253,6 @@ def own_items(session: Session, profile: Profile, today: date, *, kinds: tuple[s
         query = query.where(SupportItem.kind.in_(kinds))
     views = []
     for item, authority in session.execute(query):
-        suggestions = tuple(suggestions_for_ask(session, item.id)) if item.kind == ASK and item.status == "active" else ()
+        suggestions = tuple(suggestions_for_ask(session, item.id)) if item.kind == ASK and item.status == ItemStatus.ACTIVE else ()
         views.append(item_view(item, authority, with_contact=True, suggestions=suggestions))
     return views

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.support.form import ASK, OFFER, THEME_TITLES
+from programme.support.form import ASK, OFFER, THEME_TITLES, ItemStatus
 from storage.people import Authority
 from storage.support import SupportItem, SupportMatch
 
@@ -167,7 +167,7 @@ def suggestions_for_ask(session: Session, ask_id: int, *, limit: int = 5) -> lis
     found = session.execute(
         select(SupportItem, Authority.name)
         .join(Authority, Authority.id == SupportItem.authority_id)
-        .where(SupportItem.id == ask_id, SupportItem.kind == ASK, SupportItem.status == "active")
+        .where(SupportItem.id == ask_id, SupportItem.kind == ASK, SupportItem.status == ItemStatus.ACTIVE)
     ).first()
     if found is None:
         return []
@@ -192,7 +192,7 @@ def _items(session: Session, kind: str, cycle_id: int | None) -> list[Item]:
     rows = session.execute(
         select(SupportItem, Authority.name)
         .join(Authority, Authority.id == SupportItem.authority_id)
-        .where(SupportItem.kind == kind, SupportItem.status == "active", in_cycle)
+        .where(SupportItem.kind == kind, SupportItem.status == ItemStatus.ACTIVE, in_cycle)
         .order_by(SupportItem.id)
     )
     return [_item(item, authority) for item, authority in rows]
