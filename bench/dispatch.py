@@ -138,11 +138,7 @@ def prepare(database_url: str):
 
 
 def seed_teams(database, service_url: str, people: int) -> None:
-    from botbuilder.schema import (
-        ChannelAccount,
-        ConversationAccount,
-        ConversationReference,
-    )
+    from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
     from storage.conversations import ConversationReferenceRecord
     from storage.outbox import enqueue
@@ -292,7 +288,7 @@ async def teams_phase(args, workdir: Path) -> TeamsResult:
     per_conversation = Counter({f"a:bench-{n:05d}": 0 for n in range(args.people)})
     per_conversation.update(stats["per_conversation"])
     tenant_rate = limits.tenant_limits[0].count / limits.tenant_limits[0].seconds
-    minimum, strict_minimum, binding = least_time(Counter({k: 1 for k in per_conversation}), tenant_rate)
+    minimum, strict_minimum, binding = least_time(Counter(dict.fromkeys(per_conversation, 1)), tenant_rate)
     rows = statuses(database, "bench/teams/")
     database.dispose()
     first, last = stats["first_at"], stats["last_at"]

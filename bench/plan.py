@@ -58,19 +58,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from zoneinfo import ZoneInfo
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select, text
 
 from programme.calendar.cycle_settings import CycleSettings
+from programme.people.roles import REGION_SCOPE, Role, authority_scope
 from programme.reminders.facts import load_facts
 from programme.reminders.plan import due, plan
-from programme.people.roles import REGION_SCOPE, Role, authority_scope
 from programme.reminders.working_days import add_working_days, is_working_day, on_or_after, send_moment
 from scheduler.clock import plan_once
 from storage.calendar import Cycle, Group, GroupMember
@@ -542,7 +542,7 @@ def versions(database: Database) -> str:
 def revision() -> str:
     """The commit measured, and "+changes" if the planner's files differ from it."""
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+        return subprocess.run(["git", *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
 
     try:
         commit = git("rev-parse", "--short", "HEAD") or "unknown"

@@ -222,10 +222,7 @@ def _echo_app(spec: dict):
     from aiohttp import web
     from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
     from botbuilder.core.integration import aiohttp_error_middleware
-    from botbuilder.integration.aiohttp import (
-        CloudAdapter,
-        ConfigurationBotFrameworkAuthentication,
-    )
+    from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
     from tests.support.auth import StaticCredentialsFactory
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
@@ -42,7 +42,7 @@ class _CachedConnectorFactory(ConnectorFactory):
         self._cache = cache
         self._identity = identity
 
-    async def create(self, service_url: str, audience: str = None) -> ConnectorClient:
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
         key = (self._identity, service_url, audience)
         client = self._cache.get(key)
         if client is None:
@@ -131,7 +131,7 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
     if activity.type == ActivityTypes.message and not context.responded:
         try:
             await context.send_activity(APOLOGY)
-        except Exception:  # noqa: BLE001 - the apology is best effort; the failure is logged
+        except Exception:
             log.exception("could not send the apology for activity %s", activity.id)
 
 

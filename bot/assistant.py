@@ -3,32 +3,71 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
 
+from bot import email_cards
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command, unquoted
-from bot import email_cards
 from bot.dialogs import (
-    assignments, audit_trail, calendar_changes, calendar_upload, confirm, days, deliveries, digest, enquiry, exports, feedback,
-    greeting, my, nominate, notes, panel, self_assessments, support, team, timeline,
+    assignments,
+    audit_trail,
+    calendar_changes,
+    calendar_upload,
+    confirm,
+    days,
+    deliveries,
+    digest,
+    enquiry,
+    exports,
+    feedback,
+    greeting,
+    my,
+    nominate,
+    notes,
+    panel,
+    self_assessments,
+    support,
+    team,
+    timeline,
 )
 from bot.export_links import ExportLinks
-from notify.render import Renderer
 from bot.identity import forget_conversation, identify
 from bot.turn import KnownTurn, Turn
-from programme.held_codes import Held, Purpose
+from notify.render import Renderer
 from programme.errors import ProgrammeError
+from programme.held_codes import Held, Purpose
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
-DIALOGS = (greeting, feedback, team, nominate, panel, enquiry, assignments, days, support, notes, self_assessments, digest, deliveries, timeline, calendar_changes, calendar_upload, exports, audit_trail, my, confirm)
+DIALOGS = (
+    greeting,
+    feedback,
+    team,
+    nominate,
+    panel,
+    enquiry,
+    assignments,
+    days,
+    support,
+    notes,
+    self_assessments,
+    digest,
+    deliveries,
+    timeline,
+    calendar_changes,
+    calendar_upload,
+    exports,
+    audit_trail,
+    my,
+    confirm,
+)
 
 OpenCommandHandler = Callable[[Turn, Command], Awaitable[None]]
 CommandHandler = Callable[[KnownTurn, Command], Awaitable[None]]

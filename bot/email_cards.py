@@ -94,7 +94,7 @@ def _as_text_card(card: dict, inputs: list[dict], titles: list[str]) -> dict:
     if inputs:
         form = _form_of(inputs)
         lines = []
-        for spec, element in zip(form.fields, inputs):
+        for spec, element in zip(form.fields, inputs, strict=False):
             value = _shown_value(element)
             hint = ""
             if spec.choices:
@@ -104,7 +104,9 @@ def _as_text_card(card: dict, inputs: list[dict], titles: list[str]) -> dict:
             elif spec.kind == Kind.CONFIRM:
                 hint = " (yes or no)"
             lines.append(f"{spec.label}: {value}{hint}")
-        body.append({"type": "TextBlock", "text": "Reply keeping the subject line, with each line filled in after its colon:", "wrap": True, "weight": "Bolder"})
+        body.append(
+            {"type": "TextBlock", "text": "Reply keeping the subject line, with each line filled in after its colon:", "wrap": True, "weight": "Bolder"}
+        )
         body.append({"type": "TextBlock", "text": "\n".join(lines), "wrap": True})
     if len(titles) > 1 or not inputs:
         words = ", ".join(f"**{t}**" for t in titles)

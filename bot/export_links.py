@@ -12,7 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 LIFETIME = timedelta(minutes=10)
 
@@ -45,7 +45,7 @@ def read(key: bytes, token: str, now: datetime) -> tuple[str, int]:
         what, person_id, expires = str(claims["w"]), int(claims["p"]), int(claims["e"])
     except (ValueError, KeyError, TypeError):
         raise BadLink("This link is not one the assistant made, or it was changed.") from None
-    if now.astimezone(timezone.utc).timestamp() > expires:
+    if now.astimezone(UTC).timestamp() > expires:
         raise BadLink("This link has expired: ask the assistant for the export again.")
     return what, person_id
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from bot import email_cards
 from bot.cards.as_text import card_as_html, card_as_text
 from bot.export_links import ExportLinks
+from bot.identity import EMAIL_CHANNEL
 from notify.render import Renderer
 from programme import held_codes
-from bot.identity import EMAIL_CHANNEL
 from programme.people.profile import Profile, load_profile
 from storage.people import Person
 

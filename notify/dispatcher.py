@@ -15,21 +15,12 @@ import logging
 import random
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from notify.message import (
-    ConversationGone,
-    DeliveryFailure,
-    EmailMessage,
-    EmailSender,
-    PermanentFailure,
-    TeamsMessage,
-    TeamsSender,
-    TemporaryFailure,
-)
+from notify.message import ConversationGone, DeliveryFailure, EmailMessage, EmailSender, PermanentFailure, TeamsMessage, TeamsSender, TemporaryFailure
 from storage.base import Clock
 from storage.conversations import ConversationReferenceRecord, deactivate, replace_reference
 from storage.database import Database
@@ -71,7 +62,7 @@ class Dispatcher:
         self,
         database: Database,
         *,
-        renderer: "Renderer",
+        renderer: Renderer,
         email: EmailSender,
         teams: TeamsSender | None = None,
         clock: Clock,
@@ -133,13 +124,13 @@ class Dispatcher:
         while not stop.is_set():
             try:
                 claimed = await self.run_once()
-            except Exception:  # noqa: BLE001 - a database hiccup must not end the dispatcher
+            except Exception:
                 log.exception("dispatcher %s: a round failed; trying again shortly", self.name)
                 claimed = 0
             if not claimed:
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         log.info("dispatcher %s stopped", self.name)
 

@@ -171,8 +171,8 @@ def _plain_text(text: str) -> str:
 def _parse(output: str, nonce: str, kind: str) -> Content:
     singles: dict[str, str] = {}
     blocks: list[Block] = []
-    for line in output.splitlines():
-        line = line.strip()
+    for raw in output.splitlines():
+        line = raw.strip()
         if not line:
             continue
         if not line.startswith(nonce + " "):

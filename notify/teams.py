@@ -30,21 +30,10 @@ from datetime import UTC
 
 import requests
 from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
-from botbuilder.schema import (
-    Activity,
-    ChannelAccount,
-    ConversationAccount,
-    ConversationParameters,
-    ConversationReference,
-)
+from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, ConversationParameters, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from notify.message import (
-    ConversationGone,
-    PermanentFailure,
-    TeamsMessage,
-    TemporaryFailure,
-)
+from notify.message import ConversationGone, PermanentFailure, TeamsMessage, TemporaryFailure
 from notify.rate_limit import TeamsLimits
 
 log = logging.getLogger(__name__)

@@ -9,10 +9,11 @@ beside its field, and the values as the person gave them so the form can be show
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
 
 from programme.validation import email_problem, normalise_email
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -59,7 +59,7 @@ async def planning_job(database: Database, clock: Clock, zone: ZoneInfo, in_flig
     try:
         # The planner's queries are synchronous: off the event loop, so turns are not held up.
         await in_flight.run(plan_once, database, clock, zone)
-    except Exception:  # noqa: BLE001 - a failed round is logged and the next one tries again
+    except Exception:
         log.exception("planning failed; the next round will try again")
 
 
@@ -72,7 +72,7 @@ async def digest_job(database: Database, clock: Clock, zone: ZoneInfo, in_flight
     try:
         # Keyed by the ISO week: a run repeated after a restart or by a second scheduler queues nothing new.
         await in_flight.run(digest_once, database, clock, zone)
-    except Exception:  # noqa: BLE001 - logged; `peer-challenge digest` queues this week's by hand
+    except Exception:
         log.exception("queueing the weekly digest failed")
 
 

@@ -76,7 +76,7 @@ def color_icon(size: int = 192) -> bytes:
         row = bytearray()
         for x in range(size):
             c = cover(x + 0.5, y + 0.5)
-            row += bytes(round(bg + (fg - bg) * c) for bg, fg in zip(ACCENT, WHITE))
+            row += bytes(round(bg + (fg - bg) * c) for bg, fg in zip(ACCENT, WHITE, strict=False))
         rows.append(bytes(row))
     return png(size, size, rows, alpha=False)
 

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from botframework.connector.auth import ServiceClientCredentialsFactory
 
     from bot.adapter import CachingBotFrameworkAuthentication
-
     from notify.dispatcher import Dispatcher
     from notify.message import EmailSender
     from notify.render import Renderer

@@ -7,7 +7,7 @@ import asyncio
 import gc
 import logging
 import sys
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 from aiohttp import web
@@ -321,25 +321,28 @@ def _notes_sent(settings, args) -> int:
 
 
 def _digest(settings, args) -> int:
-    from datetime import datetime, time, timezone
+    from datetime import datetime, time
 
     from notify.render import Renderer
     from programme.digest.weekly import KIND, build_digest, digest_payload, queue_weekly_digest, week_name
 
     zone = zone_of(settings)
-    now = datetime.combine(args.on, time(8), tzinfo=zone).astimezone(timezone.utc) if args.on else utcnow()
+    now = datetime.combine(args.on, time(8), tzinfo=zone).astimezone(UTC) if args.on else utcnow()
     with command_database(settings) as database, database.session() as session:
         if args.dry_run:
             print(Renderer().render(KIND, digest_payload(build_digest(session, now, zone))).text, end="")
             return 0
         queued = queue_weekly_digest(session, now, zone)
-    print(f"Queued {queued} digest messages for {week_name(now, zone)}." + ("" if queued else " This week's were queued already, or there are no coordinators."))
+    print(
+        f"Queued {queued} digest messages for {week_name(now, zone)}."
+        + ("" if queued else " This week's were queued already, or there are no coordinators.")
+    )
     return 0
 
 
 def _reminders(settings, args) -> int:
-    from programme.reminders.planning import reminders_between
     from programme.reminders.plan import RULES
+    from programme.reminders.planning import reminders_between
 
     if args.end < args.start:
         print("--to must not be before --from.", file=sys.stderr)

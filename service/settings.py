@@ -6,9 +6,9 @@ Nothing else in the project reads environment variables.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -160,7 +160,9 @@ def settings_from(values: Mapping[str, str]) -> Settings:
             raise ValueError
     except ValueError:
         share = 1.0
-        problems.append(f"TEAMS_TENANT_SHARE is '{share_text}'; set it to this process's share of the tenant's Teams budget, between 0 and 1, e.g. 0.5 for two dispatchers.")
+        problems.append(
+            f"TEAMS_TENANT_SHARE is '{share_text}'; set it to this process's share of the tenant's Teams budget, between 0 and 1, e.g. 0.5 for two dispatchers."
+        )
     if mail_backend == "smtp" and not get("SMTP_HOST"):
         problems.append("MAIL_BACKEND is smtp: set SMTP_HOST (and SMTP_PORT, SMTP_SECURITY, SMTP_USERNAME, SMTP_PASSWORD as needed).")
     if mail_backend == "graph":

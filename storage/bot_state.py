@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Any, Dict, List
+from typing import Any
 
 from botbuilder.core import Storage
 from sqlalchemy import String, Text, delete, select, update
@@ -45,14 +45,14 @@ class DatabaseStorage(Storage):
     def __init__(self, sessions: sessionmaker):
         self._sessions = sessions
 
-    async def read(self, keys: List[str]) -> Dict[str, Any]:
+    async def read(self, keys: list[str]) -> dict[str, Any]:
         if not keys:
             return {}
         with self._sessions() as session:
             rows = session.scalars(select(BotStateRecord).where(BotStateRecord.key.in_(keys)))
             return {row.key: {**json.loads(row.document), "e_tag": row.e_tag} for row in rows}
 
-    async def write(self, changes: Dict[str, Any]):
+    async def write(self, changes: dict[str, Any]):
         if changes is None:
             raise ValueError("Changes are required when writing")
         with self._sessions() as session:
@@ -81,7 +81,7 @@ class DatabaseStorage(Storage):
         except IntegrityError as error:
             raise KeyError(f"Storage write: state item {key!r} was written concurrently") from error
 
-    async def delete(self, keys: List[str]):
+    async def delete(self, keys: list[str]):
         if not keys:
             return
         with self._sessions() as session:

@@ -44,7 +44,7 @@ class Database:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             return True
-        except Exception:  # noqa: BLE001 - any failure means "not healthy"; the caller reports it
+        except Exception:
             log.exception("database health check failed")
             return False
 

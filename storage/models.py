@@ -6,33 +6,33 @@ from storage.bot_state import BotStateRecord
 from storage.calendar import Cycle, Group, GroupMember, NoteAgreement, SelfAssessment
 from storage.conversations import ConversationReferenceRecord
 from storage.feedback import Feedback
+from storage.form_submissions import FormSubmission
 from storage.held_codes import HeldCode
 from storage.moderation import Assignment, Enquiry, EnquiryEvent, PanelAvailability
 from storage.outbox import OutboxMessage
-from storage.form_submissions import FormSubmission
 from storage.panel import Nomination
 from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem, SupportMatch
 
 __all__ = [
-    "AuditEntry",
     "Assignment",
-    "Enquiry",
-    "EnquiryEvent",
-    "PanelAvailability",
+    "AuditEntry",
     "Authority",
     "Base",
     "BotStateRecord",
     "ConversationReferenceRecord",
     "Cycle",
+    "Enquiry",
+    "EnquiryEvent",
     "Feedback",
     "FormSubmission",
-    "HeldCode",
     "Group",
     "GroupMember",
+    "HeldCode",
     "Nomination",
     "NoteAgreement",
     "OutboxMessage",
+    "PanelAvailability",
     "Person",
     "RoleAssignment",
     "SelfAssessment",

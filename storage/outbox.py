@@ -11,7 +11,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from storage.base import Base, Timestamped, UtcDateTime, insert_unless_present, utcnow
 
 
-
 class OutboxStatus(StrEnum):
     """Where a notification is in its life: written, being sent, sent; or failed, cancelled or missed."""
 

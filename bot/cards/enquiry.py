@@ -5,8 +5,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import card, command_button, execute, facts, heading, long_date, paragraph, subheading, when
-from programme.moderation.views import EnquiryStep, EnquiryView
 from programme.moderation.stages import Stage
+from programme.moderation.views import EnquiryStep, EnquiryView
 
 CHANNELS = {"msteams": "Teams", "email": "email", "cli": "command line", "webchat": "chat"}
 

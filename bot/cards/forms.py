@@ -3,7 +3,7 @@ their fields with the values kept. Submitted with Universal Actions (Action.Exec
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from bot.cards.elements import card, execute, heading, paragraph
 from programme.forms import Field, Form, Kind

@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 from bot.cards.commands import commands_for
-from bot.cards.elements import (
-    bullets,
-    card,
-    command_button,
-    facts,
-    heading,
-    long_date,
-    paragraph,
-    subheading,
-)
+from bot.cards.elements import bullets, card, command_button, facts, heading, long_date, paragraph, subheading
 from programme.people.profile import AuthorityView, GroupView, Profile
 
 ASSISTANT = "Peer Challenge Assistant"

@@ -7,7 +7,6 @@ its subject, and a reply from the member's address, keeping it, answers with one
 
 from __future__ import annotations
 
-
 from bot.cards.elements import card, execute, facts, heading, long_date, paragraph, subheading
 from bot.cards.enquiry import enquiry_card
 from bot.cards.forms import form_card
@@ -15,19 +14,10 @@ from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
 from programme import held_codes
-from programme.moderation.assignment import (
-    MyPanel,
-    accept,
-    decline,
-    leave_panel,
-    my_assignments,
-    record_discussion,
-    set_availability,
-    suggest_times,
-)
-from programme.moderation.views import view
 from programme.errors import Invalid, NotAllowed, ProgrammeError
 from programme.forms import Field, Form, Kind
+from programme.moderation.assignment import MyPanel, accept, decline, leave_panel, my_assignments, record_discussion, set_availability, suggest_times
+from programme.moderation.views import view
 from storage.moderation import Assignment
 
 SUBJECT = "Your panel assignments"

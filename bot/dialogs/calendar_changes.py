@@ -7,7 +7,14 @@ from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
 from programme.calendar.changes import (
-    DCS_FORM, FACILITATOR_FORM, GROUP_FORM, change_group, group_to_change, replace_dcs, replace_facilitator, require_coordinator,
+    DCS_FORM,
+    FACILITATOR_FORM,
+    GROUP_FORM,
+    change_group,
+    group_to_change,
+    replace_dcs,
+    replace_facilitator,
+    require_coordinator,
 )
 from programme.errors import Invalid, ProgrammeError
 

@@ -48,11 +48,10 @@ async def _read(item: dict) -> str:
         if not url:
             raise ValueError("the attachment has no content I can read")
         timeout = aiohttp.ClientTimeout(total=20)
-        async with aiohttp.ClientSession(timeout=timeout, trust_env=False) as session:
-            async with session.get(url) as response:
-                if response.status != 200:
-                    raise ValueError(f"the file could not be fetched (HTTP {response.status})")
-                data = await response.content.read(MAX_BYTES + 1)
+        async with aiohttp.ClientSession(timeout=timeout, trust_env=False) as session, session.get(url) as response:
+            if response.status != 200:
+                raise ValueError(f"the file could not be fetched (HTTP {response.status})")
+            data = await response.content.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise ValueError(f"the file is larger than {MAX_BYTES // 1000} kB")
     try:

@@ -6,8 +6,8 @@ from bot.cards.elements import card, facts, heading, paragraph
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
-from programme.moderation.days_report import days_for
 from programme.errors import ProgrammeError
+from programme.moderation.days_report import days_for
 
 
 async def days(turn: KnownTurn, command: Command) -> None:

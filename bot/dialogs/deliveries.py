@@ -19,7 +19,9 @@ def deliveries_card(turn: KnownTurn, message: str | None = None) -> dict:
         body.append(paragraph("None: every notification went, or is on its way.", subtle=True))
     for d in rows:
         body.append(subheading(f"{d.id}: {d.kind}, to {d.recipient}"))
-        body.append(facts([("Status", d.status), ("Due", when(d.due_at, turn.zone)), ("Attempts", str(d.attempts))] + ([("Why", d.reason)] if d.reason else [])))
+        body.append(
+            facts([("Status", d.status), ("Due", when(d.due_at, turn.zone)), ("Attempts", str(d.attempts))] + ([("Why", d.reason)] if d.reason else []))
+        )
         body.append({"type": "ActionSet", "actions": [execute(f"Retry {d.id}", "delivery.retry", {"id": d.id}),
                                                        execute(f"Cancel {d.id}", "delivery.cancel", {"id": d.id}, style="destructive")]})
     return card(body)

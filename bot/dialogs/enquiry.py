@@ -16,13 +16,23 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
+from programme.errors import Invalid, ProgrammeError
 from programme.moderation.assignment import availability_of, invite
 from programme.moderation.enquiry import change_stage, enquiry_form_for, submit_enquiry
-from programme.moderation.stages import Stage, parse_stage
-from programme.moderation.steps import INVITE_FORM, PACKAGE_FORM, REPORT_FORM, WITHDRAW_FORM, agree_package, deliver_report, override_form, package_values, report_values
-from programme.moderation.views import for_coordinators, list_enquiries, my_enquiries, view
-from programme.errors import Invalid, ProgrammeError
 from programme.moderation.practitioners import suggest_practitioners
+from programme.moderation.stages import Stage, parse_stage
+from programme.moderation.steps import (
+    INVITE_FORM,
+    PACKAGE_FORM,
+    REPORT_FORM,
+    WITHDRAW_FORM,
+    agree_package,
+    deliver_report,
+    override_form,
+    package_values,
+    report_values,
+)
+from programme.moderation.views import for_coordinators, list_enquiries, my_enquiries, view
 
 SUBJECT = "Moderation enquiries"
 _STAGE_FILTER = re.compile(r"stage\s*[=:]\s*(.+)$", re.I)
@@ -162,7 +172,9 @@ async def override_save(turn: KnownTurn, data: dict) -> dict:
                                channel=turn.channel, reason=str(data.get("reason") or "")[:1000], action="enquiry.override.save")
     except Invalid as error:
         errors = {("reason" if "reason" in error.fields else "stage"): str(error)}
-        return form_card(form, verb="enquiry.override.save", data=_ref(data), values=_raw(form, data), errors=errors, message="Please correct the details below.")
+        return form_card(
+            form, verb="enquiry.override.save", data=_ref(data), values=_raw(form, data), errors=errors, message="Please correct the details below."
+        )
     return _current(turn, data, message)
 
 

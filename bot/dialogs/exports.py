@@ -14,8 +14,8 @@ from bot.commands import Command
 from bot.export_links import LIFETIME
 from bot.exports_csv import csv_bytes
 from bot.turn import KnownTurn
-from programme.errors import ProgrammeError
 from programme.coordination.exports import export, exportable
+from programme.errors import ProgrammeError
 
 
 async def export_command(turn: KnownTurn, command: Command) -> None:

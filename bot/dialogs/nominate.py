@@ -16,13 +16,7 @@ from bot.commands import Command
 from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import NotAllowed, NotFound
-from programme.panel.nomination import (
-    NO_INVITATION,
-    Outcome,
-    answer_invitation,
-    nomination_form_for,
-    submit_nomination,
-)
+from programme.panel.nomination import NO_INVITATION, Outcome, answer_invitation, nomination_form_for, submit_nomination
 
 VERB = "nomination.submit"
 SUBJECT = "Nominate a colleague to the regional panel"

@@ -4,7 +4,6 @@ the assistant's message, and a reply keeping it answers with `agree`, `amend ...
 
 from __future__ import annotations
 
-
 from bot.cards.elements import card, execute, facts, heading, long_date, paragraph, subheading
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card

@@ -119,7 +119,14 @@ async def update_from_card(turn: KnownTurn, data: dict) -> dict:
         message = update_areas(turn.session, turn.profile, nomination_id, data.get("areas"), data.get("covers"), turn.now, channel=turn.channel)
     except Invalid as error:
         values = {"covers": str(data.get("covers") or ""), "areas": str(data.get("areas") or "")}
-        return form_card(areas_form(), verb="nomination.update", data={"id": nomination_id}, values=values, errors=error.fields, message="Please correct the details below.")
+        return form_card(
+            areas_form(),
+            verb="nomination.update",
+            data={"id": nomination_id},
+            values=values,
+            errors=error.fields,
+            message="Please correct the details below.",
+        )
     return _my_card(turn, message)
 
 

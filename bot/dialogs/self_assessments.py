@@ -7,9 +7,9 @@ from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
+from programme.calendar.self_assessment import mark_received, mark_sent, statuses
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Field, Form
-from programme.calendar.self_assessment import mark_received, mark_sent, statuses
 
 SENT_FORM = Form("self_assessment_sent", "Our self-assessment is sent", "Signed off by the DCS, for dissemination to the group.", (
     Field("link", "Link to the document", max_length=1000, help="https://..."),), submit_label="Record it as sent")

@@ -15,9 +15,9 @@ from bot.cards.support import directory_card, items_card, saved_card
 from bot.commands import Command, unquoted
 from bot.email_cards import EMAIL_BODY, parse_reply
 from bot.turn import KnownTurn
+from programme.errors import Invalid, ProgrammeError
 from programme.support.directory import confirm_match, directory, parse_theme
-from programme.errors import Invalid, NotAllowed, ProgrammeError
-from programme.support.form import ASK, OFFER, edit_form, item_form
+from programme.support.form import ASK, OFFER, edit_form
 from programme.support.items import FormFor, item_form_for, load_item, own_items, submit_items, update_item, withdraw_item
 
 KINDS = {"ask": ASK, "asks": ASK, "offer": OFFER, "offers": OFFER, "plenary": "suggestion", "suggestion": "suggestion", "suggestions": "suggestion"}
@@ -115,7 +115,7 @@ async def match_from_card(turn: KnownTurn, data: dict) -> dict:
     return directory_card(directory(turn.session, turn.profile, turn.today), message)
 
 
-COMMANDS = {word: record for word in KINDS} | {"directory": directory_command}
+COMMANDS = dict.fromkeys(KINDS, record) | {"directory": directory_command}
 ACTIONS = {
     "support.submit": submit_from_card,
     "support.edit": edit_from_card,

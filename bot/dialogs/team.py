@@ -11,16 +11,7 @@ from bot.commands import Command
 from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import Invalid, NotFound, ProgrammeError
-from programme.people.team import (
-    Team,
-    TeamChange,
-    add_team_member,
-    check_new_member,
-    find_member_by_email,
-    load_team,
-    remove_team_member,
-    which_team,
-)
+from programme.people.team import Team, TeamChange, add_team_member, check_new_member, find_member_by_email, load_team, remove_team_member, which_team
 
 # team add participant Sam Example, sam.example@kent.example   |   team remove sam.example@kent.example
 _ADD = re.compile(r"^add\s+(?P<role>delegate|participant)\s+(?P<name>[^,<]+?)\s*[,<]\s*(?P<email>\S+?)>?$", re.I)

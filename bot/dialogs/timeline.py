@@ -7,8 +7,8 @@ from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
 from programme.errors import ProgrammeError
-from programme.reminders.planning import Timeline, timeline
 from programme.reminders.plan import RULES
+from programme.reminders.planning import Timeline, timeline
 
 
 def timeline_card(found: Timeline) -> dict:

@@ -12,12 +12,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.calendar.spec import FORMAT_LABELS
 from programme import audit
-from programme.errors import Invalid, NotAllowed, NotFound
-from programme.forms import Choice, Field, Form, Kind, check
 from programme.calendar.group_notices import tell_group_changed
 from programme.calendar.import_report import day
+from programme.calendar.spec import FORMAT_LABELS
+from programme.errors import Invalid, NotAllowed, NotFound
+from programme.forms import Choice, Field, Form, Kind, check
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role, authority_scope, group_scope
 from programme.unit_of_work import unit_of_work

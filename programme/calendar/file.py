@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from programme.calendar.cycle_settings import CycleSettings, InvalidSettings
+from programme.calendar.located_yaml import LocatedDocument, Path, YamlSyntaxError, load_located
 from programme.calendar.spec import (
     FORMATS,
     KIND_SIZES,
@@ -22,8 +24,6 @@ from programme.calendar.spec import (
     Problem,
     RoleSpec,
 )
-from programme.calendar.cycle_settings import CycleSettings, InvalidSettings
-from programme.calendar.located_yaml import LocatedDocument, Path, YamlSyntaxError, load_located
 from programme.people.roles import AUTHORITY_ROLES, Role
 from programme.validation import choice_problem, closest, email_problem, join_choices, normalise_email, slug_problem
 
@@ -283,7 +283,7 @@ class _Reader:
     def groups(self, value: object, cycle: CycleSpec | None) -> list[GroupSpec]:
         items = self.items(("groups",), value, "{key: \"1\", name: Triad 1, ...}")
         # group keys first, so that facilitators may name any group, whatever order the file is in
-        for index, item in enumerate(items):
+        for item in items:
             if isinstance(item, dict) and item.get("key") is not None:
                 self.group_keys.add(str(item["key"]))
         found: list[GroupSpec] = []

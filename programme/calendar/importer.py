@@ -14,11 +14,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from programme import audit
 from programme.calendar.file import parse_calendar
-from programme.calendar.spec import FORMAT_LABELS, CalendarProblems, CalendarSpec, GroupSpec, Problem
 from programme.calendar.group_notices import tell_group_changed
 from programme.calendar.import_report import ImportReport, day
-from programme import audit
+from programme.calendar.spec import FORMAT_LABELS, CalendarProblems, CalendarSpec, GroupSpec, Problem
 from programme.errors import NotAllowed
 from programme.people.profile import Profile
 from programme.people.roles import group_scope

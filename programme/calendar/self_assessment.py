@@ -10,8 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.calendar.cycle_settings import CycleSettings
 from programme import audit
+from programme.calendar.cycle_settings import CycleSettings
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role

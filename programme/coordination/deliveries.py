@@ -4,8 +4,8 @@ notification's kind, recipient and reason, never its text."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select

@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from programme import audit
+from programme.errors import Invalid, NotAllowed
 from programme.moderation.days_report import DaysReport, days_by_authority, days_report_rows
 from programme.moderation.export import export_enquiry_rows
-from programme.errors import Invalid, NotAllowed
 from programme.panel.register import export_panel_rows
 from programme.people.profile import Profile, current_cycle
 from programme.support.export import export_asks_offers_rows, export_matches_rows

@@ -28,23 +28,23 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from programme.calendar.cycle_settings import CycleSettings
+from programme.errors import NotAllowed
 from programme.moderation.stages import OPEN_STAGES, Stage
-from programme.support.matching import all_suggestions
 from programme.notes.agreement import NoteStatus
 from programme.panel.nomination import ACTIVE_STATUSES, AREAS, COVERS, NominationStatus
-from programme.reminders.facts import load_facts
-from programme.errors import NotAllowed
 from programme.people.profile import Profile
 from programme.people.roles import Role
-from programme.support.form import KIND_NOUNS, THEME_TITLES, ItemStatus
+from programme.reminders.facts import load_facts
 from programme.reminders.working_days import on_or_after, on_or_before, working_days_between
+from programme.support.form import KIND_NOUNS, THEME_TITLES, ItemStatus
+from programme.support.matching import all_suggestions
 from programme.unit_of_work import unit_of_work
 from storage.calendar import Cycle, Group, NoteAgreement, SelfAssessment
 from storage.conversations import ConversationReferenceRecord

@@ -16,15 +16,15 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from programme.moderation.enquiry import move, moderation_coordinators
-from programme.moderation.views import load_for
-from programme.moderation.form import SUPPORT_SHORT
-from programme.moderation.stages import DAYS_COUNTED, OPEN_ASSIGNMENT, AssignmentStatus, Stage
-from programme.panel.nomination import ACTIVE_STATUSES, NominationStatus
 from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.held_codes import Purpose, for_person
+from programme.moderation.enquiry import moderation_coordinators, move
+from programme.moderation.form import SUPPORT_SHORT
 from programme.moderation.practitioners import independence_problem
+from programme.moderation.stages import DAYS_COUNTED, OPEN_ASSIGNMENT, AssignmentStatus, Stage
+from programme.moderation.views import load_for
+from programme.panel.nomination import ACTIVE_STATUSES, NominationStatus
 from programme.people.profile import Profile
 from programme.people.roles import Role
 from programme.unit_of_work import unit_of_work
@@ -164,7 +164,9 @@ def record_discussion(session: Session, profile: Profile, assignment_id, *, now:
         enqueue(session, key=f"assignment/{assignment.id}/discussed/member", kind="assignment_discussed",
                 payload={**payload, **_answerable(session, assignment, now)}, due_at=now, recipient_person_id=member.id)
     _audit(session, profile.person_id, channel, "assignment.discussed", assignment, authority)
-    return f"The discussion about enquiry {enquiry.id} is recorded." + (" You can now accept or decline." if by_member else f" {member.name} can now accept or decline.")
+    return f"The discussion about enquiry {enquiry.id} is recorded." + (
+        " You can now accept or decline." if by_member else f" {member.name} can now accept or decline."
+    )
 
 
 @unit_of_work
@@ -187,7 +189,9 @@ def accept(session: Session, person: Person, assignment_id, *, now: datetime, ch
     if Stage(enquiry.stage) == Stage.PRACTITIONER_INVITED:
         move(session, None, enquiry, Stage.PRACTITIONER_ACCEPTED, expected=Stage.PRACTITIONER_INVITED, now=now, channel=channel,
              system=True, actor_id=member.id)
-    _tell_coordinators(session, assignment, enquiry, authority, member, f"{member.name} has accepted the work on enquiry {enquiry.id}.", now, AssignmentStatus.ACCEPTED)
+    _tell_coordinators(
+        session, assignment, enquiry, authority, member, f"{member.name} has accepted the work on enquiry {enquiry.id}.", now, AssignmentStatus.ACCEPTED
+    )
     _audit(session, person.id, channel, "assignment.accept", assignment, authority)
     log.info("assignment %s accepted", assignment.id)
     return f"Thank you: you have accepted the work on enquiry {enquiry.id} for {authority.name}. The moderation team will be in touch about the next steps."

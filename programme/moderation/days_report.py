@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from programme.errors import NotAllowed, NotFound
-from programme.panel.register import _cell
 from programme.moderation.stages import DAYS_COUNTED
+from programme.panel.register import _cell
 from programme.people.profile import Profile, current_cycle
 from storage.calendar import Cycle
 from storage.moderation import Assignment, Enquiry
@@ -105,7 +105,7 @@ def days_report_text(report: DaysReport) -> str:
     widths = [max(len(line[i]) for line in table) for i in range(len(REPORT_HEADER))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join([cells[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(cells[1:], widths[1:]))]).rstrip()
+        return "  ".join([cells[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=False))]).rstrip()
 
     rule = "  ".join("-" * width for width in widths)
     lines = [title, "", line(table[0]), rule, *(line(cells) for cells in table[1:-1]), rule, line(table[-1])]

@@ -15,12 +15,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from programme import audit
-
-from programme.moderation.form import assess, enquiry_form
-from programme.moderation.views import build_view, is_enquirer, load_for
-from programme.moderation.stages import OPEN_ASSIGNMENT, AssignmentStatus, Move, Mover, Stage, check_move
 from programme.errors import NotAllowed
 from programme.forms import Checked, Form, check
+from programme.moderation.form import assess, enquiry_form
+from programme.moderation.stages import OPEN_ASSIGNMENT, AssignmentStatus, Move, Mover, Stage, check_move
+from programme.moderation.views import build_view, is_enquirer, load_for
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
 from programme.submit_once import submit_once

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timezone
+from datetime import UTC, date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -40,7 +40,7 @@ def export_enquiry_rows(session: Session) -> tuple[list[str], list[list[str]]]:
             _date(e.report_needed_by), e.report_date_reason or "", e.contact_name, e.contact_email, _stage(e.stage),
             submitted_by, "yes" if e.on_behalf else "no", _days(e.agreed_days), e.agreed_scope or "",
             _date(e.report_due), _date(e.report_delivered_on), "; ".join(practitioners.get(e.id, [])),
-            f"{e.created_at.astimezone(timezone.utc):%Y-%m-%d %H:%M}",
+            f"{e.created_at.astimezone(UTC):%Y-%m-%d %H:%M}",
         ]
         for e, cycle, authority, submitted_by in enquiries
     ]

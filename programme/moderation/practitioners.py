@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from programme.moderation.form import SMALL_PACKAGE, UNIVERSAL
 from programme.errors import NotFound
+from programme.moderation.form import SMALL_PACKAGE, UNIVERSAL
 from programme.moderation.stages import DAYS_COUNTED
 from programme.panel.nomination import ACTIVE_STATUSES, AREAS, OPEN, NominationStatus
 from programme.people.roles import Role

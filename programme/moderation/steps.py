@@ -7,13 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from programme.moderation.enquiry import change_stage
-from programme.moderation.views import EnquiryView, load_for
-from programme.moderation.form import SMALL_PACKAGE, SMALL_PACKAGE_MAX_DAYS
-from programme.moderation.stages import AssignmentStatus, Stage
 from programme import audit
 from programme.errors import Invalid, NotAllowed
 from programme.forms import Choice, Field, Form, Kind, check
+from programme.moderation.enquiry import change_stage
+from programme.moderation.form import SMALL_PACKAGE, SMALL_PACKAGE_MAX_DAYS
+from programme.moderation.stages import AssignmentStatus, Stage
+from programme.moderation.views import EnquiryView, load_for
 from programme.people.profile import Profile
 from programme.unit_of_work import unit_of_work
 from storage.moderation import Assignment

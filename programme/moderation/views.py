@@ -9,9 +9,9 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from programme.errors import NotAllowed, NotFound
 from programme.moderation.form import EXPERTISE, SUPPORT_SHORT, WORK
 from programme.moderation.stages import OPEN_ASSIGNMENT, AssignmentStatus, Stage
-from programme.errors import NotAllowed, NotFound
 from programme.people.profile import Profile
 from programme.people.roles import Role
 from storage.moderation import Assignment, Enquiry, EnquiryEvent

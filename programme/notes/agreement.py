@@ -233,7 +233,7 @@ def request_amendments(session: Session, profile: Profile, note_id, text, now: d
 
 @unit_of_work
 def confirm_shared(session: Session, profile: Profile, note_id, now: datetime, today: date, *, channel: str = "") -> str:
-    note, group, authority = _own(session, profile, note_id)
+    note, _group, authority = _own(session, profile, note_id)
     if note.status != NoteStatus.AGREED:
         raise NotAllowed(f"{authority.name}'s note is not agreed yet: agree it first, then share it with your Lead Member.")
     if note.shared_on is not None:

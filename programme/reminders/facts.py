@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from programme.calendar.cycle_settings import CycleSettings
-from programme.reminders.plan import AuthorityFacts, GroupFacts, NoteFacts, PersonRef, ProgrammeFacts
 from programme.moderation.stages import Stage
 from programme.people.roles import Role
+from programme.reminders.plan import AuthorityFacts, GroupFacts, NoteFacts, PersonRef, ProgrammeFacts
 from storage.calendar import Cycle, Group, GroupMember, NoteAgreement, SelfAssessment
 from storage.moderation import Enquiry
 from storage.people import Authority, Person, RoleAssignment

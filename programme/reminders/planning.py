@@ -21,8 +21,8 @@ from programme.errors import Invalid, NotAllowed
 from programme.held_codes import for_person
 from programme.people.profile import Profile
 from programme.reminders.facts import load_facts
-from programme.unit_of_work import unit_of_work
 from programme.reminders.plan import Planned, due, plan
+from programme.unit_of_work import unit_of_work
 from storage.calendar import Cycle
 from storage.outbox import OutboxMessage, OutboxStatus, enqueue
 

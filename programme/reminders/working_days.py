@@ -9,12 +9,11 @@ which is 08:00 or 09:00 UTC depending on the season: the zone database handles t
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
-
 
 
 @lru_cache(maxsize=64)
@@ -63,4 +62,4 @@ def working_days_between(start: date, end: date) -> int:
 
 def send_moment(day: date, send_time: time, zone: ZoneInfo) -> datetime:
     """The UTC moment of `send_time` on `day` in the programme's time zone."""
-    return datetime.combine(day, send_time, tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(day, send_time, tzinfo=zone).astimezone(UTC)

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session, aliased
 
 from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
-from programme.support.matching import Suggested, all_suggestions, suggest_offers, Item
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
 from programme.support.form import ASK, OFFER, THEME_TITLES, THEMES, ItemStatus
 from programme.support.items import ItemView, item_view
+from programme.support.matching import Item, Suggested, all_suggestions, suggest_offers
 from programme.unit_of_work import unit_of_work
 from storage.base import insert_unless_present
 from storage.outbox import enqueue
@@ -132,7 +132,8 @@ def confirm_match(session: Session, profile: Profile, ask_id, offer_id, now: dat
     audit.record(session, person_id=profile.person_id, channel=channel, action="support.match",
                  subject=audit.subject_of({"ask": ask.id, "offer": offer.id}), authority_code=ask_authority.code)
     log.info("match %s confirmed: ask %s with offer %s by person %s", match.id, ask.id, offer.id, profile.person_id)
-    return f"Matched: {ask_authority.name}'s ask '{ask.title}' with {offer_authority.name}'s offer '{offer.title}'. Both DCSs have been told, with each other's contact."
+    return (f"Matched: {ask_authority.name}'s ask '{ask.title}' with {offer_authority.name}'s offer '{offer.title}'. "
+            "Both DCSs have been told, with each other's contact.")
 
 
 def _item(session: Session, item_id, kind: str) -> tuple[SupportItem, Authority]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -78,4 +78,4 @@ def _matched_with(session: Session) -> dict[int, list[int]]:
 
 
 def _moment(value: datetime) -> str:
-    return f"{value.astimezone(timezone.utc):%Y-%m-%d %H:%M}"
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M}"

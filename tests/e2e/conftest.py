@@ -29,7 +29,7 @@ async def assistant(request, database):
     (tests.support.assistant.RunningAssistant), as the closest `assistant` marker says."""
     marker = request.node.get_closest_marker("assistant")
     options = dict(marker.kwargs) if marker else {}
-    if marker and marker.args or set(options) - OPTIONS:
+    if (marker and marker.args) or set(options) - OPTIONS:
         raise TypeError(f"pytest.mark.assistant takes only the keywords {sorted(OPTIONS)}: {marker}")
     started = {key: options[key] for key in ("now", "settings") if key in options}
     running, connector_server = await start_assistant(database, **started)

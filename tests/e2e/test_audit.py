@@ -3,6 +3,8 @@ what and from which channel; no entry holds a message body, an address or a toke
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from sqlalchemy import select
 
@@ -30,7 +32,12 @@ async def test_card_changes_are_recorded_with_who_what_and_channel_and_no_free_t
     await act(assistant, MODERATOR, "enquiry.view", {"id": e})  # only looking: not recorded
     await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "received", "to": "discussion_arranged"})
     await act(assistant, MODERATOR, "enquiry.package.save", {"id": e, "from": "discussion_arranged", "days": "x"})  # refused: not recorded
-    await act(assistant, MODERATOR, "enquiry.package.save", {"id": e, "from": "discussion_arranged", "days": "3", "scope": "Secret scope", "report_due": "2022-12-09"})
+    await act(
+        assistant,
+        MODERATOR,
+        "enquiry.package.save",
+        {"id": e, "from": "discussion_arranged", "days": "3", "scope": "Secret scope", "report_due": "2022-12-09"},
+    )
     entries = trail(assistant.database)
     assert [x.action for x in entries] == ["enquiry.submit", "enquiry.stage", "enquiry.package.save"]
     moderator = _person_id(assistant, MODERATOR)
@@ -82,12 +89,12 @@ async def test_every_kind_of_change_a_coordinator_makes_leaves_an_entry(assistan
     await say(assistant, MODERATOR, "export panel")  # Teams: a link; the entry is written when it is followed
     await assistant.post(email_message(assistant.service_url, MODERATOR["email"], "export panel"))
     await act(assistant, MODERATOR, "sa.received", {"authority": "kent"})
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from storage.outbox import OutboxMessage, enqueue
 
     with assistant.database.session() as session:
-        enqueue(session, key="failed/1", kind="delivery_test", payload={"person_name": "X"}, due_at=datetime(2022, 9, 1, tzinfo=timezone.utc),
+        enqueue(session, key="failed/1", kind="delivery_test", payload={"person_name": "X"}, due_at=datetime(2022, 9, 1, tzinfo=UTC),
                 recipient_address="x@kent.example", channel="email")
         row = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == "failed/1"))
         row.status = "failed"

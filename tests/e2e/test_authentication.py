@@ -5,8 +5,8 @@ trace: nothing stored, nothing sent."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from aiohttp import web
@@ -21,13 +21,7 @@ from storage.bot_state import BotStateRecord
 from storage.conversations import ConversationReferenceRecord
 from storage.models import Base
 from tests.support.activities import card_action, teams_message
-from tests.support.auth import (
-    OUTBOUND_TOKEN,
-    LocalIdentityProvider,
-    StaticCredentialsFactory,
-    bearer,
-    running_app,
-)
+from tests.support.auth import OUTBOUND_TOKEN, LocalIdentityProvider, StaticCredentialsFactory, bearer, running_app
 from tests.support.connector import ConnectorStandIn
 
 APP_ID = "6f1c2a9e-5b7d-4c3e-9a0b-1d2e3f4a5b6c"

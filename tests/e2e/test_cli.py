@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -75,14 +76,14 @@ def test_bad_settings_stop_with_a_message(monkeypatch, capsys):
 
 
 def test_outbox_list_retry_and_cancel(database_url, capsys):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from storage.outbox import enqueue
 
     database = Database(database_url)
     database.upgrade()
     with database.session() as session:
-        enqueue(session, key="k", kind="delivery_test", payload={"person_name": "Sam"}, due_at=datetime.now(timezone.utc), recipient_address="team@council.example")
+        enqueue(session, key="k", kind="delivery_test", payload={"person_name": "Sam"}, due_at=datetime.now(UTC), recipient_address="team@council.example")
         session.commit()
     database.dispose()
     assert main(["outbox", "list"]) == 0

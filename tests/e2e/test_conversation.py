@@ -88,9 +88,13 @@ async def test_a_dcs_adds_and_removes_a_participant_from_the_team_card(assistant
     assert bad["body"][name_index + 1]["color"] == "Attention"  # the error sits beside its field
     assert "sam.example@wokingham.example" not in _participants(assistant.database)
 
-    added = await _act(assistant, DCS, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "Sam.Example@wokingham.example", "role": "participant"})
+    added = await _act(
+        assistant, DCS, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "Sam.Example@wokingham.example", "role": "participant"}
+    )
     assert "Sam Example is now a participant for Wokingham" in texts_in(added)
-    again = await _act(assistant, DCS, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@wokingham.example", "role": "participant"})
+    again = await _act(
+        assistant, DCS, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@wokingham.example", "role": "participant"}
+    )
     assert "already" in texts_in(again)
     assert _participants(assistant.database).count("sam.example@wokingham.example") == 1
 
@@ -102,14 +106,21 @@ async def test_a_dcs_adds_and_removes_a_participant_from_the_team_card(assistant
 
 
 async def test_only_the_dcs_or_a_coordinator_changes_a_team(assistant):
-    refused = await _act(assistant, DELEGATE, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@wokingham.example", "role": "participant"})
+    refused = await _act(
+        assistant,
+        DELEGATE,
+        "team.add",
+        {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@wokingham.example", "role": "participant"},
+    )
     assert "Only the DCS of Wokingham" in texts_in(refused)
     other = await _act(assistant, DCS, "team.add", {"authority": "kent", "name": "Sam Example", "email": "sam.example@kent.example", "role": "participant"})
     assert "Only the DCS of Kent" in texts_in(other)
     assert "sam.example@wokingham.example" not in _participants(assistant.database)
     assert "sam.example@kent.example" not in _participants(assistant.database, "kent")
 
-    by_coordinator = await _act(assistant, COORDINATOR, "team.add", {"authority": "kent", "name": "Sam Example", "email": "sam.example@kent.example", "role": "participant"})
+    by_coordinator = await _act(
+        assistant, COORDINATOR, "team.add", {"authority": "kent", "name": "Sam Example", "email": "sam.example@kent.example", "role": "participant"}
+    )
     assert "now a participant for Kent" in texts_in(by_coordinator)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from tests.support.connector import texts_in
 from tests.support.conversation import act, button, say
 from tests.support.people import COORDINATOR, DCS
 
-NOW = datetime(2022, 11, 1, 10, tzinfo=timezone.utc)
+NOW = datetime(2022, 11, 1, 10, tzinfo=UTC)
 
 pytestmark = pytest.mark.assistant(now=NOW, roster=(DCS, COORDINATOR))
 
@@ -35,7 +35,11 @@ async def test_failed_and_missed_deliveries_are_retried_or_cancelled_from_the_ca
         harriet = session.scalar(select(Person.id).where(Person.email == DCS["email"]))
         for key, status in (("d/failed", "failed"), ("d/missed", "missed"), ("d/sent", "sent")):
             enqueue(session, key=key, kind="delivery_test", payload={"person_name": "Harriet"}, due_at=NOW, recipient_person_id=harriet)
-            session.execute(OutboxMessage.__table__.update().where(OutboxMessage.idempotency_key == key).values(status=status, last_error="SMTP 550: mailbox unavailable" if status == "failed" else None))
+            session.execute(
+                OutboxMessage.__table__.update()
+                .where(OutboxMessage.idempotency_key == key)
+                .values(status=status, last_error="SMTP 550: mailbox unavailable" if status == "failed" else None)
+            )
         session.commit()
         failed, missed = (session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == k)) for k in ("d/failed", "d/missed"))
     card = await say(assistant, COORDINATOR, "deliveries")
@@ -80,7 +84,9 @@ async def test_a_coordinator_records_a_new_dcs(assistant):
     save = button(form, "Save the new DCS")
     done = await act(assistant, COORDINATOR, save["verb"], {**save["data"], "name": "Morgan Example", "email": "morgan.example@kent.example"})
     assert "Morgan Example is now the DCS of Kent" in texts_in(done)
-    assert "already the DCS" in texts_in(await act(assistant, COORDINATOR, save["verb"], {**save["data"], "name": "Morgan Example", "email": "morgan.example@kent.example"}))
+    assert "already the DCS" in texts_in(
+        await act(assistant, COORDINATOR, save["verb"], {**save["data"], "name": "Morgan Example", "email": "morgan.example@kent.example"})
+    )
     assert "Only the programme coordinators" in texts_in(await act(assistant, DCS, "dcs.save", {"authority": "kent", "name": "X", "email": "x@kent.example"}))
 
 
@@ -89,7 +95,9 @@ async def test_a_coordinator_replaces_a_groups_facilitator(assistant):
     save = button(form, "Save the new facilitator")
     done = await act(assistant, COORDINATOR, save["verb"], {**save["data"], "name": "Ash Example", "email": "ash.example@seslip.example"})
     assert "Ash Example now facilitates Triad 2" in texts_in(done)
-    assert "already facilitates" in texts_in(await act(assistant, COORDINATOR, save["verb"], {**save["data"], "name": "Ash Example", "email": "ash.example@seslip.example"}))
+    assert "already facilitates" in texts_in(
+        await act(assistant, COORDINATOR, save["verb"], {**save["data"], "name": "Ash Example", "email": "ash.example@seslip.example"})
+    )
     from storage.people import RoleAssignment
 
     with assistant.database.session() as session:

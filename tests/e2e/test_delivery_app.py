@@ -15,12 +15,25 @@ ASSISTANT = "peer-challenge@assistant.example"
 
 async def test_a_participant_added_in_teams_hears_of_it_by_email(database):
     with SmtpServer() as server:
-        extra = {"DISPATCHER": "on", "MAIL_BACKEND": "smtp", "SMTP_HOST": server.host, "SMTP_PORT": str(server.port), "SMTP_SECURITY": "none", "ASSISTANT_MAILBOX": ASSISTANT}
+        extra = {
+            "DISPATCHER": "on",
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": server.host,
+            "SMTP_PORT": str(server.port),
+            "SMTP_SECURITY": "none",
+            "ASSISTANT_MAILBOX": ASSISTANT,
+        }
         running, connector_server = await start_assistant(database, settings=extra)
         try:
             dcs = DCS
             running.connector.members[dcs["id"]] = roster_entry(dcs)
-            activity = card_action(running.service_url, "team.add", {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@wokingham.example", "role": "participant"}, user_id=dcs["id"], aad_object_id=dcs["aadObjectId"])
+            activity = card_action(
+                running.service_url,
+                "team.add",
+                {"authority": "wokingham", "name": "Sam Example", "email": "sam.example@wokingham.example", "role": "participant"},
+                user_id=dcs["id"],
+                aad_object_id=dcs["aadObjectId"],
+            )
             assert (await running.post(activity)).status == 200
             assert (await running.post(activity)).status == 200  # Teams retries the same activity
             for _ in range(100):

@@ -3,7 +3,7 @@ the `digest` command in Teams, for coordinators only."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -14,7 +14,7 @@ from tests.support.calendars import EXAMPLE
 from tests.support.people import HARRIET, JO, roster_entry
 
 # A Monday morning (08:00 in London is 08:00 UTC in winter) before Christmas, inside the last moderation windows.
-DECEMBER = datetime(2022, 12, 19, 8, 0, tzinfo=timezone.utc)
+DECEMBER = datetime(2022, 12, 19, 8, 0, tzinfo=UTC)
 
 
 def test_the_command_line_prints_the_digest_without_queuing_and_queues_it_once(tmp_path, monkeypatch, capsys):

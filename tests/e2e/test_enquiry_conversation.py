@@ -7,6 +7,8 @@ panel member does the work.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from sqlalchemy import func, select
 
@@ -240,7 +242,7 @@ async def test_availability_is_shown_to_coordinators_choosing_a_practitioner(ass
 
 
 async def test_the_days_report_card_for_coordinators_only(assistant):
-    e, a = await _to_accepted(assistant)
+    e, _a = await _to_accepted(assistant)
     await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "practitioner_accepted", "to": "in_progress"})
     await act(assistant, MODERATOR, "enquiry.report.save", {"id": e, "from": "in_progress", "delivered_on": "2022-12-02", "days_worked": "2.5"})
     report = texts_in(await say(assistant, MODERATOR, "days"))
@@ -272,7 +274,7 @@ async def test_bad_card_data_gets_a_message_never_an_error(assistant, verb, data
 async def test_the_same_form_sent_at_once_by_two_processes_stores_one_enquiry(assistant):
     """Two sessions (as two web processes would have) submit one form token; one enquiry results.
     (The moment both pass the check at once is caught by the unique token: the loser answers as the winner.)"""
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from programme.moderation.enquiry import submit_enquiry as submit
     from programme.people.profile import load_profile
@@ -280,7 +282,7 @@ async def test_the_same_form_sent_at_once_by_two_processes_stores_one_enquiry(as
     with assistant.database.session() as first, assistant.database.session() as second:
         person = first.scalar(select(Person).where(Person.email == DCS["email"]))
         profile = load_profile(first, person, date(2022, 9, 1))
-        now = datetime(2022, 9, 1, 10, tzinfo=timezone.utc)
+        now = datetime(2022, 9, 1, 10, tzinfo=UTC)
         one = submit(first, profile, "same-token", ENQUIRY, now, date(2022, 9, 1))
         two = submit(second, profile, "same-token", ENQUIRY, now, date(2022, 9, 1))
     assert one.enquiry_id == two.enquiry_id and count(assistant.database, Enquiry) == 1

@@ -4,7 +4,7 @@ coordinator, fails after expiry, fails when altered, and fails for someone who i
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from tests.support.people import COORDINATOR, DCS, FACILITATOR, KENT, MEMBER, PA
 pytestmark = pytest.mark.assistant(roster=(DCS, PARTICIPANT, SURREY, COORDINATOR, FACILITATOR, KENT, MEMBER))
 
 KEY = b"k" * 32
-NOW = datetime(2022, 9, 1, 10, tzinfo=timezone.utc)
+NOW = datetime(2022, 9, 1, 10, tzinfo=UTC)
 
 
 def test_links_are_signed_tied_and_short_lived():

@@ -69,7 +69,12 @@ async def test_nominating_by_email_in_one_round_trip(assistant):
     assert "Colleague's work email:" in template["text"]
 
     def reply(lines: str, sender=DCS["email"]):
-        return email_message(assistant.service_url, sender, lines + "\n\nOn Monday, the assistant wrote:\n> " + template["text"].replace("\n", "\n> "), subject=f"RE: Nominate a colleague [{code}]")
+        return email_message(
+            assistant.service_url,
+            sender,
+            lines + "\n\nOn Monday, the assistant wrote:\n> " + template["text"].replace("\n", "\n> "),
+            subject=f"RE: Nominate a colleague [{code}]",
+        )
 
     filled = (
         "Authority: Wokingham\nColleague's full name: Sam Example\nColleague's work email: sam.example@wokingham\n"

@@ -3,7 +3,8 @@ revised and agreed by card and by email; the Lead Member prompt; receipt of the 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -13,15 +14,14 @@ from programme.reminders.working_days import send_moment
 from storage.calendar import NoteAgreement, SelfAssessment
 from storage.outbox import OutboxMessage
 from tests.support.activities import email_message
+from tests.support.codes import code_sent
 from tests.support.connector import texts_in
 from tests.support.conversation import act, press, say
 from tests.support.people import COORDINATOR, DCS, EAST_SUSSEX, FACILITATOR, KENT, SURREY
-from tests.support.codes import code_sent
-from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")  # the programme's local time in these tests
 
-NOW = datetime(2023, 1, 20, 10, tzinfo=timezone.utc)
+NOW = datetime(2023, 1, 20, 10, tzinfo=UTC)
 LINK = "https://sharepoint.example/sites/seslip/notes/triad-1.docx"
 LIBRARY = "https://library.example/peer-challenge"
 

@@ -6,8 +6,8 @@ import csv
 
 import pytest
 
-from service.cli import main
 from programme.calendar.importer import import_calendar, load_calendar_file
+from service.cli import main
 from storage.database import Database
 from tests.support.calendars import EXAMPLE
 from tests.support.panel import _nominate_three

@@ -10,10 +10,10 @@ import yaml
 from sqlalchemy import func, select
 
 from programme.calendar import importer as calendar_import
-from programme.calendar.file import CalendarProblems, parse_calendar
-from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.calendar.cycle_settings import CycleSettings
 from programme.calendar.demo import demo_calendar_text
+from programme.calendar.file import CalendarProblems, parse_calendar
+from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.people.roles import REGION_SCOPE, authority_scope, group_scope
 from storage.calendar import Cycle, Group, GroupMember
 from storage.people import Authority, Person, RoleAssignment

@@ -5,17 +5,17 @@ reaching the new participant's inbox: tests/e2e/test_delivery_app.py.)"""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from service.bootstrap import build_bot_framework
-from service.settings import settings_from
 from notify.dispatcher import Dispatcher
 from notify.email_smtp import SmtpEmailSender
 from notify.rate_limit import TeamsLimits
 from notify.render import Renderer
 from notify.teams import TeamsProactiveSender
+from service.bootstrap import build_bot_framework
+from service.settings import settings_from
 from storage.conversations import ConversationReferenceRecord
 from storage.outbox import OutboxMessage, enqueue
 from storage.people import Person
@@ -25,7 +25,7 @@ from tests.support.smtp import SmtpServer
 from tests.support.teams_connector import TeamsConnectorStandIn
 from tests.support.teams_references import APP_ID, TENANT, reference
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ASSISTANT = "peer-challenge@assistant.example"
 
 

@@ -4,8 +4,9 @@ the `digest` command: tests/e2e/test_digest_app.py.)"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -35,19 +36,18 @@ from storage.outbox import OutboxMessage
 from storage.panel import Nomination
 from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem
-from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")  # the programme's local time in these tests
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
 # Two Monday mornings (08:00 in London is 08:00 UTC in winter): before Christmas, inside the last
 # moderation windows; and at the end of January, after the first challenge days.
-DECEMBER = datetime(2022, 12, 19, 8, 0, tzinfo=timezone.utc)
-JANUARY = datetime(2023, 1, 30, 8, 0, tzinfo=timezone.utc)
+DECEMBER = datetime(2022, 12, 19, 8, 0, tzinfo=UTC)
+JANUARY = datetime(2023, 1, 30, 8, 0, tzinfo=UTC)
 
 
 def utc(year, month, day, hour=10) -> datetime:
-    return datetime(year, month, day, hour, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, tzinfo=UTC)
 
 
 class Records:
@@ -371,7 +371,7 @@ def test_the_clock_queues_the_digest_on_monday_mornings():
     job = scheduler.get_job("digest")
     assert job is not None and isinstance(job.trigger, CronTrigger) and job.coalesce
     assert job.misfire_grace_time >= 24 * 3600
-    after_sunday = datetime(2022, 12, 18, 12, 0, tzinfo=timezone.utc)
-    assert job.trigger.get_next_fire_time(None, after_sunday) == datetime(2022, 12, 19, 8, 0, tzinfo=timezone.utc)
-    summer_sunday = datetime(2023, 6, 4, 12, 0, tzinfo=timezone.utc)
-    assert job.trigger.get_next_fire_time(None, summer_sunday) == datetime(2023, 6, 5, 7, 0, tzinfo=timezone.utc)  # 08:00 BST
+    after_sunday = datetime(2022, 12, 18, 12, 0, tzinfo=UTC)
+    assert job.trigger.get_next_fire_time(None, after_sunday) == datetime(2022, 12, 19, 8, 0, tzinfo=UTC)
+    summer_sunday = datetime(2023, 6, 4, 12, 0, tzinfo=UTC)
+    assert job.trigger.get_next_fire_time(None, summer_sunday) == datetime(2023, 6, 5, 7, 0, tzinfo=UTC)  # 08:00 BST

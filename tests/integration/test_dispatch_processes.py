@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from storage.outbox import OutboxMessage, enqueue
 
 ROOT = Path(__file__).resolve().parents[2]
-PAST = datetime.now(timezone.utc) - timedelta(minutes=1)
+PAST = datetime.now(UTC) - timedelta(minutes=1)
 
 
 def _fill(database, count: int) -> None:

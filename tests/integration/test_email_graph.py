@@ -9,13 +9,7 @@ import pytest
 
 from notify.email_graph import GraphEmailSender, retry_after
 from notify.graph_token import GraphTokenProvider
-from notify.message import (
-    DeliveryFailure,
-    EmailMessage,
-    PermanentFailure,
-    Rendered,
-    TemporaryFailure,
-)
+from notify.message import DeliveryFailure, EmailMessage, PermanentFailure, Rendered, TemporaryFailure
 from tests.support.graph import CLIENT_SECRET, MAILBOX, REPLY_TO, LocalGraph
 
 RECIPIENT = "dcs.kent@council.example"

@@ -10,13 +10,7 @@ import aiosmtplib
 import pytest
 
 from notify.email_smtp import SmtpEmailSender, classify
-from notify.message import (
-    DeliveryFailure,
-    EmailMessage,
-    PermanentFailure,
-    Rendered,
-    TemporaryFailure,
-)
+from notify.message import DeliveryFailure, EmailMessage, PermanentFailure, Rendered, TemporaryFailure
 from tests.support.smtp import SmtpServer, self_signed_tls
 
 MAIL_FROM = "Peer Challenge Assistant <peer-challenge@assistant.example>"

@@ -4,7 +4,7 @@ until they expire or, for a held change, once; and the codes sent before it keep
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -14,7 +14,7 @@ from programme.held_codes import Purpose
 from storage.bot_state import BotStateRecord
 from storage.held_codes import HeldCode
 
-NOW = datetime(2022, 9, 1, 10, tzinfo=timezone.utc)
+NOW = datetime(2022, 9, 1, 10, tzinfo=UTC)
 SAM = "sam.example@council.example"
 
 

@@ -122,7 +122,18 @@ def test_bot_is_conversational_in_every_scope_with_personal_commands() -> None:
             ],
         }
     ]
-    assert [command.title for command in COMMANDS] == ["help", "status", "team", "feedback", "nominate", "enquiry", "my enquiries", "my assignments", "enquiries", "directory"]
+    assert [command.title for command in COMMANDS] == [
+        "help",
+        "status",
+        "team",
+        "feedback",
+        "nominate",
+        "enquiry",
+        "my enquiries",
+        "my assignments",
+        "enquiries",
+        "directory",
+    ]
 
 
 def test_names_descriptions_and_fictional_urls() -> None:
@@ -141,7 +152,7 @@ def test_version_and_domains_are_set_and_checked() -> None:
     manifest = build_manifest(APP_ID, version="2.3.4", valid_domains=domains)
     assert manifest["version"] == "2.3.4"
     assert manifest["validDomains"] == ["a.example", "*.b.example"]
-    with pytest.raises(ValueError, match="MAJOR.MINOR.PATCH"):
+    with pytest.raises(ValueError, match=r"MAJOR\.MINOR\.PATCH"):
         build_manifest(APP_ID, version="1.0")
     with pytest.raises(ValueError, match="without https://"):
         build_manifest(APP_ID, valid_domains=["https://a.example/api"])

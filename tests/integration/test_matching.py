@@ -8,10 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from programme.calendar.importer import import_calendar, load_calendar_file
-from programme.support.matching import SPECIFIC_LENGTH, Item, all_suggestions, stem, suggest_offers, suggestions_for_ask, words
 from programme.support.export import export_asks_offers_rows, export_matches_rows
 from programme.support.form import THEMES
+from programme.support.matching import SPECIFIC_LENGTH, Item, all_suggestions, stem, suggest_offers, suggestions_for_ask, words
 from storage.calendar import Cycle
 from storage.database import Database
 from storage.support import SupportMatch
@@ -36,7 +35,6 @@ from tests.support.asks_and_offers import (
     _offer,
     _programme,
 )
-
 
 # Content words.
 
@@ -129,8 +127,29 @@ def test_ranked_by_theme_then_shared_words_then_offer_id_and_limited():
 
 
 VOCABULARY = (
-    "transitions adulthood foster carers recruitment reunification edge care data quality benchmarking annex "
-    "neighbours adolescents exploitation missing education inclusion exclusions workforce caseloads".split()
+    [
+        "transitions",
+        "adulthood",
+        "foster",
+        "carers",
+        "recruitment",
+        "reunification",
+        "edge",
+        "care",
+        "data",
+        "quality",
+        "benchmarking",
+        "annex",
+        "neighbours",
+        "adolescents",
+        "exploitation",
+        "missing",
+        "education",
+        "inclusion",
+        "exclusions",
+        "workforce",
+        "caseloads",
+    ]
 )
 _items = st.builds(
     Item,

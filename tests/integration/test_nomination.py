@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,12 +14,12 @@ from programme.errors import NotAllowed
 from programme.panel.nomination import submit_nomination
 from programme.people.identity import find_person
 from programme.people.profile import load_profile
-from storage.outbox import OutboxMessage
 from storage.form_submissions import FormSubmission
+from storage.outbox import OutboxMessage
 from storage.panel import Nomination
 from tests.support.assistant import EXAMPLE
 
-NOW = datetime(2022, 10, 3, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2022, 10, 3, 9, 0, tzinfo=UTC)
 FORM = {
     "authority": "wokingham",
     "nominee_name": "Sam Example",
@@ -100,7 +100,7 @@ field_values = st.one_of(st.none(), st.text(max_size=200), st.integers(), st.lis
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.fixed_dictionaries({}, optional={name: field_values for name in FORM}).filter(lambda d: d != FORM))
+@given(st.fixed_dictionaries({}, optional=dict.fromkeys(FORM, field_values)).filter(lambda d: d != FORM))
 def test_malformed_submissions_never_crash_and_never_store(sqlite_database, submitted):
     database = sqlite_database
     with database.session() as session:

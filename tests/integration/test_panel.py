@@ -3,7 +3,7 @@ export from the command line: tests/e2e/test_panel_cli.py.)"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -11,13 +11,7 @@ from sqlalchemy import select
 from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.panel.nomination import answer_invitation
-from programme.panel.register import (
-    export_panel_rows,
-    list_panel,
-    my_nominations,
-    update_areas,
-    withdraw_nomination,
-)
+from programme.panel.register import export_panel_rows, list_panel, my_nominations, update_areas, withdraw_nomination
 from programme.people.identity import find_person
 from programme.people.roles import Role
 from storage.outbox import OutboxMessage
@@ -38,7 +32,7 @@ from tests.support.panel import (
     _profile,
 )
 
-LATER = datetime(2022, 10, 10, 9, 0, tzinfo=timezone.utc)
+LATER = datetime(2022, 10, 10, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -254,7 +248,7 @@ def test_export_rows(panel):
         header, rows = export_panel_rows(session)
     assert header[:3] == ["Nomination", "Nominee", "Email"] and len(header) == 12
     assert all(len(row) == len(header) and all(isinstance(v, str) for v in row) for row in rows)
-    by_name = {row[1]: dict(zip(header, row)) for row in rows}
+    by_name = {row[1]: dict(zip(header, row, strict=False)) for row in rows}
     assert set(by_name) == {"Sam Example", "Kit Example", "Lee Example", "Max Example"}
     sam = by_name["Sam Example"]
     assert sam["Nomination"] == str(ids["sam"]) and sam["Authority"] == "Wokingham" and sam["Covers"] == "Both"

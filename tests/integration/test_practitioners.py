@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
@@ -12,16 +12,9 @@ from sqlalchemy import select
 
 from programme.calendar.importer import import_calendar, load_calendar_file
 from programme.errors import NotFound
+from programme.moderation.practitioners import Candidate, Need, days_this_cycle, independence_problem, rank, suggest_practitioners
 from programme.panel.nomination import answer_invitation, submit_nomination
 from programme.people.identity import find_person
-from programme.moderation.practitioners import (
-    Candidate,
-    Need,
-    days_this_cycle,
-    independence_problem,
-    rank,
-    suggest_practitioners,
-)
 from programme.people.profile import load_profile
 from storage.calendar import Cycle
 from storage.moderation import Assignment, Enquiry
@@ -33,7 +26,7 @@ WOKINGHAM, EAST_SUSSEX, SURREY, KENT, OXFORDSHIRE, MEDWAY = 1, 2, 3, 4, 5, 6
 TRIAD_1, TRIAD_2, QUARTET_3, TRIAD_4 = 11, 12, 13, 14
 NAMES = {WOKINGHAM: "Wokingham", EAST_SUSSEX: "East Sussex", SURREY: "Surrey", KENT: "Kent", OXFORDSHIRE: "Oxfordshire", MEDWAY: "Medway"}
 GROUPS = {WOKINGHAM: TRIAD_1, EAST_SUSSEX: TRIAD_1, SURREY: TRIAD_1, KENT: TRIAD_2, OXFORDSHIRE: QUARTET_3, MEDWAY: TRIAD_4}
-NOW = datetime(2022, 10, 3, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2022, 10, 3, 9, 0, tzinfo=UTC)
 
 
 def _candidate(person_id, name, authority, *, covers="both", areas=("open",), days=0.0, roles=()) -> Candidate:

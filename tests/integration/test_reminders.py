@@ -5,7 +5,7 @@ tests/e2e/test_reminders_app.py.)"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,13 +17,9 @@ from storage.moderation import Enquiry
 from storage.outbox import OutboxMessage
 from storage.people import Authority, Person
 from storage.support import SupportItem
-from tests.support.reminders import nine
+from tests.support.reminders import LONDON, nine
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
-
-from zoneinfo import ZoneInfo
-
-LONDON = ZoneInfo("Europe/London")  # the programme's local time in these tests
 
 
 def replay(database, start: date, end: date, on_day=None) -> dict[str, date]:
@@ -94,8 +90,8 @@ def test_a_whole_cycle_replayed_day_by_day(database_with_cycle):
         rows = {r.idempotency_key: r for r in session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("reminder/%")))}
         planned = {p.key: p for p in planned_reminders(session, LONDON)}
     # The send time is 09:00 in London: 08:00 UTC before the October clock change, 09:00 after it.
-    assert rows[f"reminder/2022-23/moderation_opens/wokingham/{harriet}"].due_at == datetime(2022, 10, 24, 8, tzinfo=timezone.utc)
-    assert rows[f"reminder/2022-23/moderation_closing/east-sussex/{owen}"].due_at == datetime(2022, 11, 21, 9, tzinfo=timezone.utc)
+    assert rows[f"reminder/2022-23/moderation_opens/wokingham/{harriet}"].due_at == datetime(2022, 10, 24, 8, tzinfo=UTC)
+    assert rows[f"reminder/2022-23/moderation_closing/east-sussex/{owen}"].due_at == datetime(2022, 11, 21, 9, tzinfo=UTC)
     # Every reminder was written on the day it was planned for, exactly once (the key is unique), none missed.
     # Nothing sends in this replay, so a reminder written and then overtaken by its condition is cancelled.
     assert {r.status for r in rows.values()} == {"pending", "cancelled"}
@@ -151,7 +147,10 @@ def test_a_moved_challenge_date_moves_unsent_reminders_and_never_repeats_a_sent_
         triad2.challenge_date = date(2023, 3, 10)  # two weeks later
         session.commit()
         run_planning(session, nine(date(2022, 12, 16)), LONDON)  # the old date's opening again: nothing new
-        assert session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.like("reminder/%/moderation_opens/kent/%"))).all() == opened
+        assert (
+            session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.like("reminder/%/moderation_opens/kent/%"))).all()
+            == opened
+        )
         run_planning(session, nine(date(2022, 12, 30)), LONDON)  # the old closing day: moved to 13 January
         assert not session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("reminder/%/moderation_closing/kent/%"))).all()
         run_planning(session, nine(date(2023, 1, 13)), LONDON)
@@ -218,7 +217,7 @@ def test_note_follow_ups_across_the_march_clock_change(database_with_cycle):
     assert seen[first] == date(2023, 3, 24) and seen[second] == date(2023, 3, 31)
     with database.session() as session:
         due = {r.idempotency_key: r.due_at for r in session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.in_([first, second])))}
-    assert due[first] == datetime(2023, 3, 24, 9, tzinfo=timezone.utc) and due[second] == datetime(2023, 3, 31, 8, tzinfo=timezone.utc)
+    assert due[first] == datetime(2023, 3, 24, 9, tzinfo=UTC) and due[second] == datetime(2023, 3, 31, 8, tzinfo=UTC)
     escalation = [k for k in seen if "/note_escalation/v1/kent/" in k]
     assert escalation and all(seen[k] == date(2023, 4, 11) for k in escalation)  # 15 working days, over Easter
 

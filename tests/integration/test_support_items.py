@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from programme.calendar.importer import import_calendar, load_calendar_file
-from programme.support.directory import confirm_match, directory
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.people.profile import load_profile
+from programme.support.directory import confirm_match, directory
 from programme.support.items import load_item, own_items, recording_authorities, submit_items, update_item, withdraw_item
 from storage.people import Person
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
 TODAY = date(2023, 1, 20)  # after Triad 1's day
-NOW = datetime(2023, 1, 20, 10, tzinfo=timezone.utc)
+NOW = datetime(2023, 1, 20, 10, tzinfo=UTC)
 ASK = {"authority": "wokingham", "theme": "send", "title": "Preparing for adulthood", "description": "Transitions to adult care.",
        "route": "bilateral", "contact_name": "Harriet Quillfeather", "contact_email": "harriet.quillfeather@wokingham.example"}
 OFFER = {**ASK, "authority": "surrey", "title": "A joint transitions team", "description": "Transitions planning from 14.",

@@ -13,22 +13,12 @@ from dataclasses import dataclass, field
 import pytest
 from botbuilder.schema import ConversationReference
 
-from service.bootstrap import build_bot_framework
-from service.settings import settings_from
-from notify.message import (
-    ConversationGone,
-    PermanentFailure,
-    Rendered,
-    TeamsMessage,
-    TemporaryFailure,
-)
+from notify.message import ConversationGone, PermanentFailure, Rendered, TeamsMessage, TemporaryFailure
 from notify.rate_limit import TeamsLimits
 from notify.teams import TeamsProactiveSender, retry_after_seconds
-from tests.support.auth import (
-    OUTBOUND_TOKEN,
-    StaticCredentialsFactory,
-    StaticTokenCredentials,
-)
+from service.bootstrap import build_bot_framework
+from service.settings import settings_from
+from tests.support.auth import OUTBOUND_TOKEN, StaticCredentialsFactory, StaticTokenCredentials
 from tests.support.teams_connector import TeamsConnectorStandIn, outbox_marker
 from tests.support.teams_references import APP_ID, TENANT, reference
 
@@ -248,7 +238,7 @@ async def test_300_messages_to_30_conversations_at_once_all_arrive_once_within_t
 
     elapsed = time.monotonic() - started
     assert teams.connector.violations == 0
-    assert teams.connector.outbox_counts() == {n: 1 for n in range(300)}
+    assert teams.connector.outbox_counts() == dict.fromkeys(range(300), 1)
     assert set(teams.connector.statuses) == {201}
     # 50 a second for the tenant: the first 50 at once, then 250 more at 50 a second.
     assert elapsed >= 5.0

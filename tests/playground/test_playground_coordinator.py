@@ -41,14 +41,7 @@ import pytest
 import yaml
 
 from tests.support.playground import PROJECT_ROOT, running_playgrounds
-from tests.support.playground_browser import (
-    Person,
-    Screenshots,
-    labelled,
-    long_date,
-    people_at_their_playgrounds,
-    step,
-)
+from tests.support.playground_browser import Person, Screenshots, labelled, long_date, people_at_their_playgrounds, step
 from tests.support.playground_database import Database
 
 pytestmark = pytest.mark.playground

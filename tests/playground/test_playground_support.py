@@ -34,14 +34,7 @@ import time
 import pytest
 
 from tests.support.playground import PROJECT_ROOT, running_playgrounds
-from tests.support.playground_browser import (
-    Person,
-    Screenshots,
-    fact,
-    labelled,
-    people_at_their_playgrounds,
-    step,
-)
+from tests.support.playground_browser import Person, Screenshots, fact, labelled, people_at_their_playgrounds, step
 from tests.support.playground_database import Database
 
 pytestmark = pytest.mark.playground

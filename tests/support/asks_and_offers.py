@@ -4,7 +4,7 @@ not be suggested and one confirmed match (`_programme`)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -75,7 +75,7 @@ CONFERENCES = _offer(
 )
 OFFERS = [TRANSITIONS, CAMPAIGN, SCORECARD, OWN_TRANSITIONS, ACADEMY, CONFERENCES]
 
-RECORDED = datetime(2023, 1, 24, 15, 45, tzinfo=timezone.utc)
+RECORDED = datetime(2023, 1, 24, 15, 45, tzinfo=UTC)
 DCS = {
     "wokingham": "harriet.quillfeather", "kent": "grace.albury", "surrey": "priya.castellane",
     "reading": "farida.okonbury", "medway": "colin.brackwater", "brighton-and-hove": "leona.daverill",
@@ -85,14 +85,14 @@ COORDINATOR = "robin.ashcombe@hampshire.example"
 
 def _add(session, authority: str, item: Item, *, cycle: str | None = "2022-23", status: str = "active", **fields) -> int:
     email = f"{DCS[authority]}@{authority}.example"
-    values = dict(
-        cycle_id=session.scalar(select(Cycle.id).where(Cycle.name == cycle)) if cycle else None,
-        authority_id=session.scalar(select(Authority.id).where(Authority.code == authority)),
-        kind=item.kind, theme=item.theme, title=item.title, description=item.description, route="bilateral",
-        contact_name=DCS[authority].replace(".", " ").title(), contact_email=email, status=status,
-        submitted_by_person_id=find_person(session, email=email).id, on_behalf=False,
-        form_token=f"{authority}-{item.id}-{cycle}-{status}", created_at=RECORDED,
-    )
+    values = {
+        "cycle_id": session.scalar(select(Cycle.id).where(Cycle.name == cycle)) if cycle else None,
+        "authority_id": session.scalar(select(Authority.id).where(Authority.code == authority)),
+        "kind": item.kind, "theme": item.theme, "title": item.title, "description": item.description, "route": "bilateral",
+        "contact_name": DCS[authority].replace(".", " ").title(), "contact_email": email, "status": status,
+        "submitted_by_person_id": find_person(session, email=email).id, "on_behalf": False,
+        "form_token": f"{authority}-{item.id}-{cycle}-{status}", "created_at": RECORDED,
+    }
     row = SupportItem(**{**values, **fields})
     session.add(row)
     session.flush()
@@ -105,31 +105,31 @@ def _programme(database: Database) -> dict[str, int]:
     with database.session() as session:
         session.add(Cycle(name="2023-24", starts_on=datetime(2023, 4, 1).date(), ends_on=datetime(2024, 3, 31).date()))
         session.flush()
-        ids = dict(
-            adulthood=_add(session, "wokingham", ADULTHOOD),
-            foster_carers=_add(session, "wokingham", FOSTER_CARERS),
-            annex_a=_add(session, "wokingham", ANNEX_A, status="withdrawn"),
-            transitions=_add(
+        ids = {
+            "adulthood": _add(session, "wokingham", ADULTHOOD),
+            "foster_carers": _add(session, "wokingham", FOSTER_CARERS),
+            "annex_a": _add(session, "wokingham", ANNEX_A, status="withdrawn"),
+            "transitions": _add(
                 session, "kent", TRANSITIONS, route="multilateral",
                 description="- 14-25 preparing for adulthood team; transitions planned with adult social care.",
             ),
-            campaign=_add(session, "surrey", CAMPAIGN),
-            scorecard=_add(session, "reading", SCORECARD),
-            own=_add(session, "wokingham", OWN_TRANSITIONS),
-            withdrawn=_add(session, "surrey", TRANSITIONS, status="withdrawn"),
-            next_cycle=_add(session, "reading", TRANSITIONS, cycle="2023-24"),
-            priority=_add(
+            "campaign": _add(session, "surrey", CAMPAIGN),
+            "scorecard": _add(session, "reading", SCORECARD),
+            "own": _add(session, "wokingham", OWN_TRANSITIONS),
+            "withdrawn": _add(session, "surrey", TRANSITIONS, status="withdrawn"),
+            "next_cycle": _add(session, "reading", TRANSITIONS, cycle="2023-24"),
+            "priority": _add(
                 session, "kent", _offer(40, KENT, "send", "Preparing for adulthood", "Regional transitions protocol.", kind="priority"),
                 route="regional_project", on_behalf=True,
                 submitted_by_person_id=find_person(session, email=COORDINATOR).id,
             ),
-            edge_of_care=_add(session, "medway", EDGE_OF_CARE, cycle=None),
-            conferences=_add(session, "brighton-and-hove", CONFERENCES, cycle=None),
-        )
+            "edge_of_care": _add(session, "medway", EDGE_OF_CARE, cycle=None),
+            "conferences": _add(session, "brighton-and-hove", CONFERENCES, cycle=None),
+        }
         session.add(SupportMatch(
             ask_id=ids["foster_carers"], offer_id=ids["campaign"], confirmed_by_person_id=find_person(session, email=COORDINATOR).id,
             reason="Same theme (Fostering); both mention foster, carer, recruitment and enquiries, among others.",
-            channel="teams", created_at=datetime(2023, 2, 1, 10, 5, tzinfo=timezone.utc),
+            channel="teams", created_at=datetime(2023, 2, 1, 10, 5, tzinfo=UTC),
         ))
         session.commit()
     return ids

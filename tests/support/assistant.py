@@ -4,20 +4,20 @@ local Bot Connector stand-in to receive replies."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from programme.calendar.importer import import_calendar, load_calendar_file
 from service.bootstrap import create_app
 from service.settings import settings_from
-from programme.calendar.importer import import_calendar, load_calendar_file
 from storage.database import Database
 from tests.support.calendars import EXAMPLE
 from tests.support.connector import ConnectorStandIn
 
 __all__ = ["EXAMPLE", "EXAMPLE_NOW", "RunningAssistant", "start_assistant"]
 # A day in the 2022-23 cycle before any group's moderation window has opened.
-EXAMPLE_NOW = datetime(2022, 9, 1, 10, 0, tzinfo=timezone.utc)
+EXAMPLE_NOW = datetime(2022, 9, 1, 10, 0, tzinfo=UTC)
 
 
 @dataclass

@@ -12,15 +12,16 @@ import asyncio
 import threading
 import time
 import uuid
-from typing import Any, Generator
+from collections.abc import Generator
+from typing import Any
 
 import jwt
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from botframework.connector.auth import AppCredentials, ServiceClientCredentialsFactory
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from jwt.algorithms import RSAAlgorithm
-from botframework.connector.auth import AppCredentials, ServiceClientCredentialsFactory
 
 from service.bootstrap import create_app
 from service.settings import Settings
@@ -97,7 +98,7 @@ class LocalIdentityProvider:
             loop.close()
             self._loop = self._thread = self._runner = None
 
-    async def __aenter__(self) -> "LocalIdentityProvider":
+    async def __aenter__(self) -> LocalIdentityProvider:
         await self.start()
         return self
 

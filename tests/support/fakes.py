@@ -45,7 +45,11 @@ class RecordingSender:
         self.updates.append((activity_id, message))
 
     async def create_personal_conversation(self, service_url: str, tenant_id: str, user_id: str) -> dict:
-        return {"serviceUrl": service_url, "user": {"id": user_id}, "conversation": {"id": f"a:personal-{user_id}", "conversationType": "personal", "tenantId": tenant_id}}
+        return {
+            "serviceUrl": service_url,
+            "user": {"id": user_id},
+            "conversation": {"id": f"a:personal-{user_id}", "conversationType": "personal", "tenantId": tenant_id},
+        }
 
     async def close(self) -> None:
         return None

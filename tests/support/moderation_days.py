@@ -4,7 +4,7 @@ tested on, on the test databases and from the command line."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from storage.moderation import Assignment, Enquiry
 from storage.people import Authority, Person
 from tests.support.calendars import EXAMPLE
 
-RECEIVED = datetime(2022, 10, 3, 9, 30, tzinfo=timezone.utc)
+RECEIVED = datetime(2022, 10, 3, 9, 30, tzinfo=UTC)
 COORDINATOR = "robin.ashcombe@hampshire.example"
 
 
@@ -26,22 +26,22 @@ def _id(session, model, **where) -> int:
 
 def _enquiry(session, cycle, authority, token, **fields) -> Enquiry:
     dcs = {"wokingham": "harriet.quillfeather", "medway": "colin.brackwater", "surrey": "priya.castellane"}[authority]
-    values = dict(
-        cycle_id=_id(session, Cycle, name=cycle),
-        authority_id=_id(session, Authority, code=authority),
-        support="universal",
-        conclusion="Children in care have a stable placement and a consistent social worker.",
-        work=["case_files", "indicators"],
-        expertise=["children_in_care"],
-        estimated_days=3,
-        report_needed_by=date(2022, 12, 9),
-        contact_name=dcs.replace(".", " ").title(),
-        contact_email=f"{dcs}@{authority}.example",
-        stage="in_progress",
-        submitted_by_person_id=find_person(session, email=f"{dcs}@{authority}.example").id,
-        form_token=token,
-        created_at=RECEIVED,
-    )
+    values = {
+        "cycle_id": _id(session, Cycle, name=cycle),
+        "authority_id": _id(session, Authority, code=authority),
+        "support": "universal",
+        "conclusion": "Children in care have a stable placement and a consistent social worker.",
+        "work": ["case_files", "indicators"],
+        "expertise": ["children_in_care"],
+        "estimated_days": 3,
+        "report_needed_by": date(2022, 12, 9),
+        "contact_name": dcs.replace(".", " ").title(),
+        "contact_email": f"{dcs}@{authority}.example",
+        "stage": "in_progress",
+        "submitted_by_person_id": find_person(session, email=f"{dcs}@{authority}.example").id,
+        "form_token": token,
+        "created_at": RECEIVED,
+    }
     enquiry = Enquiry(**{**values, **fields})
     session.add(enquiry)
     session.flush()

@@ -5,13 +5,13 @@ the command line."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from programme.panel.nomination import submit_nomination
 from programme.people.identity import find_person
 from programme.people.profile import load_profile
 
-NOW = datetime(2022, 10, 3, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2022, 10, 3, 9, 0, tzinfo=UTC)
 WOKINGHAM_DCS = "harriet.quillfeather@wokingham.example"
 WOKINGHAM_DELEGATE = "leo.brandwick@wokingham.example"
 KENT_DCS = "grace.albury@kent.example"

@@ -149,7 +149,7 @@ class SmtpServer:
     def stop(self) -> None:
         self._controller.stop()
 
-    def __enter__(self) -> SmtpServer:  # noqa: PYI034 (start() returns the same)
+    def __enter__(self) -> SmtpServer:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

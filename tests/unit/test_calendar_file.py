@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from programme.calendar.file import CalendarProblems, Problem, parse_calendar
 from programme.calendar.cycle_settings import CycleSettings, InvalidSettings, ModerationWindow
+from programme.calendar.file import CalendarProblems, Problem, parse_calendar
 from programme.people.roles import Role
 from programme.validation import email_problem, normalise_email
 
@@ -321,7 +321,7 @@ def test_a_triad_with_four_members():
     data = example()
     group(data, "3")["kind"] = "triad"
     problem = only_problem(data)
-    assert "Quartet 3 is a triad but has 4 members; a triad has 3: change kind to quartet, or remove a member" == problem.message
+    assert problem.message == "Quartet 3 is a triad but has 4 members; a triad has 3: change kind to quartet, or remove a member"
 
 
 def test_a_lead_reviewer_for_an_authority_outside_the_group():

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from service.settings import Settings
 from notify.email_file import FileEmailSender, file_stem, slug
-from service.bootstrap import build_email_sender
 from notify.email_smtp import SmtpEmailSender
 from notify.message import EmailMessage, Rendered, TemporaryFailure
+from service.bootstrap import build_email_sender
+from service.settings import Settings
 
 MAIL_FROM = "Peer Challenge Assistant <peer-challenge@assistant.example>"
 ASSISTANT = "replies@assistant.example"

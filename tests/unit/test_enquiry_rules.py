@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from programme.errors import Invalid, NotAllowed
 from programme.moderation.form import SMALL_PACKAGE, UNIVERSAL, assess
 from programme.moderation.stages import ORDER, Move, Mover, Stage, check_move, next_stage, parse_stage
-from programme.errors import Invalid, NotAllowed
 
 COORDINATOR = Mover(coordinator=True, enquirer=False)
 ENQUIRER = Mover(coordinator=False, enquirer=True)

@@ -21,13 +21,29 @@ FORM = Form(
         Field("agreed", "They agreed", Kind.CONFIRM),
     ),
 )
-GOOD = {"name": " Sam   Example ", "email": "Sam@Kent.example", "colour": "Blue", "areas": "send, Fostering", "day": "2027-01-31", "days": "4", "agreed": "true"}
+GOOD = {
+    "name": " Sam   Example ",
+    "email": "Sam@Kent.example",
+    "colour": "Blue",
+    "areas": "send, Fostering",
+    "day": "2027-01-31",
+    "days": "4",
+    "agreed": "true",
+}
 
 
 def test_good_values_are_cleaned():
     checked = check(FORM, GOOD)
     assert checked.ok
-    assert checked.values == {"name": "Sam Example", "email": "sam@kent.example", "colour": "blue", "areas": ["send", "fostering"], "day": date(2027, 1, 31), "days": 4, "agreed": True}
+    assert checked.values == {
+        "name": "Sam Example",
+        "email": "sam@kent.example",
+        "colour": "blue",
+        "areas": ["send", "fostering"],
+        "day": date(2027, 1, 31),
+        "days": 4,
+        "agreed": True,
+    }
 
 
 def test_every_problem_at_once_each_beside_its_field_with_the_values_kept():
@@ -44,7 +60,15 @@ def test_missing_required_fields_say_what_to_do():
     assert "Tick" in checked.errors["agreed"] and "day" not in checked.errors
 
 
-values = st.one_of(st.none(), st.text(max_size=300), st.integers(), st.floats(allow_nan=True), st.lists(st.text(max_size=20), max_size=5), st.booleans(), st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3))
+values = st.one_of(
+    st.none(),
+    st.text(max_size=300),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.lists(st.text(max_size=20), max_size=5),
+    st.booleans(),
+    st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3),
+)
 
 
 @settings(max_examples=1000, deadline=None)

@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, DictLoader, PackageLoader, TemplateError, Undef
 
 from notify.render import Renderer
 
+
 def _only(values: dict, *keys: str) -> dict:
     return {key: values[key] for key in keys}
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from programme.reminders.working_days import add_working_days, is_working_day, on_or_after, on_or_before, send_moment, working_days_between
-from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")  # the programme's local time in these tests
 
@@ -34,10 +34,10 @@ def test_counting_working_days():
 
 
 def test_nine_oclock_in_london_is_utc_in_winter_and_an_hour_earlier_in_summer():
-    assert send_moment(date(2023, 3, 24), time(9), LONDON) == datetime(2023, 3, 24, 9, tzinfo=timezone.utc)  # before the March change
-    assert send_moment(date(2023, 3, 27), time(9), LONDON) == datetime(2023, 3, 27, 8, tzinfo=timezone.utc)  # after it
-    assert send_moment(date(2022, 10, 28), time(9), LONDON) == datetime(2022, 10, 28, 8, tzinfo=timezone.utc)
-    assert send_moment(date(2022, 10, 31), time(9), LONDON) == datetime(2022, 10, 31, 9, tzinfo=timezone.utc)  # after the October change
+    assert send_moment(date(2023, 3, 24), time(9), LONDON) == datetime(2023, 3, 24, 9, tzinfo=UTC)  # before the March change
+    assert send_moment(date(2023, 3, 27), time(9), LONDON) == datetime(2023, 3, 27, 8, tzinfo=UTC)  # after it
+    assert send_moment(date(2022, 10, 28), time(9), LONDON) == datetime(2022, 10, 28, 8, tzinfo=UTC)
+    assert send_moment(date(2022, 10, 31), time(9), LONDON) == datetime(2022, 10, 31, 9, tzinfo=UTC)  # after the October change
 
 
 @given(st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)), st.integers(min_value=0, max_value=40))

@@ -11,7 +11,7 @@ Create Date: 2026-12-07 10:00:00
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import sqlalchemy as sa
 from alembic import op
@@ -44,8 +44,8 @@ def _moment(value, dialect: str):
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if dialect == 'sqlite' else value
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(tzinfo=None) if dialect == 'sqlite' else value
 
 
 def _choices(pairs) -> list[dict]:
@@ -85,7 +85,7 @@ def upgrade() -> None:
 
     connection = op.get_bind()
     dialect = connection.dialect.name
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows: dict[str, dict] = {}
 
     def keep(code, address, purpose, record, expires, single_use=False):
@@ -158,8 +158,8 @@ def downgrade() -> None:
                 'note_agreements': ('note', 'note')}
     for table, (purpose, key) in purposes.items():
         column = 'code' if table == 'note_agreements' else 'invitation_code'
-        for code, record in connection.execute(sa.text("SELECT code, record FROM held_codes WHERE purpose = :p"), {"p": purpose}):
-            record = json.loads(record) if isinstance(record, str) else record
+        for code, stored in connection.execute(sa.text("SELECT code, record FROM held_codes WHERE purpose = :p"), {"p": purpose}):
+            record = json.loads(stored) if isinstance(stored, str) else stored
             connection.execute(sa.text(f"UPDATE {table} SET {column} = :code WHERE id = :id AND {column} IS NULL"),
                                {"code": code, "id": record.get(key)})
         connection.execute(sa.text(f"UPDATE {table} SET {column} = 'X' || CAST(id AS VARCHAR) WHERE {column} IS NULL"))
