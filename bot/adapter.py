@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from typing import TypeVar, cast
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import ActivityTypes
+from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector import ConnectorClient
 from botframework.connector.auth import (
     AuthenticateRequestResult,
@@ -25,19 +26,26 @@ from botframework.connector.auth import (
     ServiceClientCredentialsFactory,
     UserTokenClient,
 )
+from botframework.connector.skills import BotFrameworkClient
 
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong on our side. Please try again in a few minutes."
 
+_Key = tuple[object, ...]  # hashable: who (and for connectors, which service) a cached client was made for
+_Client = TypeVar("_Client")
 
-def _identity_key(claims_identity: ClaimsIdentity) -> tuple:
+
+def _identity_key(claims_identity: ClaimsIdentity) -> _Key:
     claims = claims_identity.claims or {}
     return (claims.get("aud"), claims.get("appid") or claims.get("azp"), claims_identity.is_authenticated)
 
 
-class _CachedConnectorFactory(ConnectorFactory):
-    def __init__(self, inner: ConnectorFactory, cache: dict, identity: tuple):
+# The SDK ships no type information, so its classes are Any to mypy and subclassing one is refused under strict
+# (which the programme/storage override turns on for every module: mypy issue 11401). Where strict stays per module, the
+# ignore is not needed: hence unused-ignore too.
+class _CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc, unused-ignore]
+    def __init__(self, inner: ConnectorFactory, cache: dict[_Key, ConnectorClient], identity: _Key):
         self._inner = inner
         self._cache = cache
         self._identity = identity
@@ -51,19 +59,19 @@ class _CachedConnectorFactory(ConnectorFactory):
         return client
 
 
-class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
+class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):  # type: ignore[misc, unused-ignore]  # Any, as above
     def __init__(self, inner: BotFrameworkAuthentication, max_clients: int = 256):
         self._inner = inner
-        self._connectors: dict = {}
-        self._token_clients: dict = {}
+        self._connectors: dict[_Key, ConnectorClient] = {}
+        self._token_clients: dict[_Key, UserTokenClient] = {}
         self._max_clients = max_clients
 
-    def _bounded(self, cache: dict) -> dict:
+    def _bounded(self, cache: dict[_Key, _Client]) -> dict[_Key, _Client]:
         if len(cache) >= self._max_clients:
             cache.clear()
         return cache
 
-    async def authenticate_request(self, activity, auth_header: str) -> AuthenticateRequestResult:
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
         result = await self._inner.authenticate_request(activity, auth_header)
         if result.connector_factory is not None:
             result.connector_factory = _CachedConnectorFactory(
@@ -73,7 +81,7 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
             )
         return result
 
-    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str):
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> AuthenticateRequestResult:
         return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
@@ -91,11 +99,11 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
             self._bounded(self._token_clients)[key] = client
         return client
 
-    def create_bot_framework_client(self):
+    def create_bot_framework_client(self) -> BotFrameworkClient:
         return self._inner.create_bot_framework_client()
 
     def get_originating_audience(self) -> str:
-        return self._inner.get_originating_audience()
+        return cast(str, self._inner.get_originating_audience())
 
     async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
         return await self._inner.authenticate_channel_request(auth_header)

@@ -21,7 +21,7 @@ from storage.database import Database
 
 DATABASE = web.AppKey("database", Database)
 LINKS = web.AppKey("links", ExportLinks)
-CLOCK = web.AppKey("clock", object)
+CLOCK = web.AppKey[Clock]("clock")  # a callable is no class to pass as the type: aiohttp reads it from the subscript
 ZONE = web.AppKey("zone", ZoneInfo)
 NO_LONGER = "This link was made for a coordinator who no longer is one."
 

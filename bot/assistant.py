@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
+from sqlalchemy.orm import Session
 
 from bot import email_cards
 from bot.cards.programme_cards import message_card, unknown_person_card
@@ -71,11 +73,12 @@ DIALOGS = (
 
 OpenCommandHandler = Callable[[Turn, Command], Awaitable[None]]
 CommandHandler = Callable[[KnownTurn, Command], Awaitable[None]]
-ActionHandler = Callable[[KnownTurn, dict], Awaitable[dict]]
+ActionHandler = Callable[[KnownTurn, dict[str, Any]], Awaitable[dict[str, Any]]]
 EmailAnswer = Callable[[KnownTurn, Command, Held | None], Awaitable[bool]]
 
 
-class Assistant(TeamsActivityHandler):
+# The SDK ships no type information, so TeamsActivityHandler is Any to mypy: see _CachedConnectorFactory in bot/adapter.py.
+class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
     def __init__(
         self,
         database: Database,
@@ -111,24 +114,25 @@ class Assistant(TeamsActivityHandler):
             Purpose.NOTE: notes.answer_by_email,
         }
 
-    async def on_turn(self, turn_context: TurnContext):
+    async def on_turn(self, turn_context: TurnContext) -> None:
         await super().on_turn(turn_context)
         # Dialog state lives in the database; only what a dialog changed is written back.
         await self._conversation_state.save_changes(turn_context)
 
-    async def _turn(self, context: TurnContext, session) -> Turn:
+    async def _turn(self, context: TurnContext, session: Session) -> Turn:
         now = self._clock()
         today = now.astimezone(self._timezone).date()
         # Its own unit of work: the connection goes back to the pool before the dialog awaits the
         # network, so a slow reply never holds a connection others are waiting for.
         person, profile = await identify(context, session, today)
-        kind = KnownTurn if person is not None and profile is not None else Turn
+        # Built as a Turn: a KnownTurn only when both are there, which is what it guarantees.
+        kind: type[Turn] = KnownTurn if person is not None and profile is not None else Turn
         return kind(
             context=context, session=session, person=person, profile=profile, today=today, now=now, zone=self._timezone,
             moderation_mailbox=self._moderation_mailbox, library_url=self._library_url, links=self._links, renderer=self._renderer,
         )
 
-    async def on_message_activity(self, turn_context: TurnContext):
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         text = TurnContext.remove_recipient_mention(activity) if activity.entities else activity.text
         if not (text or "").strip() and isinstance(activity.value, dict) and isinstance(activity.value.get("command"), str):
@@ -153,6 +157,7 @@ class Assistant(TeamsActivityHandler):
             elif known is None:
                 await turn.reply_card(unknown_person_card())
             else:
+                assert known_handler is not None  # when neither was found, the turn was answered above
                 await known_handler(known, command)
 
     async def on_adaptive_card_invoke(
@@ -167,7 +172,7 @@ class Assistant(TeamsActivityHandler):
             content = await self._act(turn, verb or "", data if isinstance(data, dict) else {})
         return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=content)
 
-    async def _act(self, turn: Turn, verb: str, data: dict) -> dict:
+    async def _act(self, turn: Turn, verb: str, data: dict[str, Any]) -> dict[str, Any]:
         """A card's action, from Teams or from an emailed reply: the card to show next."""
         handler = self._actions.get(verb)
         known = turn.known()
@@ -210,7 +215,7 @@ class Assistant(TeamsActivityHandler):
         await turn.reply_card(content, subject=subject.replace(f"[{held.code}]", "").strip() or None)
         return True
 
-    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext):
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if not any(member.id == bot_id for member in members_added):
             return
@@ -219,15 +224,15 @@ class Assistant(TeamsActivityHandler):
             turn = await self._turn(turn_context, session)
             await greeting.welcome(turn)
 
-    async def on_installation_update_add(self, turn_context: TurnContext):
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         with self._database.session() as session:
             await identify(turn_context, session, self._clock().astimezone(self._timezone).date())
 
-    async def on_installation_update_remove(self, turn_context: TurnContext):
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         with self._database.session() as session:
             forget_conversation(session, turn_context.activity)
 
-    async def on_members_removed_activity(self, members_removed: list[ChannelAccount], turn_context: TurnContext):
+    async def on_members_removed_activity(self, members_removed: list[ChannelAccount], turn_context: TurnContext) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(member.id == bot_id for member in members_removed):
             with self._database.session() as session:

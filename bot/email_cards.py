@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -34,7 +35,7 @@ _LINE = re.compile(r"^\s*[*-]?\s*([A-Za-z][A-Za-z' ()-]{1,60}?)\s*:\s*(.*)$")
 class HeldAction:
     title: str
     verb: str
-    data: dict
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Chosen:
     body: str = ""  # what the person wrote, for a form that takes several items at once
 
 
-def _walk(node, found: list[dict], inputs: list[dict]) -> None:
+def _walk(node: object, found: list[dict[str, Any]], inputs: list[dict[str, Any]]) -> None:
     if isinstance(node, dict):
         kind = node.get("type", "")
         if kind == "Action.Execute":
@@ -59,7 +60,7 @@ def _walk(node, found: list[dict], inputs: list[dict]) -> None:
             _walk(child, found, inputs)
 
 
-def _form_of(inputs: list[dict]) -> Form:
+def _form_of(inputs: list[dict[str, Any]]) -> Form:
     fields = []
     for element in inputs:
         kind = _INPUT_KINDS.get(element["type"], Kind.TEXT)
@@ -72,10 +73,10 @@ def _form_of(inputs: list[dict]) -> Form:
     return Form(name="card", title="", intro="", fields=tuple(fields))
 
 
-def for_email(session: Session, card: dict, address: str, now: datetime) -> tuple[dict, str | None]:
+def for_email(session: Session, card: dict[str, Any], address: str, now: datetime) -> tuple[dict[str, Any], str | None]:
     """The card as it should go by email, and the code for its subject (None: nothing to answer)."""
-    actions: list[dict] = []
-    inputs: list[dict] = []
+    actions: list[dict[str, Any]] = []
+    inputs: list[dict[str, Any]] = []
     _walk(card, actions, inputs)
     if not actions:
         return card, None
@@ -88,7 +89,7 @@ def for_email(session: Session, card: dict, address: str, now: datetime) -> tupl
     return _as_text_card(card, inputs, [h["title"] for h in held]), code
 
 
-def _as_text_card(card: dict, inputs: list[dict], titles: list[str]) -> dict:
+def _as_text_card(card: dict[str, Any], inputs: list[dict[str, Any]], titles: list[str]) -> dict[str, Any]:
     """The same card with its inputs as lines to fill in and its buttons as words to reply with."""
     body = [element for element in card.get("body", []) if element.get("type") != "ActionSet" and not element.get("type", "").startswith("Input.")]
     if inputs:
@@ -114,7 +115,7 @@ def _as_text_card(card: dict, inputs: list[dict], titles: list[str]) -> dict:
     return {**card, "body": body, "actions": [a for a in card.get("actions", []) if a.get("type") != "Action.Execute"]}
 
 
-def _shown_value(element: dict) -> str:
+def _shown_value(element: dict[str, Any]) -> str:
     value = str(element.get("value") or "")
     if element["type"] == "Input.ChoiceSet" and value:
         titles = {c["value"]: c["title"] for c in element.get("choices", [])}

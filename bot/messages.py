@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
+from azure.core.exceptions import DeserializationError  # what msrest raises: msrest.exceptions only re-imports it
 from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
 from botframework.connector.auth import BotFrameworkAuthentication
-from msrest.exceptions import DeserializationError
 from msrest.serialization import Model
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def make_messages_handler(
     adapter: CloudAdapter, authentication: BotFrameworkAuthentication, bot: Bot, *, concurrent_turns: int
-):
+) -> Callable[[web.Request], Awaitable[web.Response]]:
     # Database access is synchronous: a turn that waited for a pooled connection would block the
     # event loop, and with it the turns holding connections. So no more turns run at once than
     # the pool can serve (each may use two connections: its own and the dialog state's).
@@ -61,12 +63,13 @@ def make_messages_handler(
     return messages
 
 
-def _invoke_body(status: int, body) -> web.Response:
+def _invoke_body(status: int, body: object) -> web.Response:
     if body is None:
         return web.Response(status=status)
     if isinstance(body, AdaptiveCardInvokeResponse):
         # msrest cannot serialize a card held as a dict; the wire shape is simple enough to write.
         body = {"statusCode": body.status_code, "type": body.type, "value": body.value}
     elif isinstance(body, Model):
-        body = body.serialize()
+        serialize: Callable[[], dict[str, Any]] = body.serialize  # msrest's is unannotated: a JSON object
+        body = serialize()
     return web.json_response(body, status=status)

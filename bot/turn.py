@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -45,7 +46,7 @@ class Turn:
 
     @property
     def channel(self) -> str:
-        return self.context.activity.channel_id
+        return cast(str, self.context.activity.channel_id)
 
     @property
     def subject(self) -> str:
@@ -81,7 +82,7 @@ class Turn:
         """By email, what a reference in this message that is not its sender's would be for."""
         return held_codes.shaped_for(self._code_texts()) if self.by_email else None
 
-    async def reply_card(self, card: dict, *, subject: str | None = None) -> None:
+    async def reply_card(self, card: dict[str, Any], *, subject: str | None = None) -> None:
         """Send a card in chat; by email the same content as an HTML body with a text alternative."""
         if self.by_email:
             # Buttons and forms work by email too: the card is held under a code for the reply.
@@ -100,9 +101,6 @@ class Turn:
         activity.channel_data = channel_data
         await self.context.send_activity(activity)
 
-    async def reply_text(self, text: str) -> None:
-        await self.context.send_activity(MessageFactory.text(text))
-
 
 @dataclass
 class KnownTurn(Turn):
@@ -116,6 +114,6 @@ class KnownTurn(Turn):
         return load_profile(self.session, self.person, self.today)
 
 
-def _title(card: dict) -> str:
+def _title(card: dict[str, Any]) -> str:
     first = next((e for e in card.get("body", []) if e.get("type") == "TextBlock"), None)
     return " ".join(str(first.get("text", "")).replace("*", "").split())[:120] if first else "Peer Challenge Assistant"

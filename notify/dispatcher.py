@@ -16,11 +16,11 @@ import random
 import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from notify.message import ConversationGone, DeliveryFailure, EmailMessage, EmailSender, PermanentFailure, TeamsMessage, TeamsSender, TemporaryFailure
+from notify.message import ConversationGone, DeliveryFailure, EmailMessage, EmailSender, PermanentFailure, Rendered, TeamsMessage, TeamsSender, TemporaryFailure
 from storage.base import Clock
 from storage.conversations import ConversationReferenceRecord, deactivate, replace_reference
 from storage.database import Database
@@ -42,18 +42,18 @@ class _Job:
 
     id: int
     kind: str
-    payload: dict
+    payload: dict[str, Any]
     channel: str
     attempts: int
     email: str | None
-    teams_reference: dict | None
+    teams_reference: dict[str, Any] | None
     teams_reference_id: int | None
     tenant_id: str | None
     conversation_id: str
     replaces: tuple[str | None, str | None] | None = None  # the earlier message's (channel, Teams id)
 
 
-def _conversation_type(reference: dict) -> str:
+def _conversation_type(reference: dict[str, Any]) -> str:
     return (reference.get("conversation") or {}).get("conversationType") or "personal"
 
 
@@ -203,9 +203,10 @@ class Dispatcher:
         wants_teams = job.channel in (TEAMS, "best") and job.teams_reference is not None and self._teams is not None
         if job.channel == TEAMS and not wants_teams:
             raise PermanentFailure("no active Teams conversation for the recipient")
-        if wants_teams and _conversation_type(job.teams_reference) != "personal":
-            job = await self._open_personal_chat(job)
         if wants_teams:
+            assert job.teams_reference is not None and self._teams is not None  # as wants_teams says
+            if _conversation_type(job.teams_reference) != "personal":
+                job = await self._open_personal_chat(job)
             try:
                 activity_id = await self._teams.send_teams(self._teams_message(job, rendered))
                 return TEAMS, activity_id
@@ -219,15 +220,17 @@ class Dispatcher:
         await self._email.send_email(EmailMessage(to=job.email, rendered=rendered, message_id=job.id))
         return EMAIL, None
 
-    def _teams_message(self, job: _Job, rendered) -> TeamsMessage:
+    def _teams_message(self, job: _Job, rendered: Rendered) -> TeamsMessage:
+        assert job.teams_reference is not None  # only for a job with a Teams conversation
         return TeamsMessage(
             reference=job.teams_reference, rendered=rendered, message_id=job.id,
             tenant_id=job.tenant_id, conversation_id=job.conversation_id,
         )
 
-    async def _update(self, job: _Job, rendered) -> tuple[str, str | None]:
+    async def _update(self, job: _Job, rendered: Rendered) -> tuple[str, str | None]:
         """A newer version of a card we posted: replace it in place. An email cannot be changed once
         sent, and a card not yet posted will be posted as it then stands: nothing to do for those."""
+        assert job.replaces is not None  # _send calls this only for a job that replaces an earlier one
         channel, activity_id = job.replaces
         if channel != TEAMS or not activity_id or job.teams_reference is None or self._teams is None:
             return SKIPPED, None
@@ -240,11 +243,13 @@ class Dispatcher:
 
     async def _open_personal_chat(self, job: _Job) -> _Job:
         """We know the person from a team or group chat only: notices go to a one-to-one chat."""
-        old = job.teams_reference
+        old, record_id = job.teams_reference, job.teams_reference_id
+        # _send opens one only for a job with a stored Teams conversation, and a Teams sender.
+        assert old is not None and record_id is not None and self._teams is not None
         reference = await self._teams.create_personal_conversation(
             old.get("serviceUrl", ""), job.tenant_id or "", (old.get("user") or {}).get("id", "")
         )
-        replace_reference(self._database.sessions, job.teams_reference_id, reference)
+        replace_reference(self._database.sessions, record_id, reference)
         log.info("outbox %s: opened a personal chat for conversation record %s", job.id, job.teams_reference_id)
         return replace(job, teams_reference=reference, conversation_id=reference["conversation"]["id"])
 
@@ -254,7 +259,7 @@ class Dispatcher:
         if reference_id is not None:
             deactivate(self._database.sessions, reference_id)
 
-    def _record(self, job: _Job, token: str, **values) -> None:
+    def _record(self, job: _Job, token: str, **values: object) -> None:
         record_outcome(self._database.sessions, job.id, token, **values)
 
     def _sent(self, job: _Job, token: str, channel: str, activity_id: str | None = None) -> None:

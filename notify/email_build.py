@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import email.message
 import email.policy
-from datetime import UTC, datetime
+from datetime import datetime
+from email.headerregistry import Address
 from email.utils import format_datetime, parseaddr
 
 from notify.message import EmailMessage
+from storage.base import utcnow
 
 # Lines end in "\n" in memory; whoever writes the bytes chooses CRLF (SMTP and .eml files do).
 POLICY = email.policy.default
@@ -49,7 +51,7 @@ def build_mime(
     if reply_to:
         # Replies go to the mailbox connected to the Bot Framework email channel, whatever sends.
         mime["Reply-To"] = reply_to
-    mime["Date"] = format_datetime(date or datetime.now(UTC))
+    mime["Date"] = format_datetime(date or utcnow())  # the moment it is written: the machine's own clock
     mime["Message-ID"] = message_id(message.message_id, domain or address_domain(mail_from))
     recipient_address(mime)
     # Out-of-office and other automatic answers would reach the assistant as if a person wrote
@@ -64,7 +66,7 @@ def build_mime(
 
 def recipient_address(mime: email.message.EmailMessage) -> str:
     """The one address in To; ValueError (without the address in it) if there is not exactly one."""
-    addresses = mime["To"].addresses
+    addresses: tuple[Address, ...] = mime["To"].addresses
     if len(addresses) != 1 or not addresses[0].username or not addresses[0].domain:
         raise ValueError("the recipient is not one email address")
     return addresses[0].addr_spec

@@ -18,7 +18,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import aiohttp
@@ -80,7 +80,7 @@ class GraphEmailSender:
         finally:
             await self._tokens.close()
 
-    def payload(self, message: EmailMessage) -> dict:
+    def payload(self, message: EmailMessage) -> dict[str, Any]:
         rendered = message.rendered
         body = (
             {"contentType": "HTML", "content": rendered.html}
@@ -97,7 +97,7 @@ class GraphEmailSender:
             "saveToSentItems": True,
         }
 
-    async def _post(self, payload: dict, token: str, message_id: int) -> tuple[int, dict[str, str], bytes]:
+    async def _post(self, payload: dict[str, Any], token: str, message_id: int) -> tuple[int, dict[str, str], bytes]:
         if self._session is None or self._session.closed:
             self._session = self._session_factory()
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from typing import Any, cast
 
 import msal
 import requests
@@ -87,7 +88,7 @@ class GraphTokenProvider:
         return self._app
 
     def _build(self) -> msal.ConfidentialClientApplication:
-        options: dict = {}
+        options: dict[str, Any] = {}
         if self._http_client is not None:
             options["http_client"] = self._http_client
         else:
@@ -125,11 +126,11 @@ class GraphTokenProvider:
         except ValueError:  # an answer that is not JSON, e.g. a proxy's or a throttling page
             raise TemporaryFailure("Graph token endpoint gave an unreadable answer") from None
         if result and "access_token" in result:
-            return result["access_token"]
+            return cast(str, result["access_token"])  # msal's answers are untyped JSON
         raise _failure(result or {})
 
 
-def _failure(result: dict) -> TemporaryFailure | PermanentFailure:
+def _failure(result: dict[str, Any]) -> TemporaryFailure | PermanentFailure:
     """The token endpoint's error as a failure whose reason holds only codes, never its description."""
     error = str(result.get("error") or "no_token")
     error = error if _SAFE_CODE.fullmatch(error) else "unrecognised_error"

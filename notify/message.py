@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -13,7 +13,7 @@ class Rendered:
     subject: str
     text: str
     html: str
-    card: dict
+    card: dict[str, Any]
     reference_code: str | None = None  # in the subject of a message that can be answered by email
 
 
@@ -26,7 +26,7 @@ class EmailMessage:
 
 @dataclass(frozen=True)
 class TeamsMessage:
-    reference: dict  # a serialized ConversationReference
+    reference: dict[str, Any]  # a serialized ConversationReference
     rendered: Rendered
     message_id: int
     tenant_id: str | None = None
@@ -70,7 +70,7 @@ class TeamsSender(Protocol):
         """Replace a message posted earlier with this one."""
         ...
 
-    async def create_personal_conversation(self, service_url: str, tenant_id: str, user_id: str) -> dict:
+    async def create_personal_conversation(self, service_url: str, tenant_id: str, user_id: str) -> dict[str, Any]:
         """Open the one-to-one chat with someone we only know from a team or group chat."""
         ...
 

@@ -241,14 +241,14 @@ def _block_start_escaped(text: str) -> str:
     return _MARKDOWN_BLOCK_START.sub(lambda m: "\\" + m[1] if m[1] else f"{m[2]}\\{m[3]}", text)
 
 
-def _text_block(text: str, **style: Any) -> dict:
+def _text_block(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
-def card(content: Content) -> dict:
+def card(content: Content) -> dict[str, Any]:
     """The Adaptive Card (schema 1.5) for Teams: the same blocks, commands as buttons too."""
     body = [_text_block(_markdown(content.title), size="Large", weight="Bolder", style="heading")]
-    actions: list[dict] = []
+    actions: list[dict[str, Any]] = []
     for block in content.blocks:
         if block.kind == "heading":
             body.append(_text_block(_markdown_runs(block.runs), size="Medium", weight="Bolder", style="heading", spacing="Medium"))

@@ -27,6 +27,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Any, cast
 
 import requests
 from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
@@ -137,7 +138,7 @@ class TeamsProactiveSender:
         self._timeout = timeout
         self._sleep = sleep
         self._jitter = jitter
-        self._tuned: weakref.WeakSet = weakref.WeakSet()
+        self._tuned: weakref.WeakSet[object] = weakref.WeakSet()  # connector clients already tuned
 
     # -- sending --------------------------------------------------------------------------
 
@@ -191,7 +192,7 @@ class TeamsProactiveSender:
 
     async def create_personal_conversation(
         self, service_url: str, tenant_id: str, user_id: str, *, bot_id: str | None = None
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Opens (or finds: Teams returns the existing one) the one-to-one chat with a person who has
         the app but has never written to it. Returns a serialized ConversationReference."""
         bot = ChannelAccount(id=bot_id or (f"28:{self._app_id}" if self._app_id else "bot"))
@@ -227,7 +228,7 @@ class TeamsProactiveSender:
         reference.conversation = ConversationAccount(
             id=reference.conversation.id, tenant_id=tenant_id, conversation_type="personal", is_group=False
         )
-        return reference.serialize()
+        return cast(dict[str, Any], reference.serialize())  # msrest is untyped
 
     # -- retries ---------------------------------------------------------------------------------
 

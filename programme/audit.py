@@ -8,6 +8,7 @@ the values of the keys in SUBJECT_KEYS, and only short ones.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,7 @@ SUBJECT_KEYS = ("id", "to", "from", "stage", "authority", "group", "person", "as
 _SAFE = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
 
 
-def subject_of(data: dict) -> str:
+def subject_of(data: Mapping[str, object]) -> str:
     """The ids and codes of an action's data, as `key=value` pairs; anything else is left out."""
     parts = []
     for key in SUBJECT_KEYS:

@@ -128,7 +128,8 @@ def _check_field(spec: Field, text: str) -> tuple[Any, str | None]:
             return None, f"Choose {spec.label.lower()} from: {', '.join(c.title for c in spec.choices)}."
         return chosen, None
     if spec.kind == Kind.MULTI_CHOICE:
-        picked, unknown = [], []
+        picked: list[str] = []
+        unknown: list[str] = []
         for part in filter(None, _SPLIT.split(text)):
             chosen = _match_choice(spec, part)
             (picked if chosen else unknown).append(chosen or part)

@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from programme.unit_of_work import unit_of_work
@@ -63,7 +64,7 @@ KINDS = {
 class Held:
     code: str
     purpose: Purpose
-    record: dict
+    record: dict[str, Any]
 
 
 def new_code(purpose: Purpose) -> str:
@@ -72,7 +73,7 @@ def new_code(purpose: Purpose) -> str:
 
 
 @unit_of_work
-def hold(session: Session, *, address: str, purpose: Purpose, record: dict, now: datetime) -> str:
+def hold(session: Session, *, address: str, purpose: Purpose, record: dict[str, Any], now: datetime) -> str:
     """A new code for `address`: a reply from that address carrying it acts on `record`."""
     kind = KINDS[purpose]
     code = new_code(purpose)
@@ -82,7 +83,7 @@ def hold(session: Session, *, address: str, purpose: Purpose, record: dict, now:
     return code
 
 
-def for_person(session: Session, person_id: int, purpose: Purpose, record: dict, now: datetime) -> dict:
+def for_person(session: Session, person_id: int, purpose: Purpose, record: dict[str, Any], now: datetime) -> dict[str, str]:
     """What a notice to this person carries so that they, and only they, can answer it by email."""
     email = session.scalar(select(Person.email).where(Person.id == person_id))
     if not email:
@@ -138,7 +139,7 @@ def shaped_for(texts: Iterable[str]) -> Purpose | None:
 def use(session: Session, held: Held, now: datetime) -> bool:
     """Spend a single-use code: True the first time, False if it was already spent (a second reply,
     or another process at the same moment)."""
-    spent = session.execute(
+    spent = cast(CursorResult[Any], session.execute(  # an UPDATE's result is a CursorResult, which has the rowcount
         update(HeldCode).where(HeldCode.code == held.code, HeldCode.used_at.is_(None)).values(used_at=now)
-    ).rowcount
+    )).rowcount
     return bool(spent)

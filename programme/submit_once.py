@@ -10,7 +10,7 @@ second nomination or a second, identical ask is still possible where the rules a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from storage.form_submissions import FormSubmission
 
 
 class Answer(Protocol):
-    def as_result(self) -> dict: ...
+    def as_result(self) -> dict[str, Any]: ...
 
 
 A = TypeVar("A", bound=Answer)
@@ -32,7 +32,7 @@ def submit_once(
     form: str,
     person_id: int | None,
     act: Callable[[], tuple[A, bool]],
-    replay: Callable[[dict], A],
+    replay: Callable[[dict[str, Any]], A],
 ) -> A:
     """The answer to this form: `act`'s the first time, the kept one every time after.
 

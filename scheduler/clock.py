@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,7 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from programme.digest.weekly import queue_weekly_digest
 from programme.reminders.planning import run_planning
-from storage.base import Clock
+from storage.base import Clock, utcnow
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -29,15 +30,17 @@ PLAN_EVERY = timedelta(minutes=15)
 GRACE_SECONDS = 6 * 3600
 DIGEST_GRACE_SECONDS = 2 * 24 * 3600  # a Monday digest held up (a busy or suspended process) still goes by Wednesday
 
+T = TypeVar("T")
+
 
 class InFlight:
     """The jobs' work under way in threads, so that stopping waits for it: a round stopped halfway
     would leave a database connection behind."""
 
     def __init__(self) -> None:
-        self._tasks: set[asyncio.Future] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
 
-    async def run(self, work: Callable, *args):
+    async def run(self, work: Callable[..., T], *args: object) -> T:
         task = asyncio.ensure_future(asyncio.to_thread(work, *args))
         self._tasks.add(task)
         try:
@@ -89,10 +92,11 @@ def build_scheduler(database: Database, clock: Clock, *, zone: ZoneInfo, in_flig
     in_flight = in_flight or InFlight()
     scheduler = AsyncIOScheduler(timezone=zone)
     jobs = (database, clock, zone, in_flight)
+    # APScheduler's triggers run on the machine's time (utcnow); what is due then is asked of `clock`.
     scheduler.add_job(
         planning_job, IntervalTrigger(seconds=PLAN_EVERY.total_seconds(), timezone=zone), args=jobs,
         id="plan", name="plan reminders", replace_existing=True, coalesce=True, max_instances=1,
-        misfire_grace_time=GRACE_SECONDS, next_run_time=datetime.now().astimezone(),
+        misfire_grace_time=GRACE_SECONDS, next_run_time=utcnow(),
     )
     scheduler.add_job(
         digest_job, CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=zone), args=jobs,
@@ -102,6 +106,6 @@ def build_scheduler(database: Database, clock: Clock, *, zone: ZoneInfo, in_flig
     # A Monday missed while the process was down: this week's digest, on return (keyed by week, so never twice).
     scheduler.add_job(
         digest_on_return, args=jobs, id="digest-on-return", name="this week's digest if it is not out",
-        replace_existing=True, misfire_grace_time=GRACE_SECONDS, next_run_time=datetime.now().astimezone(),
+        replace_existing=True, misfire_grace_time=GRACE_SECONDS, next_run_time=utcnow(),
     )
     return scheduler

@@ -7,13 +7,15 @@ import asyncio
 import gc
 import logging
 import sys
-from datetime import UTC, date
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy.orm import Session
 
 from service.bootstrap import command_database, zone_of
-from service.settings import PROJECT_ROOT, SettingsError, load_settings
+from service.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from storage.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     return COMMANDS[args.command](settings, args)
 
 
-def _serve(settings, args) -> int:
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from service.bootstrap import MigrationsPending, create_app
 
     try:
@@ -121,14 +123,14 @@ def _serve(settings, args) -> int:
     return 0
 
 
-def _db(settings, args) -> int:
+def _db(settings: Settings, args: argparse.Namespace) -> int:
     with command_database(settings) as database:
         database.upgrade()
     print("The database schema is up to date.")
     return 0
 
 
-def _import(settings, args) -> int:
+def _import(settings: Settings, args: argparse.Namespace) -> int:
     from programme.calendar.file import CalendarProblems
     from programme.calendar.importer import import_calendar, load_calendar_file
 
@@ -145,16 +147,16 @@ def _import(settings, args) -> int:
     return 0
 
 
-def _demo(settings, args) -> int:
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from programme.calendar.demo import demo_calendar_text
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(demo_calendar_text(EXAMPLE_CALENDAR.read_text(encoding="utf-8"), date.today()), encoding="utf-8")
+    args.output.write_text(demo_calendar_text(EXAMPLE_CALENDAR.read_text(encoding="utf-8"), utcnow().astimezone(zone_of(settings)).date()), encoding="utf-8")
     args.file, args.dry_run = args.output, False
     return _import(settings, args)
 
 
-def _manifest(settings, args) -> int:
+def _manifest(settings: Settings, args: argparse.Namespace) -> int:
     from manifest.package import write_package
 
     if not settings.app_id:
@@ -169,7 +171,7 @@ def _manifest(settings, args) -> int:
     return 0
 
 
-def _dispatcher(settings, args) -> int:
+def _dispatcher(settings: Settings, args: argparse.Namespace) -> int:
     from service.bootstrap import build_bot_framework, build_dispatcher, run_dispatcher
 
     with command_database(settings) as database:
@@ -179,7 +181,7 @@ def _dispatcher(settings, args) -> int:
     return 0
 
 
-async def _until_stopped(work) -> None:
+async def _until_stopped(work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
     """Run `work(stop)` until SIGINT or SIGTERM sets `stop`."""
     import signal
 
@@ -190,7 +192,7 @@ async def _until_stopped(work) -> None:
     await work(stop)
 
 
-def _outbox(settings, args) -> int:
+def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     from programme.coordination.deliveries import cancel, retry
     from programme.errors import ProgrammeError
     from storage.outbox import OutboxError, list_messages
@@ -217,7 +219,7 @@ def _outbox(settings, args) -> int:
     return 0
 
 
-def _export(settings, args) -> int:
+def _export(settings: Settings, args: argparse.Namespace) -> int:
     from programme.coordination.exports import export
 
     noun = {"panel": "panel nominations", "enquiries": "enquiries", "asks-offers": "asks, offers and suggestions",
@@ -231,7 +233,7 @@ def _export(settings, args) -> int:
     return 0
 
 
-def _report(settings, args) -> int:
+def _report(settings: Settings, args: argparse.Namespace) -> int:
     from programme.coordination.exports import days_report
     from programme.errors import NotFound
     from programme.moderation.days_report import days_report_rows, days_report_text
@@ -254,7 +256,7 @@ def _report(settings, args) -> int:
     return 0
 
 
-def _audit(settings, args) -> int:
+def _audit(settings: Settings, args: argparse.Namespace) -> int:
     from programme.audit import entries
     from programme.errors import ProgrammeError
 
@@ -284,7 +286,7 @@ def _write_csv(header: list[str], rows: list[list[str]], output: Path | None) ->
         csv.writer(file).writerows([header, *rows])
 
 
-def _scheduler(settings, args) -> int:
+def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
     from service.bootstrap import run_scheduler
 
     with command_database(settings) as database:
@@ -292,7 +294,7 @@ def _scheduler(settings, args) -> int:
     return 0
 
 
-def _programme_change(settings, change) -> int:
+def _programme_change(settings: Settings, change: Callable[[Session, datetime, date], str]) -> int:
     """Run one change from the command line, as the programme's own rules allow it (audited there); print the answer."""
     from programme.errors import ProgrammeError
 
@@ -306,21 +308,21 @@ def _programme_change(settings, change) -> int:
     return 0
 
 
-def _mark_received(settings, args) -> int:
+def _mark_received(settings: Settings, args: argparse.Namespace) -> int:
     from programme.calendar.self_assessment import mark_received
 
     return _programme_change(settings, lambda session, now, today: mark_received(
         session, None, args.authority, now, today, cycle_name=args.cycle, library_url=settings.library_url, channel=CLI))
 
 
-def _notes_sent(settings, args) -> int:
+def _notes_sent(settings: Settings, args: argparse.Namespace) -> int:
     from programme.notes.agreement import record_sent
 
     return _programme_change(settings, lambda session, now, today: record_sent(
         session, None, args.group, args.link, now, today, authority_code=args.authority, channel=CLI))
 
 
-def _digest(settings, args) -> int:
+def _digest(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import datetime, time
 
     from notify.render import Renderer
@@ -340,7 +342,7 @@ def _digest(settings, args) -> int:
     return 0
 
 
-def _reminders(settings, args) -> int:
+def _reminders(settings: Settings, args: argparse.Namespace) -> int:
     from programme.reminders.plan import RULES
     from programme.reminders.planning import reminders_between
 

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Table
+from sqlalchemy import DateTime, Dialect, FromClause, MetaData, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -28,13 +28,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator[datetime]):
     """A moment, always in UTC and always aware, on every database (SQLite keeps no offset)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None:
             if value.tzinfo is None:
                 raise ValueError("store aware datetimes only")
@@ -43,7 +43,7 @@ class UtcDateTime(TypeDecorator):
                 value = value.replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
@@ -63,11 +63,12 @@ class Timestamped:
 _INSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
 
 
-def insert_unless_present(session: Session, table: Table, values: dict, unique: tuple[str, ...]) -> Any | None:
+def insert_unless_present(session: Session, table: FromClause, values: dict[str, Any], unique: tuple[str, ...]) -> Any | None:
     """Insert a row in the caller's transaction unless one with the same `unique` columns is there:
     the new row's primary key, or None if there was one already. A concurrent insert of the same
     values (another process, not yet committed) is waited for, then skipped: `INSERT ... ON CONFLICT
     DO NOTHING` on both PostgreSQL and SQLite, so neither side fails and its transaction goes on."""
+    assert isinstance(table, Table)  # a model's `__table__`, typed as any FromClause
     dialect = session.get_bind().dialect.name
     statement = _INSERTS.get((dialect, table.name, unique))
     if statement is None:

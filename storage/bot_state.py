@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from botbuilder.core import Storage
-from sqlalchemy import String, Text, delete, select, update
+from sqlalchemy import CursorResult, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from storage.base import Base, UtcDateTime, utcnow
 
@@ -29,7 +29,7 @@ class BotStateRecord(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
-def _as_document(item: Any) -> dict:
+def _as_document(item: Any) -> dict[str, Any]:
     if isinstance(item, dict):
         return {k: v for k, v in item.items() if k != "e_tag"}
     return {k: v for k, v in vars(item).items() if k != "e_tag"}
@@ -41,8 +41,8 @@ def _e_tag_of(item: Any) -> str | None:
     return getattr(item, "e_tag", None)
 
 
-class DatabaseStorage(Storage):
-    def __init__(self, sessions: sessionmaker):
+class DatabaseStorage(Storage):  # type: ignore[misc]  # botbuilder ships no types, so its Storage is Any to mypy
+    def __init__(self, sessions: sessionmaker[Session]):
         self._sessions = sessions
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
@@ -52,7 +52,7 @@ class DatabaseStorage(Storage):
             rows = session.scalars(select(BotStateRecord).where(BotStateRecord.key.in_(keys)))
             return {row.key: {**json.loads(row.document), "e_tag": row.e_tag} for row in rows}
 
-    async def write(self, changes: dict[str, Any]):
+    async def write(self, changes: dict[str, Any]) -> None:
         if changes is None:
             raise ValueError("Changes are required when writing")
         with self._sessions() as session:
@@ -61,7 +61,7 @@ class DatabaseStorage(Storage):
             session.commit()
 
     @staticmethod
-    def _write_one(session, key: str, item: Any) -> None:
+    def _write_one(session: Session, key: str, item: Any) -> None:
         expected = _e_tag_of(item)
         if expected == "":
             raise ValueError("Storage write: the item's e_tag is empty")
@@ -70,7 +70,8 @@ class DatabaseStorage(Storage):
         statement = update(BotStateRecord).where(BotStateRecord.key == key)
         if expected not in (None, "*"):
             statement = statement.where(BotStateRecord.e_tag == expected)
-        result = session.execute(statement.values(document=document, e_tag=new_tag, updated_at=utcnow()))
+        # An UPDATE's result is a CursorResult, which has the rowcount; Session.execute is typed for any statement.
+        result = cast(CursorResult[Any], session.execute(statement.values(document=document, e_tag=new_tag, updated_at=utcnow())))
         if result.rowcount:
             return
         if expected not in (None, "*") and session.get(BotStateRecord, key) is not None:
@@ -81,7 +82,7 @@ class DatabaseStorage(Storage):
         except IntegrityError as error:
             raise KeyError(f"Storage write: state item {key!r} was written concurrently") from error
 
-    async def delete(self, keys: list[str]):
+    async def delete(self, keys: list[str]) -> None:
         if not keys:
             return
         with self._sessions() as session:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -21,7 +23,7 @@ class ConversationReferenceRecord(Timestamped, Base):
     conversation_id: Mapped[str] = mapped_column(String(512))
     service_url: Mapped[str] = mapped_column(String(512))
     # The SDK's ConversationReference, serialized, for continue_conversation.
-    reference: Mapped[dict] = mapped_column(JSON)
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -32,7 +34,7 @@ def deactivate(sessions: sessionmaker[Session], record_id: int) -> None:
         session.commit()
 
 
-def replace_reference(sessions: sessionmaker[Session], record_id: int, reference: dict) -> None:
+def replace_reference(sessions: sessionmaker[Session], record_id: int, reference: dict[str, Any]) -> None:
     """The person's one-to-one chat, opened for them, replaces the team or group chat we knew them from."""
     with sessions() as session:
         record = session.get(ConversationReferenceRecord, record_id)

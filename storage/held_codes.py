@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,7 +20,7 @@ class HeldCode(Base):
     code: Mapped[str] = mapped_column(String(16), primary_key=True)  # upper case
     address: Mapped[str] = mapped_column(String(320))  # lower case: the only sender it acts for
     purpose: Mapped[str] = mapped_column(String(40))
-    record: Mapped[dict] = mapped_column(JSON, default=dict)  # what it acts on: ids, or a held change
+    record: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what it acts on: ids, or a held change
     single_use: Mapped[bool] = mapped_column(default=False)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

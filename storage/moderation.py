@@ -18,8 +18,8 @@ class Enquiry(Timestamped, Base):
     authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"))
     support: Mapped[str] = mapped_column(String(40))  # universal | small_package
     conclusion: Mapped[str] = mapped_column(Text)
-    work: Mapped[list] = mapped_column(JSON, default=list)
-    expertise: Mapped[list] = mapped_column(JSON, default=list)
+    work: Mapped[list[str]] = mapped_column(JSON, default=list)
+    expertise: Mapped[list[str]] = mapped_column(JSON, default=list)
     estimated_days: Mapped[float] = mapped_column(Float)
     report_needed_by: Mapped[date] = mapped_column(Date)
     report_date_reason: Mapped[str] = mapped_column(Text, default="")

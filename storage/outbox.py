@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, and_, or_, select, update
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, and_, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from storage.base import Base, Timestamped, UtcDateTime, insert_unless_present, utcnow
@@ -37,7 +38,7 @@ class OutboxMessage(Timestamped, Base):
     recipient_address: Mapped[str | None] = mapped_column(String(320), default=None)
     channel: Mapped[str] = mapped_column(String(20), default="best")  # teams | email | best
     kind: Mapped[str] = mapped_column(String(80))
-    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -56,7 +57,7 @@ def enqueue(
     *,
     key: str,
     kind: str,
-    payload: dict,
+    payload: dict[str, Any],
     due_at: datetime,
     recipient_person_id: int | None = None,
     recipient_address: str | None = None,
@@ -121,7 +122,7 @@ def cancel_message(session: Session, message_id: int) -> OutboxMessage:
 # -- claiming and recording, for the dispatcher: each its own short transaction ------------------
 
 
-def _free(now: datetime):
+def _free(now: datetime) -> ColumnElement[bool]:
     due = and_(
         OutboxMessage.status == OutboxStatus.PENDING,
         OutboxMessage.due_at <= now,

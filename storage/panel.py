@@ -17,7 +17,7 @@ class Nomination(Timestamped, Base):
     job_title: Mapped[str] = mapped_column(String(200))
     service_area: Mapped[str] = mapped_column(String(200))
     covers: Mapped[str] = mapped_column(String(40))  # universal | small_packages | both
-    areas: Mapped[list] = mapped_column(JSON, default=list)
+    areas: Mapped[list[str]] = mapped_column(JSON, default=list)
     nominated_by_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     on_behalf: Mapped[bool] = mapped_column(default=False)  # a coordinator nominated for the authority
     status: Mapped[str] = mapped_column(String(20), default="nominated")  # nominated | joined | declined | withdrawn

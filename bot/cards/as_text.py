@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from typing import Any
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CODE = re.compile(r"`([^`]+)`")
 
 
-def _commands(card: dict) -> list[str]:
-    found = []
+def _commands(card: dict[str, Any]) -> list[str]:
+    found: list[str] = []
 
-    def walk(node):
+    def walk(node: object) -> None:
         if isinstance(node, dict):
-            data = node.get("data") if node.get("type") == "Action.Submit" and isinstance(node.get("data"), dict) else {}
+            data = given if node.get("type") == "Action.Submit" and isinstance(given := node.get("data"), dict) else {}
             value = data.get("command") or (data.get("msteams") or {}).get("value")
             if value:
                 found.append(value)
@@ -34,7 +36,7 @@ def _commands(card: dict) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _blocks(elements: list[dict]):
+def _blocks(elements: list[dict[str, Any]]) -> Iterator[tuple[str, Any]]:
     for element in elements:
         kind = element.get("type")
         if kind == "TextBlock":
@@ -48,7 +50,7 @@ def _blocks(elements: list[dict]):
                 yield from _blocks(column.get("items", []))
 
 
-def card_as_text(card: dict) -> str:
+def card_as_text(card: dict[str, Any]) -> str:
     lines: list[str] = []
     for kind, value in _blocks(card.get("body", [])):
         if kind == "facts":
@@ -74,7 +76,7 @@ def _inline_html(text: str) -> str:
     return _CODE.sub(r"<code>\1</code>", escaped)
 
 
-def card_as_html(card: dict) -> str:
+def card_as_html(card: dict[str, Any]) -> str:
     parts: list[str] = []
     for kind, value in _blocks(card.get("body", [])):
         if kind == "heading":

@@ -10,22 +10,22 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 
 
-def card(body: list[dict], actions: list[dict] | None = None) -> dict[str, Any]:
+def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
     if actions:
         result["actions"] = actions
     return result
 
 
-def heading(text: str) -> dict:
+def heading(text: str) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "size": "Large", "weight": "Bolder", "wrap": True, "style": "heading"}
 
 
-def subheading(text: str) -> dict:
+def subheading(text: str) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "weight": "Bolder", "wrap": True, "spacing": "Medium"}
 
 
-def paragraph(text: str, *, subtle: bool = False, attention: bool = False) -> dict:
+def paragraph(text: str, *, subtle: bool = False, attention: bool = False) -> dict[str, Any]:
     block = {"type": "TextBlock", "text": text, "wrap": True}
     if subtle:
         block["isSubtle"] = True
@@ -34,21 +34,21 @@ def paragraph(text: str, *, subtle: bool = False, attention: bool = False) -> di
     return block
 
 
-def bullets(items: list[str]) -> dict:
+def bullets(items: list[str]) -> dict[str, Any]:
     return paragraph("\n".join(f"- {item}" for item in items))
 
 
-def facts(pairs: list[tuple[str, str]]) -> dict:
+def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
 
 
-def command_button(title: str, command: str) -> dict:
+def command_button(title: str, command: str) -> dict[str, Any]:
     """A button that runs `command` as if the person had typed it. The command travels in the
     submit's data rather than as an imBack: the Agents Playground cannot send imBack buttons."""
     return {"type": "Action.Submit", "title": title, "data": {"command": command}}
 
 
-def execute(title: str, verb: str, data: dict | None = None, *, style: str | None = None) -> dict:
+def execute(title: str, verb: str, data: dict[str, Any] | None = None, *, style: str | None = None) -> dict[str, Any]:
     action = {"type": "Action.Execute", "title": title, "verb": verb, "data": dict(data or {})}
     if style:
         action["style"] = style

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import card, command_button, execute, facts, heading, long_date, paragraph, subheading, when
@@ -11,7 +12,7 @@ from programme.moderation.views import EnquiryStep, EnquiryView
 CHANNELS = {"msteams": "Teams", "email": "email", "cli": "command line", "webchat": "chat"}
 
 
-def enquiry_card(v: EnquiryView, zone: ZoneInfo, message: str | None = None, *, attention: bool = False) -> dict:
+def enquiry_card(v: EnquiryView, zone: ZoneInfo, message: str | None = None, *, attention: bool = False) -> dict[str, Any]:
     body = [heading(f"Enquiry {v.id}: {v.authority_name}")]
     if message:
         body.append(paragraph(message, attention=attention))
@@ -56,13 +57,13 @@ def enquiry_card(v: EnquiryView, zone: ZoneInfo, message: str | None = None, *, 
     return card(body)
 
 
-def _actions(v: EnquiryView) -> list[dict]:
+def _actions(v: EnquiryView) -> list[dict[str, Any]]:
     """A button for each step the programme says the viewer can take now."""
     ref = {"id": v.id, "from": v.stage.value}
     return [_button(v, step, ref) for step in v.steps]
 
 
-def _button(v: EnquiryView, step: EnquiryStep, ref: dict) -> dict:
+def _button(v: EnquiryView, step: EnquiryStep, ref: dict[str, Any]) -> dict[str, Any]:
     if step.target is not None:
         return execute(STEP_TITLES[step], "enquiry.stage", {**ref, "to": step.target.value}, style="positive")
     if step == EnquiryStep.DISCUSSION_HELD and v.open_assignment is not None:
@@ -93,7 +94,7 @@ STEP_VERBS = {
 }
 
 
-def enquiry_list_card(title: str, views: list[EnquiryView], zone: ZoneInfo, *, empty: str, hint: str = "") -> dict:
+def enquiry_list_card(title: str, views: list[EnquiryView], zone: ZoneInfo, *, empty: str, hint: str = "") -> dict[str, Any]:
     body = [heading(title)]
     if hint:
         body.append(paragraph(hint, subtle=True))

@@ -4,6 +4,7 @@ their fields with the values kept. Submitted with Universal Actions (Action.Exec
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from bot.cards.elements import card, execute, heading, paragraph
 from programme.forms import Field, Form, Kind
@@ -13,14 +14,14 @@ def form_card(
     form: Form,
     *,
     verb: str,
-    data: dict,
+    data: dict[str, Any],
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
     message: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     values = values or {}
     errors = errors or {}
-    body: list[dict] = [heading(form.title)]
+    body: list[dict[str, Any]] = [heading(form.title)]
     if form.intro:
         body.append(paragraph(form.intro, subtle=True))
     if message:
@@ -32,7 +33,7 @@ def form_card(
     return card(body, [execute(form.submit_label, verb, data, style="positive")])
 
 
-def _input(spec: Field, value) -> dict:
+def _input(spec: Field, value: object) -> dict[str, Any]:
     value = "" if value is None else str(value)
     base = {"id": spec.name, "label": spec.label, "isRequired": spec.required}
     if spec.required:
@@ -69,7 +70,7 @@ def _input(spec: Field, value) -> dict:
     return _with_help(element, spec)
 
 
-def _with_help(element: dict, spec: Field) -> dict:
+def _with_help(element: dict[str, Any], spec: Field) -> dict[str, Any]:
     if spec.help and element["type"] in ("Input.Text", "Input.Number", "Input.Date"):
         element["placeholder"] = spec.help
     return element

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.cards.commands import commands_for
 from bot.cards.elements import bullets, card, command_button, facts, heading, long_date, paragraph, subheading
 from programme.people.profile import AuthorityView, GroupView, Profile
@@ -9,7 +11,7 @@ from programme.people.profile import AuthorityView, GroupView, Profile
 ASSISTANT = "Peer Challenge Assistant"
 
 
-def _group_section(group: GroupView) -> list[dict]:
+def _group_section(group: GroupView) -> list[dict[str, Any]]:
     kind = "Quartet" if group.kind == "quartet" else "Triad"
     return [
         subheading(f"{group.name} ({kind}, {group.cycle})"),
@@ -27,7 +29,7 @@ def _group_section(group: GroupView) -> list[dict]:
     ]
 
 
-def _authority_section(view: AuthorityView, *, with_dates: bool) -> list[dict]:
+def _authority_section(view: AuthorityView, *, with_dates: bool) -> list[dict[str, Any]]:
     body = [subheading(view.name)]
     if view.group is None:
         body.append(paragraph("Not in a group for the current cycle yet.", subtle=True))
@@ -43,7 +45,7 @@ def _roles_line(profile: Profile) -> str:
     return "; ".join(held.label for held in profile.roles) or "No current role"
 
 
-def unknown_person_card() -> dict:
+def unknown_person_card() -> dict[str, Any]:
     return card(
         [
             heading(ASSISTANT),
@@ -63,7 +65,7 @@ def unknown_person_card() -> dict:
     )
 
 
-def welcome_card(profile: Profile) -> dict:
+def welcome_card(profile: Profile) -> dict[str, Any]:
     first = profile.name.split()[0] if profile.name else "there"
     body = [heading(f"Welcome, {first}"), paragraph(f"You are: {_roles_line(profile)}.")]
     actions = [command_button("My status", "status"), command_button("Help", "help")]
@@ -96,7 +98,7 @@ def welcome_card(profile: Profile) -> dict:
     return card(body, actions)
 
 
-def help_card(profile: Profile | None) -> dict:
+def help_card(profile: Profile | None) -> dict[str, Any]:
     body = [heading("What I can do"), paragraph("Type a command, or use a button.")]
     body.append(facts(commands_for(profile)))
     if profile is None:
@@ -109,7 +111,7 @@ def help_card(profile: Profile | None) -> dict:
     return card(body, [command_button("My status", "status")] if profile else None)
 
 
-def status_card(profile: Profile) -> dict:
+def status_card(profile: Profile) -> dict[str, Any]:
     body = [heading("Your programme"), facts([("Name", profile.name), ("Roles", _roles_line(profile))])]
     for view in profile.authorities:
         body += _authority_section(view, with_dates=True)
@@ -121,5 +123,5 @@ def status_card(profile: Profile) -> dict:
     return card(body, [command_button("Help", "help")])
 
 
-def message_card(title: str, text: str, *, attention: bool = False) -> dict:
+def message_card(title: str, text: str, *, attention: bool = False) -> dict[str, Any]:
     return card([heading(title), paragraph(text, attention=attention)])

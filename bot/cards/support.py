@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.cards.elements import card, command_button, execute, facts, heading, paragraph, subheading
 from programme.support.directory import Directory
 from programme.support.form import ASK, KIND_TITLES, OFFER, ROUTE_TITLES, THEME_TITLES
 from programme.support.items import ItemView
 
 
-def _item_facts(view: ItemView) -> dict:
+def _item_facts(view: ItemView) -> dict[str, Any]:
     rows = [("Theme", THEME_TITLES.get(view.theme, view.theme)), ("Authority", view.authority_name),
             ("How", ROUTE_TITLES.get(view.route, view.route))]
     if view.contact:
@@ -18,7 +20,7 @@ def _item_facts(view: ItemView) -> dict:
     return facts(rows)
 
 
-def items_card(views: list[ItemView], message: str | None = None, *, title: str = "Your authority's asks and offers") -> dict:
+def items_card(views: list[ItemView], message: str | None = None, *, title: str = "Your authority's asks and offers") -> dict[str, Any]:
     body = [heading(title)]
     if message:
         body.append(paragraph(message))
@@ -42,7 +44,7 @@ def items_card(views: list[ItemView], message: str | None = None, *, title: str 
     return card(body, [command_button("Record an ask", "asks"), command_button("Record an offer", "offers")])
 
 
-def directory_card(d: Directory, message: str | None = None) -> dict:
+def directory_card(d: Directory, message: str | None = None) -> dict[str, Any]:
     title = "Directory of support" + (f": {THEME_TITLES.get(d.theme, d.theme)}" if d.theme else "")
     body = [heading(title)]
     if message:
@@ -72,7 +74,7 @@ def directory_card(d: Directory, message: str | None = None) -> dict:
     return card(body)
 
 
-def saved_card(message: str, kind: str) -> dict:
+def saved_card(message: str, kind: str) -> dict[str, Any]:
     again = {ASK: ("Record another ask", "asks"), OFFER: ("Record another offer", "offers")}.get(kind, ("Record another suggestion", "plenary"))
     return card(
         [heading("Saved"), paragraph(message)],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.cards.elements import card, execute, heading, paragraph, subheading
 from programme.people.roles import TEAM_ROLES
 from programme.people.team import Team
@@ -13,10 +15,10 @@ def team_card(
     message: str | None = None,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     errors = errors or {}
     values = values or {}
-    body: list[dict] = [heading(f"Team: {team.authority_name}")]
+    body: list[dict[str, Any]] = [heading(f"Team: {team.authority_name}")]
     if message:
         body.append(paragraph(message, attention=bool(errors)))
     body.append(subheading("Delegates and participants"))
@@ -70,7 +72,7 @@ def team_card(
     return card(body, [execute("Add to team", "team.add", {"authority": team.authority_code}, style="positive")])
 
 
-def _input(name: str, label: str, values: dict, errors: dict, *, placeholder: str, style: str = "Text") -> list[dict]:
+def _input(name: str, label: str, values: dict[str, Any], errors: dict[str, Any], *, placeholder: str, style: str = "Text") -> list[dict[str, Any]]:
     element = {
         "type": "Input.Text",
         "id": name,

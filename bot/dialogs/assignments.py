@@ -7,6 +7,8 @@ its subject, and a reply from the member's address, keeping it, answers with one
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.cards.elements import card, execute, facts, heading, long_date, paragraph, subheading
 from bot.cards.enquiry import enquiry_card
 from bot.cards.forms import form_card
@@ -34,7 +36,7 @@ AVAILABILITY_FORM = Form("panel_availability", "Your availability", "Seen by the
 ), submit_label="Save")
 
 
-def invitation_card(turn: KnownTurn, assignment_id, message: str | None = None) -> dict:
+def invitation_card(turn: KnownTurn, assignment_id: object, message: str | None = None) -> dict[str, Any]:
     panel = my_assignments(turn.session, turn.person)
     mine = next((a for a in panel.assignments if str(a.id) == str(assignment_id)), None)
     if mine is None:
@@ -63,7 +65,7 @@ def invitation_card(turn: KnownTurn, assignment_id, message: str | None = None) 
     return card(body)
 
 
-def panel_card(turn: KnownTurn, message: str | None = None) -> dict:
+def panel_card(turn: KnownTurn, message: str | None = None) -> dict[str, Any]:
     panel: MyPanel = my_assignments(turn.session, turn.person)
     body = [heading("Your panel assignments")]
     if message:
@@ -97,53 +99,55 @@ async def mine(turn: KnownTurn) -> None:
 # -- card actions ---------------------------------------------------------------------------------
 
 
-async def view_from_card(turn: KnownTurn, data: dict) -> dict:
+async def view_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     return invitation_card(turn, data.get("id"))
 
 
-async def discussed_from_card(turn: KnownTurn, data: dict) -> dict:
+async def discussed_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = record_discussion(turn.session, turn.profile, data.get("id"), now=turn.now, channel=turn.channel)
-    assignment = turn.session.get(Assignment, int(data.get("id")))
+    # Recorded, so the id is there and names an existing invitation.
+    assignment = turn.session.get(Assignment, int(data["id"]))
+    assert assignment is not None
     if assignment.person_id == turn.profile.person_id:
         return invitation_card(turn, assignment.id, message)
     return enquiry_card(view(turn.session, turn.profile, assignment.enquiry_id), turn.zone, message)
 
 
-async def accept_from_card(turn: KnownTurn, data: dict) -> dict:
+async def accept_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = accept(turn.session, turn.person, data.get("id"), now=turn.now, channel=turn.channel)
     return invitation_card(turn, data.get("id"), message)
 
 
-async def decline_from_card(turn: KnownTurn, data: dict) -> dict:
+async def decline_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     invitation_card(turn, data.get("id"))  # only the member may
     return form_card(DECLINE_FORM, verb="assignment.decline.save", data={"id": data.get("id")})
 
 
-async def decline_save(turn: KnownTurn, data: dict) -> dict:
+async def decline_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = decline(turn.session, turn.person, data.get("id"), reason=str(data.get("reason") or ""), now=turn.now, channel=turn.channel)
     return invitation_card(turn, data.get("id"), message)
 
 
-async def times_from_card(turn: KnownTurn, data: dict) -> dict:
+async def times_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     invitation_card(turn, data.get("id"))
     return form_card(TIMES_FORM, verb="assignment.times.save", data={"id": data.get("id")})
 
 
-async def times_save(turn: KnownTurn, data: dict) -> dict:
+async def times_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     try:
-        message = suggest_times(turn.session, turn.person, data.get("id"), data.get("availability"), now=turn.now, channel=turn.channel)
+        message = suggest_times(turn.session, turn.person, data.get("id"), str(data.get("availability") or ""), now=turn.now, channel=turn.channel)
     except Invalid as error:
         return form_card(TIMES_FORM, verb="assignment.times.save", data={"id": data.get("id")}, errors=error.fields,
                          values={"availability": str(data.get("availability") or "")}, message="Please correct the details below.")
     return invitation_card(turn, data.get("id"), message)
 
 
-async def availability_from_card(turn: KnownTurn, data: dict) -> dict:
+async def availability_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     panel = my_assignments(turn.session, turn.person)
     return form_card(AVAILABILITY_FORM, verb="panel.availability.save", data={}, values={"availability": panel.availability})
 
 
-async def availability_save(turn: KnownTurn, data: dict) -> dict:
+async def availability_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     try:
         message = set_availability(turn.session, turn.person, data.get("availability"), now=turn.now, channel=turn.channel)
     except Invalid as error:
@@ -152,7 +156,7 @@ async def availability_save(turn: KnownTurn, data: dict) -> dict:
     return panel_card(turn, message)
 
 
-async def leave_from_card(turn: KnownTurn, data: dict) -> dict:
+async def leave_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     return card([
         heading("Leave the regional panel?"),
         paragraph("Any invitation or assignment you have open goes back to the moderation team first, so they can find someone else."),
@@ -161,11 +165,11 @@ async def leave_from_card(turn: KnownTurn, data: dict) -> dict:
     ])
 
 
-async def leave_confirm(turn: KnownTurn, data: dict) -> dict:
+async def leave_confirm(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     return panel_card(turn, leave_panel(turn.session, turn.person, now=turn.now, channel=turn.channel))
 
 
-async def panel_view(turn: KnownTurn, data: dict) -> dict:
+async def panel_view(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     return panel_card(turn)
 
 
@@ -201,7 +205,7 @@ async def answer_by_email(turn: KnownTurn, command: Command, held: held_codes.He
     return True
 
 
-COMMANDS: dict = {}
+COMMANDS: dict[str, Any] = {}
 ACTIONS = {
     "assignment.view": view_from_card,
     "assignment.discussed": discussed_from_card,

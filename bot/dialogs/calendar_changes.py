@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
@@ -19,7 +22,8 @@ from programme.calendar.changes import (
 from programme.errors import Invalid, ProgrammeError
 
 
-def _group_form(turn: KnownTurn, key, *, values=None, errors=None, message=None) -> dict:
+def _group_form(turn: KnownTurn, key: object, *, values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None,
+                message: str | None = None) -> dict[str, Any]:
     group = group_to_change(turn.session, turn.profile, key, turn.today)
     shown = values or {"date": group.challenge_date.isoformat(), "format": group.format, "location": group.location or ""}
     return form_card(GROUP_FORM, verb="group.save", data={"group": group.key}, values=shown, errors=errors,
@@ -34,7 +38,7 @@ async def group(turn: KnownTurn, command: Command) -> None:
     await turn.reply_card(content, subject="Change a group")
 
 
-async def group_save(turn: KnownTurn, data: dict) -> dict:
+async def group_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     try:
         message = change_group(turn.session, turn.profile, data.get("group"), data, turn.now, turn.today, channel=turn.channel)
     except Invalid as error:
@@ -53,7 +57,7 @@ async def dcs(turn: KnownTurn, command: Command) -> None:
     await turn.reply_card(form_card(DCS_FORM, verb="dcs.save", data={"authority": code}, message=f"Authority: {code}"), subject="A new DCS")
 
 
-async def dcs_save(turn: KnownTurn, data: dict) -> dict:
+async def dcs_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     try:
         message = replace_dcs(turn.session, turn.profile, data.get("authority"), data, turn.now, channel=turn.channel)
     except Invalid as error:
@@ -73,7 +77,7 @@ async def facilitator(turn: KnownTurn, command: Command) -> None:
     await turn.reply_card(form_card(FACILITATOR_FORM, verb="facilitator.save", data={"group": key}, message=f"Group: {key}"), subject="A new facilitator")
 
 
-async def facilitator_save(turn: KnownTurn, data: dict) -> dict:
+async def facilitator_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     try:
         message = replace_facilitator(turn.session, turn.profile, data.get("group"), data, turn.now, turn.today, channel=turn.channel)
     except Invalid as error:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import Any
 
 import aiohttp
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cards.elements import card, execute, heading, paragraph
 from bot.cards.programme_cards import message_card
@@ -28,7 +29,7 @@ TEAMS_FILE = "application/vnd.microsoft.teams.file.download.info"
 SUFFIXES = (".yaml", ".yml")
 
 
-def calendar_attachment(turn: KnownTurn) -> dict | None:
+def calendar_attachment(turn: KnownTurn) -> dict[str, Any] | None:
     """The first attachment that looks like a calendar file, if any."""
     for attachment in turn.context.activity.attachments or []:
         item = attachment.serialize() if hasattr(attachment, "serialize") else dict(attachment)
@@ -39,7 +40,7 @@ def calendar_attachment(turn: KnownTurn) -> dict | None:
     return None
 
 
-async def _read(item: dict) -> str:
+async def _read(item: dict[str, Any]) -> str:
     content = item.get("content")
     if isinstance(content, str):
         data = content.encode("utf-8")
@@ -60,7 +61,7 @@ async def _read(item: dict) -> str:
         raise ValueError("the file is not UTF-8 text; save it as UTF-8") from None
 
 
-def _preview(turn: KnownTurn, text: str, source: str) -> dict:
+def _preview(turn: KnownTurn, text: str, source: str) -> dict[str, Any]:
     try:
         spec = parse_calendar(text, source=source)
     except CalendarProblems as problems:
@@ -76,7 +77,7 @@ def _preview(turn: KnownTurn, text: str, source: str) -> dict:
                  {"type": "ActionSet", "actions": [execute("Apply these changes", "calendar.apply", {"preview": code}, style="positive")]}])
 
 
-def _sessions(turn: KnownTurn) -> sessionmaker:
+def _sessions(turn: KnownTurn) -> sessionmaker[Session]:
     """The import runs in its own transaction, on the turn's database."""
     return sessionmaker(bind=turn.session.get_bind(), expire_on_commit=False)
 
@@ -86,7 +87,7 @@ def _digest(report: str) -> str:
     return hashlib.sha256(report.encode("utf-8")).hexdigest()
 
 
-async def received(turn: KnownTurn, item: dict) -> None:
+async def received(turn: KnownTurn, item: dict[str, Any]) -> None:
     try:
         require_importer(turn.profile)
     except ProgrammeError as error:
@@ -101,7 +102,7 @@ async def received(turn: KnownTurn, item: dict) -> None:
     await turn.reply_card(_preview(turn, text, source), subject="The calendar: preview")
 
 
-async def apply_from_card(turn: KnownTurn, data: dict) -> dict:
+async def apply_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     require_importer(turn.profile)  # refused: the router shows why
     held = held_codes.find(turn.session, str(data.get("preview") or "")[:20], turn.profile.email, turn.now,
                            purposes=[held_codes.Purpose.CALENDAR_PREVIEW])
@@ -120,4 +121,4 @@ async def apply_from_card(turn: KnownTurn, data: dict) -> dict:
 
 
 ACTIONS = {"calendar.apply": apply_from_card}
-COMMANDS: dict = {}
+COMMANDS: dict[str, Any] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.cards.elements import card, execute, facts, heading, paragraph, subheading, when
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
@@ -10,7 +12,7 @@ from programme.coordination.deliveries import cancel, problem_deliveries, retry
 from programme.errors import ProgrammeError
 
 
-def deliveries_card(turn: KnownTurn, message: str | None = None) -> dict:
+def deliveries_card(turn: KnownTurn, message: str | None = None) -> dict[str, Any]:
     rows = problem_deliveries(turn.session, turn.profile)
     body = [heading(f"Deliveries that need you: {len(rows)}")]
     if message:
@@ -35,11 +37,11 @@ async def deliveries(turn: KnownTurn, _command: Command) -> None:
     await turn.reply_card(content, subject="Deliveries")
 
 
-async def retry_from_card(turn: KnownTurn, data: dict) -> dict:
+async def retry_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     return deliveries_card(turn, retry(turn.session, turn.profile, data.get("id"), turn.now, channel=turn.channel))
 
 
-async def cancel_from_card(turn: KnownTurn, data: dict) -> dict:
+async def cancel_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     return deliveries_card(turn, cancel(turn.session, turn.profile, data.get("id"), channel=turn.channel))
 
 

@@ -15,6 +15,7 @@ async def digest(turn: KnownTurn, command: Command) -> None:
     except ProgrammeError as error:
         await turn.reply_card(message_card("Digest", str(error), attention=True))
         return
+    assert turn.renderer is not None  # set by the composition root
     rendered = turn.renderer.render(KIND, digest_payload(digest))
     await turn.reply_card(rendered.card, subject=rendered.subject)
 

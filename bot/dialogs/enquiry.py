@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from bot.cards.elements import card, command_button, execute, heading, paragraph, subheading
 from bot.cards.enquiry import enquiry_card, enquiry_list_card
@@ -17,6 +18,7 @@ from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
 from programme.errors import Invalid, ProgrammeError
+from programme.forms import Form
 from programme.moderation.assignment import availability_of, invite
 from programme.moderation.enquiry import change_stage, enquiry_form_for, submit_enquiry
 from programme.moderation.practitioners import suggest_practitioners
@@ -85,7 +87,7 @@ async def mine(turn: KnownTurn) -> None:
 # -- card actions ---------------------------------------------------------------------------------
 
 
-async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
+async def submit_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     asked = enquiry_form_for(turn.session, turn.profile)
     token = str(data.get("token") or "")
     if not token:
@@ -97,6 +99,7 @@ async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
         mailbox=turn.moderation_mailbox, channel=turn.channel, authorities=asked.authorities,
     )
     if outcome.errors:
+        assert outcome.checked is not None  # an outcome with errors carries the checked form
         return form_card(form, verb="enquiry.submit", data={"token": token}, values=outcome.checked.raw, errors=outcome.errors, message=outcome.message)
     body = [heading("Enquiry sent"), paragraph(outcome.message)]
     body += [paragraph(w, attention=True) for w in outcome.warnings]
@@ -104,19 +107,19 @@ async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
     return card(body, [command_button("My enquiries", "my enquiries")])
 
 
-def _current(turn: KnownTurn, data: dict, message: str | None = None) -> dict:
+def _current(turn: KnownTurn, data: dict[str, Any], message: str | None = None) -> dict[str, Any]:
     return enquiry_card(view(turn.session, turn.profile, data.get("id")), turn.zone, message)
 
 
-def _expected(data: dict) -> Stage | None:
+def _expected(data: dict[str, Any]) -> Stage | None:
     return parse_stage(data["from"]) if data.get("from") else None
 
 
-async def view_from_card(turn: KnownTurn, data: dict) -> dict:
+async def view_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     return _current(turn, data)
 
 
-async def stage_from_card(turn: KnownTurn, data: dict) -> dict:
+async def stage_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = change_stage(
         turn.session, turn.profile, data.get("id"), parse_stage(data.get("to", "")), expected=_expected(data),
         now=turn.now, channel=turn.channel,
@@ -124,17 +127,17 @@ async def stage_from_card(turn: KnownTurn, data: dict) -> dict:
     return _current(turn, data, message)
 
 
-def _ref(data: dict) -> dict:
+def _ref(data: dict[str, Any]) -> dict[str, Any]:
     return {"id": data.get("id"), "from": data.get("from", "")}
 
 
-async def package_from_card(turn: KnownTurn, data: dict) -> dict:
+async def package_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     v = for_coordinators(turn.session, turn.profile, data.get("id"))
     return form_card(PACKAGE_FORM, verb="enquiry.package.save", data=_ref(data), values=package_values(v),
                      message=f"Enquiry {v.id}: {v.authority_name}")
 
 
-async def package_save(turn: KnownTurn, data: dict) -> dict:
+async def package_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     try:
         message = agree_package(turn.session, turn.profile, data.get("id"), data, expected=_expected(data), now=turn.now, channel=turn.channel)
     except Invalid as error:
@@ -143,13 +146,13 @@ async def package_save(turn: KnownTurn, data: dict) -> dict:
     return _current(turn, data, message)
 
 
-async def report_from_card(turn: KnownTurn, data: dict) -> dict:
+async def report_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     v = for_coordinators(turn.session, turn.profile, data.get("id"))
     return form_card(REPORT_FORM, verb="enquiry.report.save", data=_ref(data), values=report_values(v, turn.today),
                      message=f"Enquiry {v.id}: {v.authority_name}")
 
 
-async def report_save(turn: KnownTurn, data: dict) -> dict:
+async def report_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     try:
         message = deliver_report(turn.session, turn.profile, data.get("id"), data, expected=_expected(data), now=turn.now, channel=turn.channel)
     except Invalid as error:
@@ -158,12 +161,12 @@ async def report_save(turn: KnownTurn, data: dict) -> dict:
     return _current(turn, data, message)
 
 
-async def override_from_card(turn: KnownTurn, data: dict) -> dict:
+async def override_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     for_coordinators(turn.session, turn.profile, data.get("id"))
     return form_card(override_form(), verb="enquiry.override.save", data=_ref(data), values={"stage": data.get("from", "")})
 
 
-async def override_save(turn: KnownTurn, data: dict) -> dict:
+async def override_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     form = override_form()
     try:
         for_coordinators(turn.session, turn.profile, data.get("id"))
@@ -178,18 +181,18 @@ async def override_save(turn: KnownTurn, data: dict) -> dict:
     return _current(turn, data, message)
 
 
-async def withdraw_from_card(turn: KnownTurn, data: dict) -> dict:
+async def withdraw_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     v = view(turn.session, turn.profile, data.get("id"))
     return form_card(WITHDRAW_FORM, verb="enquiry.withdraw.save", data=_ref(data), message=f"Enquiry {v.id}: {v.authority_name}")
 
 
-async def withdraw_save(turn: KnownTurn, data: dict) -> dict:
+async def withdraw_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = change_stage(turn.session, turn.profile, data.get("id"), Stage.WITHDRAWN, expected=_expected(data), now=turn.now,
                            channel=turn.channel, reason=str(data.get("reason") or "")[:1000], action="enquiry.withdraw.save")
     return _current(turn, data, message)
 
 
-async def suggest_from_card(turn: KnownTurn, data: dict) -> dict:
+async def suggest_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     v = for_coordinators(turn.session, turn.profile, data.get("id"))
     suggestions = suggest_practitioners(turn.session, v.id)
     body = [heading(f"Practitioners for enquiry {v.id}: {v.authority_name}"),
@@ -208,19 +211,19 @@ async def suggest_from_card(turn: KnownTurn, data: dict) -> dict:
     return card(body, [execute("Back to the enquiry", "enquiry.view", {"id": v.id})])
 
 
-async def invite_from_card(turn: KnownTurn, data: dict) -> dict:
+async def invite_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     v = for_coordinators(turn.session, turn.profile, data.get("id"))
     return form_card(INVITE_FORM, verb="enquiry.invite.save", data={"id": v.id, "person": data.get("person")},
                      message=f"Enquiry {v.id}: {v.authority_name}")
 
 
-async def invite_save(turn: KnownTurn, data: dict) -> dict:
+async def invite_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = invite(turn.session, turn.profile, data.get("id"), data.get("person"), times_offered=str(data.get("times") or ""),
                      now=turn.now, channel=turn.channel)
     return _current(turn, data, message)
 
 
-def _raw(form, data: dict) -> dict:
+def _raw(form: Form, data: dict[str, Any]) -> dict[str, str]:
     return {spec.name: "" if data.get(spec.name) is None else str(data.get(spec.name)) for spec in form.fields}
 
 

@@ -28,6 +28,7 @@ async def export_command(turn: KnownTurn, command: Command) -> None:
     except ProgrammeError as error:
         await turn.reply_card(message_card("Export", str(error), attention=True), subject="Export")
         return
+    assert turn.links is not None  # set by the composition root
     url = turn.links.url_for(what, turn.profile.person_id, turn.now)
     minutes = int(LIFETIME.total_seconds() // 60)
     await turn.reply_card(card(

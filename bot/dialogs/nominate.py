@@ -8,6 +8,7 @@ returns what it said the first time, so a retried or doubled submission nominate
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from bot.cards.elements import card, command_button, heading, paragraph
 from bot.cards.forms import form_card
@@ -31,7 +32,7 @@ async def nominate(turn: KnownTurn, _command: Command) -> None:
     await turn.reply_card(form_card(asked.form, verb=VERB, data={"token": uuid.uuid4().hex}, values=asked.defaults), subject=SUBJECT)
 
 
-async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
+async def submit_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     asked = nomination_form_for(turn.session, turn.profile)
     form, authorities = asked.form, asked.authorities
     token = str(data.get("token") or "")
@@ -40,11 +41,12 @@ async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
     submitted = {spec.name: data.get(spec.name) for spec in form.fields}
     outcome = submit_nomination(turn.session, turn.profile, token, submitted, turn.now, authorities=authorities, channel=turn.channel)
     if outcome.errors:
+        assert outcome.checked is not None  # an outcome with errors carries the checked form
         return form_card(form, verb=VERB, data={"token": token}, values=outcome.checked.raw, errors=outcome.errors, message=outcome.message)
     return _confirmation(outcome)
 
 
-def _confirmation(outcome: Outcome) -> dict:
+def _confirmation(outcome: Outcome) -> dict[str, Any]:
     title = "Nomination received" if outcome.done else "Already on the panel"
     return card(
         [heading(title), paragraph(outcome.message)]

@@ -4,6 +4,8 @@ the assistant's message, and a reply keeping it answers with `agree`, `amend ...
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.cards.elements import card, execute, facts, heading, long_date, paragraph, subheading
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
@@ -21,7 +23,7 @@ AMEND_FORM = Form("note_amend", "Ask for amendments", "Your text goes to the coo
     Field("amendments", "The amendments you would like", Kind.LONG_TEXT, max_length=4000),), submit_label="Send the amendments")
 
 
-def note_card(view: NoteView, message: str | None = None) -> dict:
+def note_card(view: NoteView, message: str | None = None) -> dict[str, Any]:
     body = [heading(f"The note for {view.authority_name}, {view.group_name}")]
     if message:
         body.append(paragraph(message))
@@ -44,14 +46,14 @@ def note_card(view: NoteView, message: str | None = None) -> dict:
     return card(body)
 
 
-def _view(turn: KnownTurn, note_id) -> NoteView:
+def _view(turn: KnownTurn, note_id: object) -> NoteView:
     view = next((v for v in notes_for(turn.session, turn.profile, turn.today) if str(v.id) == str(note_id)), None)
     if view is None:
         raise ProgrammeError(f"I can't find note {str(note_id)[:20]} among the ones you can see. Type `notes` to list them.")
     return view
 
 
-def overview_card(turn: KnownTurn, message: str | None = None) -> dict:
+def overview_card(turn: KnownTurn, message: str | None = None) -> dict[str, Any]:
     views = notes_for(turn.session, turn.profile, turn.today)
     body = [heading("Notes of the sessions")]
     if message:
@@ -80,23 +82,23 @@ async def notes(turn: KnownTurn, _command: Command) -> None:
     await turn.reply_card(overview_card(turn), subject="Notes of the sessions")
 
 
-async def view_from_card(turn: KnownTurn, data: dict) -> dict:
+async def view_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     view = _view(turn, data.get("id"))
     return note_card(view)
 
 
-async def agree_from_card(turn: KnownTurn, data: dict) -> dict:
+async def agree_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = agree(turn.session, turn.profile, data.get("id"), data.get("version"), turn.now, turn.today, channel=turn.channel)
     view = _view(turn, data.get("id"))
     return note_card(view, message)
 
 
-async def amend_from_card(turn: KnownTurn, data: dict) -> dict:
+async def amend_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     _view(turn, data.get("id"))
     return form_card(AMEND_FORM, verb="note.amend.save", data={"id": data.get("id")})
 
 
-async def amend_save(turn: KnownTurn, data: dict) -> dict:
+async def amend_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     try:
         message = request_amendments(turn.session, turn.profile, data.get("id"), data.get("amendments"), turn.now, channel=turn.channel)
     except Invalid as error:
@@ -105,17 +107,17 @@ async def amend_save(turn: KnownTurn, data: dict) -> dict:
     return note_card(view, message)
 
 
-async def shared_from_card(turn: KnownTurn, data: dict) -> dict:
+async def shared_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = confirm_shared(turn.session, turn.profile, data.get("id"), turn.now, turn.today, channel=turn.channel)
     view = _view(turn, data.get("id"))
     return note_card(view, message)
 
 
-async def sent_from_card(turn: KnownTurn, data: dict) -> dict:
+async def sent_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     return form_card(LINK_FORM, verb="note.sent.save", data={"group": data.get("group"), "authority": data.get("authority", "")})
 
 
-async def sent_save(turn: KnownTurn, data: dict) -> dict:
+async def sent_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     try:
         message = record_sent(turn.session, turn.profile, data.get("group"), data.get("link"), turn.now, turn.today,
                               authority_code=data.get("authority") or None, channel=turn.channel)

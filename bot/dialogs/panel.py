@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bot.cards.elements import card, execute, facts, heading, paragraph, subheading
 from bot.cards.forms import form_card
@@ -17,7 +18,7 @@ _FILTER = re.compile(r"(area|covers|authority)\s*[=:]\s*(\S+)", re.I)
 _WITHDRAW = re.compile(r"^withdraw\s+(?:nomination\s+)?#?(\d+)$", re.I)
 
 
-def _entry(entry: PanelEntry, *, actions: bool) -> list[dict]:
+def _entry(entry: PanelEntry, *, actions: bool) -> list[dict[str, Any]]:
     body = [
         subheading(f"{entry.nominee_name}, {entry.authority_name} (#{entry.nomination_id})"),
         facts(
@@ -56,7 +57,7 @@ async def panel(turn: KnownTurn, command: Command) -> None:
     await turn.reply_card(card(body), subject="The regional panel")
 
 
-def _my_card(turn: KnownTurn, message: str | None = None) -> dict:
+def _my_card(turn: KnownTurn, message: str | None = None) -> dict[str, Any]:
     entries = my_nominations(turn.session, turn.profile)
     body = [heading("Your nominations")]
     if message:
@@ -92,7 +93,7 @@ async def withdraw(turn: KnownTurn, command: Command) -> None:
     await confirmed(turn, "nomination.withdraw", params)
 
 
-async def confirmed(turn: KnownTurn, _action: str, params: dict) -> None:
+async def confirmed(turn: KnownTurn, _action: str, params: dict[str, Any]) -> None:
     try:
         message = withdraw_nomination(turn.session, turn.profile, int(params["id"]), turn.now, channel=turn.channel)
     except ProgrammeError as error:
@@ -101,19 +102,19 @@ async def confirmed(turn: KnownTurn, _action: str, params: dict) -> None:
     await turn.reply_card(_my_card(turn, message), subject="Your nominations")
 
 
-async def withdraw_from_card(turn: KnownTurn, data: dict) -> dict:
+async def withdraw_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = withdraw_nomination(turn.session, turn.profile, int(data.get("id", 0)), turn.now, channel=turn.channel)
     return _my_card(turn, message)
 
 
-async def edit_from_card(turn: KnownTurn, data: dict) -> dict:
+async def edit_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     nomination_id = int(data.get("id", 0))
     entry = next((e for e in my_nominations(turn.session, turn.profile) if e.nomination_id == nomination_id), None)
     values = {"covers": entry.covers_code, "areas": ",".join(entry.area_codes)} if entry else {}
     return form_card(areas_form(), verb="nomination.update", data={"id": nomination_id}, values=values)
 
 
-async def update_from_card(turn: KnownTurn, data: dict) -> dict:
+async def update_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     nomination_id = int(data.get("id", 0))
     try:
         message = update_areas(turn.session, turn.profile, nomination_id, data.get("areas"), data.get("covers"), turn.now, channel=turn.channel)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.cards.elements import card, execute, facts, heading, long_date, paragraph, subheading
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
@@ -15,7 +17,7 @@ SENT_FORM = Form("self_assessment_sent", "Our self-assessment is sent", "Signed 
     Field("link", "Link to the document", max_length=1000, help="https://..."),), submit_label="Record it as sent")
 
 
-def status_card(turn: KnownTurn, message: str | None = None) -> dict:
+def status_card(turn: KnownTurn, message: str | None = None) -> dict[str, Any]:
     body = [heading("Self-assessments")]
     if message:
         body.append(paragraph(message))
@@ -47,11 +49,11 @@ async def self_assessment(turn: KnownTurn, _command: Command) -> None:
     await turn.reply_card(content, subject="Self-assessments")
 
 
-async def sent_from_card(turn: KnownTurn, data: dict) -> dict:
+async def sent_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     return form_card(SENT_FORM, verb="sa.sent.save", data={"authority": data.get("authority")})
 
 
-async def sent_save(turn: KnownTurn, data: dict) -> dict:
+async def sent_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     try:
         message = mark_sent(turn.session, turn.profile, data.get("authority"), data.get("link"), turn.now, turn.today, channel=turn.channel)
     except Invalid as error:
@@ -60,7 +62,7 @@ async def sent_save(turn: KnownTurn, data: dict) -> dict:
     return status_card(turn, message)
 
 
-async def received_from_card(turn: KnownTurn, data: dict) -> dict:
+async def received_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = mark_received(turn.session, turn.profile, data.get("authority"), turn.now, turn.today, library_url=turn.library_url,
                             channel=turn.channel)
     return status_card(turn, message)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
@@ -16,6 +18,7 @@ from bot.commands import Command, unquoted
 from bot.email_cards import EMAIL_BODY, parse_reply
 from bot.turn import KnownTurn
 from programme.errors import Invalid, ProgrammeError
+from programme.forms import Form
 from programme.support.directory import confirm_match, directory, parse_theme
 from programme.support.form import ASK, OFFER, edit_form
 from programme.support.items import FormFor, item_form_for, load_item, own_items, submit_items, update_item, withdraw_item
@@ -36,15 +39,16 @@ async def record(turn: KnownTurn, command: Command) -> None:
     await turn.reply_card(_form(turn, kind, asked, uuid.uuid4().hex), subject=asked.form.title)
 
 
-def _form(turn: KnownTurn, kind: str, asked: FormFor, token: str, values=None, errors=None, message=None) -> dict:
+def _form(turn: KnownTurn, kind: str, asked: FormFor, token: str, values: Mapping[str, str] | None = None,
+          errors: Mapping[str, str] | None = None, message: str | None = None) -> dict[str, Any]:
     if turn.by_email and message is None:
         message = "To send several at once, repeat the lines for each one, with a line of three dashes (---) between them."
     return form_card(asked.form, verb="support.submit", data={"token": token, "kind": kind}, values=asked.defaults if values is None else values,
                      errors=errors, message=message)
 
 
-async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
-    kind = data.get("kind") if data.get("kind") in (ASK, OFFER, "suggestion") else ASK
+async def submit_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
+    kind = given if (given := data.get("kind")) in (ASK, OFFER, "suggestion") else ASK
     token = str(data.get("token") or "")
     asked = item_form_for(turn.session, turn.profile, kind, turn.today)
     if not token:
@@ -62,7 +66,7 @@ async def submit_from_card(turn: KnownTurn, data: dict) -> dict:
     return saved_card(outcome.message, kind)
 
 
-def _items(form, data: dict) -> list[dict]:
+def _items(form: Form, data: dict[str, Any]) -> list[dict[str, Any]]:
     """One item from a card; from an email, one per block of lines."""
     body = unquoted(data.get(EMAIL_BODY) or "")
     blocks = [block for block in _SEPARATOR.split(body) if block.strip()] if body else []
@@ -87,14 +91,14 @@ async def directory_command(turn: KnownTurn, command: Command) -> None:
     await turn.reply_card(directory_card(d), subject="Directory of support")
 
 
-async def edit_from_card(turn: KnownTurn, data: dict) -> dict:
+async def edit_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     item, _ = load_item(turn.session, turn.profile, data.get("id"), turn.today, to_change=True)
     values = {"theme": item.theme, "title": item.title, "description": item.description, "route": item.route,
               "contact_name": item.contact_name, "contact_email": item.contact_email}
     return form_card(edit_form(item.kind), verb="support.update", data={"id": item.id}, values=values)
 
 
-async def update_from_card(turn: KnownTurn, data: dict) -> dict:
+async def update_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     try:
         message = update_item(turn.session, turn.profile, data.get("id"), data, turn.now, turn.today, channel=turn.channel)
     except Invalid as error:
@@ -105,12 +109,12 @@ async def update_from_card(turn: KnownTurn, data: dict) -> dict:
     return items_card(own_items(turn.session, turn.profile, turn.today), message)
 
 
-async def withdraw_from_card(turn: KnownTurn, data: dict) -> dict:
+async def withdraw_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = withdraw_item(turn.session, turn.profile, data.get("id"), turn.now, turn.today, channel=turn.channel)
     return items_card(own_items(turn.session, turn.profile, turn.today), message)
 
 
-async def match_from_card(turn: KnownTurn, data: dict) -> dict:
+async def match_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = confirm_match(turn.session, turn.profile, data.get("ask"), data.get("offer"), turn.now, channel=turn.channel)
     return directory_card(directory(turn.session, turn.profile, turn.today), message)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bot.cards.elements import bullets, card, heading, paragraph
 from bot.cards.programme_cards import message_card
@@ -22,7 +23,7 @@ USAGE = (
 )
 
 
-def _team_text(team: Team, message: str | None = None) -> dict:
+def _team_text(team: Team, message: str | None = None) -> dict[str, Any]:
     body = [heading(f"Team: {team.authority_name}")]
     if message:
         body.append(paragraph(message))
@@ -66,7 +67,7 @@ async def _show(turn: KnownTurn, shown: Team, message: str | None = None) -> Non
     await turn.reply_card(content, subject=f"Team: {shown.authority_name}")
 
 
-def apply(turn: KnownTurn, action: str, params: dict) -> TeamChange:
+def apply(turn: KnownTurn, action: str, params: dict[str, Any]) -> TeamChange:
     if action == "team.add":
         return add_team_member(
             turn.session, turn.profile, params["authority"], role=params["role"], name=params["name"], email=params["email"], now=turn.now,
@@ -78,7 +79,7 @@ def apply(turn: KnownTurn, action: str, params: dict) -> TeamChange:
     )
 
 
-async def _change(turn: KnownTurn, action: str, params: dict) -> None:
+async def _change(turn: KnownTurn, action: str, params: dict[str, Any]) -> None:
     if turn.by_email:
         load_team(turn.session, turn.profile, params["authority"])  # permission check before holding anything
         if action == "team.add":
@@ -100,7 +101,7 @@ async def _change(turn: KnownTurn, action: str, params: dict) -> None:
     await _show(turn, result.team, result.message)
 
 
-async def confirmed(turn: KnownTurn, action: str, params: dict) -> None:
+async def confirmed(turn: KnownTurn, action: str, params: dict[str, Any]) -> None:
     """Carry out a team change whose email confirmation code came back."""
     try:
         result = apply(turn, action, params)
@@ -110,7 +111,7 @@ async def confirmed(turn: KnownTurn, action: str, params: dict) -> None:
     await _show(turn, result.team, result.message)
 
 
-async def add_from_card(turn: KnownTurn, data: dict) -> dict:
+async def add_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     authority = str(data.get("authority", ""))
     values = {k: str(data.get(k, "")) for k in ("name", "email", "role")}
     try:
@@ -121,7 +122,7 @@ async def add_from_card(turn: KnownTurn, data: dict) -> dict:
     return team_card(result.team, message=result.message)
 
 
-async def remove_from_card(turn: KnownTurn, data: dict) -> dict:
+async def remove_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     result = remove_team_member(
         turn.session, turn.profile, str(data.get("authority", "")), role=str(data.get("role", "")), person_id=int(data.get("person_id", 0)), now=turn.now,
         channel=turn.channel,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.cards.elements import card, heading, long_date, paragraph, subheading
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
@@ -11,7 +13,7 @@ from programme.reminders.plan import RULES
 from programme.reminders.planning import Timeline, timeline
 
 
-def timeline_card(found: Timeline) -> dict:
+def timeline_card(found: Timeline) -> dict[str, Any]:
     start, end, reminders = found.start, found.end, found.reminders
     body = [heading(f"Reminders from {long_date(start)} to {long_date(end)}"),
             paragraph(f"{len(reminders)} reminders, if nothing changes meanwhile: what will be sent, to whom, and why.", subtle=True)]

@@ -7,7 +7,9 @@ reminder already sent is not sent again), and the group's people are told of a n
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,12 +62,12 @@ def require_coordinator(profile: Profile) -> None:
         raise NotAllowed("Only the programme coordinators change the calendar.")
 
 
-def group_to_change(session: Session, profile: Profile, key, today: date) -> Group:
+def group_to_change(session: Session, profile: Profile, key: object, today: date) -> Group:
     require_coordinator(profile)
     return find_group(session, key, today)
 
 
-def find_group(session: Session, key, today: date) -> Group:
+def find_group(session: Session, key: object, today: date) -> Group:
     cycle = current_cycle(session, today)
     group = session.scalar(select(Group).where(Group.cycle_id == cycle.id, Group.key == str(key or "").strip())) if cycle else None
     if group is None:
@@ -74,7 +76,7 @@ def find_group(session: Session, key, today: date) -> Group:
 
 
 @unit_of_work
-def change_group(session: Session, profile: Profile, key, submitted: dict, now: datetime, today: date, *, channel: str = "") -> str:
+def change_group(session: Session, profile: Profile, key: object, submitted: Mapping[str, Any], now: datetime, today: date, *, channel: str = "") -> str:
     require_coordinator(profile)
     group = find_group(session, key, today)
     checked = check(GROUP_FORM, submitted)
@@ -82,6 +84,7 @@ def change_group(session: Session, profile: Profile, key, submitted: dict, now: 
         raise Invalid(checked.errors)
     new_date, new_format, new_location = checked.values["date"], checked.values["format"], checked.values.get("location") or ""
     cycle = session.get(Cycle, group.cycle_id)
+    assert cycle is not None  # a group's cycle_id is a foreign key
     if new_date != group.challenge_date and new_date < today:
         raise Invalid({"date": f"{day(new_date)} has passed: choose a date from today on."})
     if not cycle.starts_on <= new_date <= cycle.ends_on:
@@ -103,7 +106,7 @@ def change_group(session: Session, profile: Profile, key, submitted: dict, now: 
 
 
 @unit_of_work
-def replace_dcs(session: Session, profile: Profile, authority_code, submitted: dict, now: datetime, *, channel: str = "") -> str:
+def replace_dcs(session: Session, profile: Profile, authority_code: object, submitted: Mapping[str, Any], now: datetime, *, channel: str = "") -> str:
     require_coordinator(profile)
     authority = session.scalar(select(Authority).where(Authority.code == str(authority_code or "").strip().lower()))
     if authority is None:
@@ -117,11 +120,12 @@ def replace_dcs(session: Session, profile: Profile, authority_code, submitted: d
 
 
 @unit_of_work
-def replace_facilitator(session: Session, profile: Profile, group_key, submitted: dict, now: datetime, today: date, *,
+def replace_facilitator(session: Session, profile: Profile, group_key: object, submitted: Mapping[str, Any], now: datetime, today: date, *,
                         channel: str = "") -> str:
     require_coordinator(profile)
     group = find_group(session, group_key, today)
     cycle_name = session.scalar(select(Cycle.name).where(Cycle.id == group.cycle_id))
+    assert cycle_name is not None  # a group's cycle_id is a foreign key
     person = _replace(session, submitted, Role.FACILITATOR, group_scope(cycle_name, group.key), now, group_id=group.id)
     if person is not None:
         audit.record(session, person_id=profile.person_id, channel=channel, action="facilitator.save",
@@ -130,11 +134,11 @@ def replace_facilitator(session: Session, profile: Profile, group_key, submitted
     return f"{_name(submitted)} now facilitates {group.name}." if person else f"{_name(submitted)} already facilitates {group.name}."
 
 
-def _name(submitted: dict) -> str:
+def _name(submitted: Mapping[str, Any]) -> str:
     return " ".join(str(submitted.get("name") or "").split())[:120]
 
 
-def _replace(session: Session, submitted: dict, role: Role, scope: str, now: datetime, **where) -> Person | None:
+def _replace(session: Session, submitted: Mapping[str, Any], role: Role, scope: str, now: datetime, **where: int) -> Person | None:
     """The person named takes the role held for `scope`; whoever held it no longer does. None: no change."""
     checked = check(DCS_FORM, submitted)
     if not checked.ok:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, time, timedelta
+from typing import Any, TypeGuard
 
 from programme.validation import closest, join_choices
 
 SettingPath = tuple[str, ...]
+# reads one setting's value: the value to use, or None with the problem appended
+Reader = Callable[[str, object, list[tuple[SettingPath, str]]], object]
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -31,7 +34,7 @@ class ModerationWindow:
 
 @dataclass(frozen=True)
 class CycleSettings:
-    send_time: time = time(9, 0)  # local time (Europe/London) reminders go out
+    send_time: time = time(9, 0)  # the programme's local time (the TIMEZONE setting) reminders go out
     dissemination_days_before: int = 14
     moderation_window_weeks: ModerationWindow = field(default_factory=ModerationWindow)
     self_assessment_reminder_days: int = 7
@@ -52,7 +55,7 @@ class CycleSettings:
         if not isinstance(mapping, Mapping):
             raise InvalidSettings([((), "settings must be a mapping of setting names to values, or left out")])
         problems: list[tuple[SettingPath, str]] = []
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # each as its reader returned it, which is the type of its field
         names = [spec.name for spec in fields(cls)]
         for key, raw in mapping.items():
             if key not in names:
@@ -89,12 +92,12 @@ class CycleSettings:
         return override or challenge_date - timedelta(days=self.dissemination_days_before)
 
 
-def _is_whole(value: object) -> bool:
+def _is_whole(value: object) -> TypeGuard[int]:
     # bool is an int in Python, but `true` is never a sensible number of days
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _count(unit: str, minimum: int, example: int):
+def _count(unit: str, minimum: int, example: int) -> Callable[[str, object, list[tuple[SettingPath, str]]], int | None]:
     def read(key: str, value: object, problems: list[tuple[SettingPath, str]]) -> int | None:
         if not _is_whole(value):
             problems.append(((key,), f"{key} is '{value}'; use a whole number of {unit}, e.g. {example}"))
@@ -107,7 +110,7 @@ def _count(unit: str, minimum: int, example: int):
     return read
 
 
-def _counts(unit: str, example: list[int]):
+def _counts(unit: str, example: list[int]) -> Callable[[str, object, list[tuple[SettingPath, str]]], tuple[int, ...] | None]:
     def read(key: str, value: object, problems: list[tuple[SettingPath, str]]) -> tuple[int, ...] | None:
         if _is_whole(value):
             value = [value]  # a single follow-up written without brackets
@@ -159,7 +162,7 @@ def _moderation_window(key: str, value: object, problems: list[tuple[SettingPath
     return window
 
 
-_READERS = {
+_READERS: dict[str, Reader] = {
     "send_time": _send_time,
     "dissemination_days_before": _count("days", 1, 14),
     "moderation_window_weeks": _moderation_window,

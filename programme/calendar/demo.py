@@ -31,7 +31,8 @@ def demo_calendar_text(example_text: str, today: date) -> str:
         f"# Demo calendar: the example moved forward {weeks} weeks from {today.isoformat()},\n"
         "# so that the first challenge day is at least 13 weeks ahead.\n"
     )
-    return header + yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True, width=120)
+    text: str = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True, width=120)  # a str when no stream is given
+    return header + text
 
 
 def cycle_name(starts_on: date) -> str:

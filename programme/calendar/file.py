@@ -7,6 +7,7 @@ place it was found ("line 57, groups[4].date") and how to put it right.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from programme.calendar.cycle_settings import CycleSettings, InvalidSettings
 from programme.calendar.located_yaml import LocatedDocument, Path, YamlSyntaxError, load_located
@@ -42,6 +43,7 @@ GROUP_KEYS = {"key": '"1"', "name": "Triad 1", "kind": "triad", "date": "2023-01
               "members": "[{authority: kent, lead_reviewer_for: surrey}, ...]"}
 GROUP_OPTIONAL = {"location": "London", "dissemination_deadline": "2023-01-02"}
 MEMBER_KEYS = {"authority": "kent", "lead_reviewer_for": "surrey"}
+Day = date  # the type, for _Reader, where its method date() hides it
 LIMITS = {"cycle": 40, "key": 40, "group": 120, "text": 200}
 
 
@@ -116,7 +118,7 @@ class _Reader:
     # -- shapes and values
 
     def mapping(self, path: Path, value: object, what: str, required: dict[str, str],
-                optional: dict[str, str] | None = None) -> dict | None:
+                optional: dict[str, str] | None = None) -> dict[Any, Any] | None:  # as YAML gave it: keys and values of any type
         optional = optional or {}
         allowed = [*required, *optional]
         if not isinstance(value, dict):
@@ -134,7 +136,7 @@ class _Reader:
                 self.problem(path + (key,), f"{key} is empty; fill it in, e.g. {key}: {example}")
         return value
 
-    def items(self, path: Path, value: object, example: str) -> list:
+    def items(self, path: Path, value: object, example: str) -> list[object]:
         if value is None:  # missing or empty: already reported by mapping()
             return []
         if not isinstance(value, list):
@@ -322,7 +324,7 @@ class _Reader:
                 found.append(GroupSpec(key, name, kind, day, group_format, members, location or "", deadline))
         return found
 
-    def check_in_cycle(self, path: Path, day: date, cycle: CycleSpec) -> None:
+    def check_in_cycle(self, path: Path, day: Day, cycle: CycleSpec) -> None:
         if cycle.starts_on <= day <= cycle.ends_on:
             return
         guess = ""
@@ -448,7 +450,7 @@ class _Reader:
             found.append(spec)
         return tuple(found)
 
-    def role(self, path: Path, role: Role, fields: dict) -> RoleSpec | None:
+    def role(self, path: Path, role: Role, fields: dict[Any, Any]) -> RoleSpec | None:
         before = len(self.problems)
         if role in AUTHORITY_ROLES:
             if "group" in fields:

@@ -20,6 +20,7 @@ AUTHORITY_ROLES = (Role.DCS.value, Role.DELEGATE.value, Role.PARTICIPANT.value)
 def tell_group_changed(session: Session, group: Group, changes: list[str], now: datetime) -> int:
     """One notice per person of the group for this new arrangement: importing it again tells nobody twice."""
     cycle = session.get(Cycle, group.cycle_id)
+    assert cycle is not None  # a group's cycle_id is a foreign key
     authority_ids = session.scalars(select(GroupMember.authority_id).where(GroupMember.group_id == group.id, GroupMember.active.is_(True))).all()
     people = set(session.scalars(select(RoleAssignment.person_id).where(
         RoleAssignment.authority_id.in_(authority_ids), RoleAssignment.role.in_(AUTHORITY_ROLES), RoleAssignment.active.is_(True))))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-Path = tuple[str | int, ...]
+Path = tuple[str | int | float | None, ...]  # keys (any YAML scalar, bool being an int) and list indices
 
 
 class YamlSyntaxError(ValueError):
@@ -75,9 +75,9 @@ class _Builder:
         finally:
             self.open.discard(id(node))
 
-    def _mapping(self, node: MappingNode, path: Path) -> dict:
+    def _mapping(self, node: MappingNode, path: Path) -> dict[object, object]:
         self.loader.flatten_mapping(node)  # resolves `<<` merge keys
-        result: dict = {}
+        result: dict[object, object] = {}
         for key_node, value_node in node.value:
             key = self._scalar(key_node) if isinstance(key_node, ScalarNode) else str(key_node.value)
             if not isinstance(key, (str, int, float, bool)) and key is not None:

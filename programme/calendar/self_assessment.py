@@ -87,7 +87,7 @@ def _record(session: Session, cycle: Cycle, authority: Authority) -> SelfAssessm
     return record
 
 
-def _authority(session: Session, code) -> Authority:
+def _authority(session: Session, code: object) -> Authority:
     authority = session.scalar(select(Authority).where(Authority.code == str(code or "").strip().lower()))
     if authority is None:
         raise NotFound(f"There is no authority '{str(code)[:40]}'.")
@@ -95,7 +95,7 @@ def _authority(session: Session, code) -> Authority:
 
 
 @unit_of_work
-def mark_sent(session: Session, profile: Profile, authority_code, link, now: datetime, today: date, *, channel: str = "") -> str:
+def mark_sent(session: Session, profile: Profile, authority_code: object, link: object, now: datetime, today: date, *, channel: str = "") -> str:
     authority = _authority(session, authority_code)
     if not (profile.is_coordinator or profile.holds_for(authority.code, Role.DCS, Role.DELEGATE)):
         raise NotAllowed(f"Only {authority.name}'s DCS or a delegate (or a coordinator) can say its self-assessment is sent.")
@@ -111,7 +111,7 @@ def mark_sent(session: Session, profile: Profile, authority_code, link, now: dat
 
 
 @unit_of_work
-def mark_received(session: Session, profile: Profile | None, authority_code, now: datetime, today: date, *, cycle_name: str | None = None,
+def mark_received(session: Session, profile: Profile | None, authority_code: object, now: datetime, today: date, *, cycle_name: str | None = None,
                   library_url: str = "", channel: str = "") -> str:
     """A coordinator (or the command line, with no profile) marks it received; the group hears when all are in."""
     if profile is not None and not profile.is_coordinator:
@@ -128,7 +128,8 @@ def mark_received(session: Session, profile: Profile | None, authority_code, now
     ready = group is not None and _tell_if_all_in(session, cycle, group, now, library_url)
     _audit(session, profile, channel, "sa.received", authority)
     log.info("self-assessment of authority %s marked received", authority.id)
-    return f"{authority.name}'s self-assessment is marked received." + (f" Every authority in {group.name} is in: its people have been told." if ready else "")
+    all_in = f" Every authority in {group.name} is in: its people have been told." if ready and group else ""  # ready: group is not None
+    return f"{authority.name}'s self-assessment is marked received." + all_in
 
 
 def _audit(session: Session, profile: Profile | None, channel: str, action: str, authority: Authority) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from datetime import date
 
@@ -84,7 +85,7 @@ class GroupSpec:
     format: str
     members: tuple[MemberSpec, ...]
     location: str = ""
-    dissemination_deadline: date | None = None  # None: the cycle's offset applies
+    dissemination_deadline: datetime.date | None = None  # None: the cycle's offset applies (`date` here is the field above)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,7 +50,7 @@ def problem_deliveries(session: Session, profile: Profile, *, limit: int = 30) -
 
 
 @unit_of_work
-def retry(session: Session, profile: Profile | None, message_id, now: datetime, *, channel: str = "") -> str:
+def retry(session: Session, profile: Profile | None, message_id: object, now: datetime, *, channel: str = "") -> str:
     """A coordinator (or the command line, with no profile) sends a notification again."""
     row = _change(session, profile, message_id, lambda number: retry_message(session, number, now))
     _audit(session, profile, channel, "delivery.retry", row)
@@ -58,18 +59,18 @@ def retry(session: Session, profile: Profile | None, message_id, now: datetime, 
 
 
 @unit_of_work
-def cancel(session: Session, profile: Profile | None, message_id, *, channel: str = "") -> str:
+def cancel(session: Session, profile: Profile | None, message_id: object, *, channel: str = "") -> str:
     row = _change(session, profile, message_id, lambda number: cancel_message(session, number))
     _audit(session, profile, channel, "delivery.cancel", row)
     log.info("outbox %s cancelled by person %s", row.id, profile.person_id if profile else None)
     return f"Notification {row.id} is cancelled: it will not be sent."
 
 
-def _change(session: Session, profile: Profile | None, message_id, change: Callable[[int], OutboxMessage]) -> OutboxMessage:
+def _change(session: Session, profile: Profile | None, message_id: object, change: Callable[[int], OutboxMessage]) -> OutboxMessage:
     if profile is not None:
         _coordinator(profile)
     try:
-        number = int(message_id)
+        number = int(cast(Any, message_id))  # any value: int() raises for what is not a number
     except (TypeError, ValueError):
         raise Invalid({"id": "Give the notification's number, as listed."}) from None
     try:

@@ -29,6 +29,7 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -445,7 +446,7 @@ def digest_for(session: Session, profile: Profile, now: datetime, zone: ZoneInfo
     return build_digest(session, now, zone)
 
 
-def digest_payload(digest: Digest) -> dict:
+def digest_payload(digest: Digest) -> dict[str, Any]:
     """The digest as JSON-ready values, dates written out: what `notify/templates/digest.j2` reads."""
     return {
         "week_of": _day(digest.week_of),

@@ -10,10 +10,12 @@ until the work is under way. Nothing is silently dropped: work handed back goes 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from programme import audit
@@ -55,13 +57,13 @@ def nominating_authority(session: Session, person_id: int) -> Authority | None:
 
 @unit_of_work
 def invite(
-    session: Session, profile: Profile, enquiry_id, person_id, *, times_offered: str = "", now: datetime, channel: str = ""
+    session: Session, profile: Profile, enquiry_id: object, person_id: object, *, times_offered: str = "", now: datetime, channel: str = ""
 ) -> str:
     """A coordinator invites a panel member to the enquiry's agreed package."""
     if not profile.is_coordinator:
         raise NotAllowed("Only the moderation coordinators invite panel members to an enquiry.")
     enquiry, authority = load_for(session, profile, enquiry_id)
-    member = session.get(Person, int(person_id)) if str(person_id).isdigit() else None
+    member = session.get(Person, int(cast("int | str", person_id))) if str(person_id).isdigit() else None  # digits: an id, or its text
     home = nominating_authority(session, member.id) if member is not None else None
     if member is None or home is None:
         raise NotFound("That person is not on the regional panel. Use 'Find a practitioner' to see who is.")
@@ -69,8 +71,10 @@ def invite(
     if open_one is not None:
         if open_one.person_id == member.id:
             return f"{member.name} is already invited to enquiry {enquiry.id}."
+        invited = session.get(Person, open_one.person_id)
+        assert invited is not None  # an assignment's person_id is a foreign key
         raise NotAllowed(
-            f"{session.get(Person, open_one.person_id).name} is already invited to enquiry {enquiry.id}: "
+            f"{invited.name} is already invited to enquiry {enquiry.id}: "
             "wait for their answer, or move the enquiry back to 'package agreed' with a reason first."
         )
     problem = independence_problem(session, enquiry, member.id)
@@ -97,7 +101,7 @@ def invite(
     return f"{member.name} ({home.name}) is invited to enquiry {enquiry.id}. You will hear when they answer."
 
 
-def _payload(session: Session, assignment: Assignment, enquiry: Enquiry, authority: Authority, member: Person) -> dict:
+def _payload(session: Session, assignment: Assignment, enquiry: Enquiry, authority: Authority, member: Person) -> dict[str, Any]:
     inviter = session.get(Person, assignment.invited_by_person_id)
     return {
         "assignment_id": assignment.id,
@@ -119,28 +123,31 @@ def _payload(session: Session, assignment: Assignment, enquiry: Enquiry, authori
 # -- the member's answers (and the coordinator's record of the discussion) ------------------------
 
 
-def _load(session: Session, assignment_id) -> tuple[Assignment, Enquiry, Authority, Person]:
-    assignment = session.get(Assignment, int(assignment_id)) if str(assignment_id).isdigit() else None
+def _load(session: Session, assignment_id: object) -> tuple[Assignment, Enquiry, Authority, Person]:
+    assignment = session.get(Assignment, int(cast("int | str", assignment_id))) if str(assignment_id).isdigit() else None  # digits: an id, or its text
     if assignment is None:
         raise NotFound(f"There is no invitation {str(assignment_id)[:20]}. Use `my assignments` to see yours.")
     enquiry = session.get(Enquiry, assignment.enquiry_id)
-    return assignment, enquiry, session.get(Authority, enquiry.authority_id), session.get(Person, assignment.person_id)
+    assert enquiry is not None  # foreign keys, as are the enquiry's authority_id and the assignment's person_id
+    authority, member = session.get(Authority, enquiry.authority_id), session.get(Person, assignment.person_id)
+    assert authority is not None and member is not None
+    return assignment, enquiry, authority, member
 
 
-def _own(session: Session, person: Person, assignment_id) -> tuple[Assignment, Enquiry, Authority, Person]:
+def _own(session: Session, person: Person, assignment_id: object) -> tuple[Assignment, Enquiry, Authority, Person]:
     assignment, enquiry, authority, member = _load(session, assignment_id)
     if member.id != person.id:
         raise NotAllowed("Only the panel member who was invited can answer this invitation.")
     return assignment, enquiry, authority, member
 
 
-def _answerable(session: Session, assignment: Assignment, now: datetime) -> dict:
+def _answerable(session: Session, assignment: Assignment, now: datetime) -> dict[str, str]:
     """A code for the member's own address: their emailed answers act on this invitation, nobody else's do."""
     return for_person(session, assignment.person_id, Purpose.ASSIGNMENT, {"assignment": assignment.id}, now)
 
 
 @unit_of_work
-def record_discussion(session: Session, profile: Profile, assignment_id, *, now: datetime, channel: str = "") -> str:
+def record_discussion(session: Session, profile: Profile, assignment_id: object, *, now: datetime, channel: str = "") -> str:
     """The member or a coordinator records that the discussion before acceptance took place."""
     assignment, enquiry, authority, member = _load(session, assignment_id)
     by_member = member.id == profile.person_id
@@ -148,12 +155,12 @@ def record_discussion(session: Session, profile: Profile, assignment_id, *, now:
         raise NotAllowed("Only the invited panel member or a moderation coordinator can record the discussion.")
     if assignment.status != AssignmentStatus.INVITED:
         return _already(assignment, member)
-    moved = session.execute(
+    moved = cast(CursorResult[Any], session.execute(  # an UPDATE's result is a CursorResult, which has the rowcount
         update(Assignment).where(Assignment.id == assignment.id, Assignment.status == AssignmentStatus.INVITED)
         .values(status=AssignmentStatus.DISCUSSED, discussed_at=now, discussion_recorded_by_person_id=profile.person_id, updated_at=now)
-    ).rowcount
+    )).rowcount
     if not moved:  # answered at the same moment by someone else
-        return _already(session.get(Assignment, assignment.id, populate_existing=True), member)
+        return _already(_reread(session, assignment), member)
     session.refresh(assignment)
     payload = _payload(session, assignment, enquiry, authority, member)
     if by_member:
@@ -170,7 +177,7 @@ def record_discussion(session: Session, profile: Profile, assignment_id, *, now:
 
 
 @unit_of_work
-def accept(session: Session, person: Person, assignment_id, *, now: datetime, channel: str = "") -> str:
+def accept(session: Session, person: Person, assignment_id: object, *, now: datetime, channel: str = "") -> str:
     assignment, enquiry, authority, member = _own(session, person, assignment_id)
     if assignment.status == AssignmentStatus.INVITED:
         raise NotAllowed(
@@ -179,12 +186,12 @@ def accept(session: Session, person: Person, assignment_id, *, now: datetime, ch
         )
     if assignment.status != AssignmentStatus.DISCUSSED:
         return _already(assignment, member)
-    moved = session.execute(
+    moved = cast(CursorResult[Any], session.execute(
         update(Assignment).where(Assignment.id == assignment.id, Assignment.status == AssignmentStatus.DISCUSSED)
         .values(status=AssignmentStatus.ACCEPTED, updated_at=now)
-    ).rowcount
+    )).rowcount
     if not moved:  # answered at the same moment (a second reply, another process)
-        return _already(session.get(Assignment, assignment.id, populate_existing=True), member)
+        return _already(_reread(session, assignment), member)
     session.refresh(assignment)
     if Stage(enquiry.stage) == Stage.PRACTITIONER_INVITED:
         move(session, None, enquiry, Stage.PRACTITIONER_ACCEPTED, expected=Stage.PRACTITIONER_INVITED, now=now, channel=channel,
@@ -198,7 +205,7 @@ def accept(session: Session, person: Person, assignment_id, *, now: datetime, ch
 
 
 @unit_of_work
-def decline(session: Session, person: Person, assignment_id, *, reason: str = "", now: datetime, channel: str = "") -> str:
+def decline(session: Session, person: Person, assignment_id: object, *, reason: str = "", now: datetime, channel: str = "") -> str:
     assignment, enquiry, authority, member = _own(session, person, assignment_id)
     if assignment.status not in OPEN:
         return _already(assignment, member)
@@ -213,7 +220,7 @@ def decline(session: Session, person: Person, assignment_id, *, reason: str = ""
 
 
 @unit_of_work
-def suggest_times(session: Session, person: Person, assignment_id, text: str, *, now: datetime, channel: str = "") -> str:
+def suggest_times(session: Session, person: Person, assignment_id: object, text: str, *, now: datetime, channel: str = "") -> str:
     assignment, enquiry, authority, member = _own(session, person, assignment_id)
     text = " ".join(str(text or "").split())
     if not text:
@@ -225,6 +232,7 @@ def suggest_times(session: Session, person: Person, assignment_id, text: str, *,
     assignment.member_availability, assignment.updated_at = text, now
     session.flush()
     count = session.scalar(select(Assignment.updated_at).where(Assignment.id == assignment.id))
+    assert count is not None  # the row just flushed
     enqueue(session, key=f"assignment/{assignment.id}/times/{count.isoformat()}", kind="assignment_update",
             payload={**_payload(session, assignment, enquiry, authority, member),
                      "what": f"{member.name} says when they can talk about enquiry {enquiry.id}: {text}"},
@@ -243,7 +251,15 @@ def _already(assignment: Assignment, member: Person) -> str:
     return f"Nothing to change: this invitation is {AssignmentStatus(assignment.status).label.lower()}."
 
 
-def _end(session, assignment: Assignment, enquiry: Enquiry, authority: Authority, member: Person, status: str, reason: str, now, channel) -> None:
+def _reread(session: Session, assignment: Assignment) -> Assignment:
+    """The assignment as another transaction left it."""
+    fresh = session.get(Assignment, assignment.id, populate_existing=True)
+    assert fresh is not None  # it was read in this transaction, and assignments are not deleted
+    return fresh
+
+
+def _end(session: Session, assignment: Assignment, enquiry: Enquiry, authority: Authority, member: Person, status: str, reason: str, now: datetime,
+         channel: str) -> None:
     """The assignment ends before the work is done; the enquiry goes back for someone else."""
     assignment.status, assignment.reason, assignment.updated_at = status, reason[:1000], now
     stage = Stage(enquiry.stage)
@@ -258,7 +274,8 @@ def _end(session, assignment: Assignment, enquiry: Enquiry, authority: Authority
     _tell_coordinators(session, assignment, enquiry, authority, member, what, now, status)
 
 
-def _tell_coordinators(session, assignment, enquiry, authority, member, what: str, now, event: str) -> None:
+def _tell_coordinators(session: Session, assignment: Assignment, enquiry: Enquiry, authority: Authority, member: Person, what: str, now: datetime,
+                       event: str) -> None:
     payload = {**_payload(session, assignment, enquiry, authority, member), "what": what}
     people = set(moderation_coordinators(session)) | {assignment.invited_by_person_id}
     for person_id in sorted(people):
@@ -272,7 +289,10 @@ def hand_back_open(session: Session, person_id: int, reason: str, now: datetime,
     count = 0
     for assignment in session.scalars(select(Assignment).where(Assignment.person_id == person_id, Assignment.status.in_(OPEN))).all():
         enquiry = session.get(Enquiry, assignment.enquiry_id)
-        _end(session, assignment, enquiry, session.get(Authority, enquiry.authority_id), member, AssignmentStatus.HANDED_BACK, reason, now, channel)
+        assert enquiry is not None and member is not None  # foreign keys: the assignment's enquiry_id and person_id
+        authority = session.get(Authority, enquiry.authority_id)
+        assert authority is not None
+        _end(session, assignment, enquiry, authority, member, AssignmentStatus.HANDED_BACK, reason, now, channel)
         count += 1
     return count
 
@@ -350,12 +370,12 @@ def my_assignments(session: Session, person: Person) -> MyPanel:
 
 def availability_of(session: Session, person_ids: list[int]) -> dict[int, str]:
     """What these panel members said about when they can take on work, for the coordinators."""
-    rows = session.scalars(select(PanelAvailability).where(PanelAvailability.person_id.in_(person_ids))) if person_ids else []
+    rows: Iterable[PanelAvailability] = session.scalars(select(PanelAvailability).where(PanelAvailability.person_id.in_(person_ids))) if person_ids else []
     return {row.person_id: row.text for row in rows if row.text}
 
 
 @unit_of_work
-def set_availability(session: Session, person: Person, text, *, now: datetime, channel: str = "") -> str:
+def set_availability(session: Session, person: Person, text: object, *, now: datetime, channel: str = "") -> str:
     if nominating_authority(session, person.id) is None:
         raise NotAllowed("Only panel members record their availability.")
     text = " ".join(str(text or "").split())

@@ -8,10 +8,12 @@ enquirer; the notices the other coordinators received in Teams are updated in pl
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from programme import audit
@@ -75,7 +77,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     enquiry_id: int | None = None
 
-    def as_result(self) -> dict:
+    def as_result(self) -> dict[str, Any]:
         return {"done": self.done, "message": self.message, "warnings": list(self.warnings), "enquiry_id": self.enquiry_id}
 
 
@@ -84,7 +86,7 @@ def submit_enquiry(
     session: Session,
     profile: Profile,
     token: str,
-    submitted: dict,
+    submitted: Mapping[str, Any],
     now: datetime,
     today: date,
     *,
@@ -101,11 +103,11 @@ def submit_enquiry(
     return submit_once(session, token, "enquiry", profile.person_id, act, replayed)
 
 
-def replayed(result: dict) -> Outcome:
+def replayed(result: dict[str, Any]) -> Outcome:
     return Outcome(result["done"], result["message"], warnings=tuple(result.get("warnings", ())), enquiry_id=result.get("enquiry_id"))
 
 
-def _enquire(session: Session, profile: Profile, token: str, submitted: dict, now: datetime, today: date, mailbox: str,
+def _enquire(session: Session, profile: Profile, token: str, submitted: Mapping[str, Any], now: datetime, today: date, mailbox: str,
              channel: str, authorities: list[tuple[str, str]] | None) -> Outcome:
     authorities = authorities if authorities is not None else enquiring_authorities(session, profile)
     if not authorities:
@@ -117,6 +119,7 @@ def _enquire(session: Session, profile: Profile, token: str, submitted: dict, no
     authority = cycle = challenge = None
     if "authority" in values:
         authority = session.scalar(select(Authority).where(Authority.code == values["authority"]))
+        assert authority is not None  # the form offers the codes of existing authorities only
         cycle = current_cycle(session, today)
         challenge = challenge_date(session, cycle.id if cycle else None, authority.id)
     warnings: tuple[str, ...] = ()
@@ -126,6 +129,7 @@ def _enquire(session: Session, profile: Profile, token: str, submitted: dict, no
         warnings = assessment.warnings
     if errors:
         return Outcome(False, "Please correct the details below.", checked=checked, errors=errors)
+    assert authority is not None  # no errors: "authority" was in the values, and looked up above
     enquiry = Enquiry(
         cycle_id=cycle.id if cycle else None,
         authority_id=authority.id,
@@ -190,13 +194,14 @@ def move(
     channel: str = "",
     reason: str = "",
     system: bool = False,
-    changes: dict | None = None,
+    changes: dict[str, Any] | None = None,
     actor_id: int | None = None,
 ) -> bool:
     """Move the enquiry from `expected` to `target` in the caller's transaction, recording who and
     telling the enquirer. False if someone else moved it first: nothing is written then.
     `actor_id` names the person behind a system move (the panel member who accepted, say)."""
     authority = session.get(Authority, enquiry.authority_id)
+    assert authority is not None  # an enquiry's authority_id is a foreign key
     mover = Mover(
         coordinator=bool(profile and profile.is_coordinator),
         enquirer=bool(profile and is_enquirer(profile, authority.code)),
@@ -205,11 +210,11 @@ def move(
     kind = check_move(expected, target, mover, reason)
     if kind == Move.SAME:
         return False
-    moved = session.execute(
+    moved = cast(CursorResult[Any], session.execute(  # an UPDATE's result is a CursorResult, which has the rowcount
         update(Enquiry)
         .where(Enquiry.id == enquiry.id, Enquiry.stage == expected.value)
         .values(stage=target.value, updated_at=now, **(changes or {}))
-    ).rowcount
+    )).rowcount
     if not moved:
         return False
     session.refresh(enquiry)
@@ -226,8 +231,9 @@ def move(
 
 @unit_of_work
 def change_stage(
-    session: Session, profile: Profile, enquiry_id, target: Stage, *, expected: Stage | None, now: datetime,
-    channel: str = "", reason: str = "", changes: dict | None = None, also=None, action: str = "enquiry.stage",
+    session: Session, profile: Profile, enquiry_id: object, target: Stage, *, expected: Stage | None, now: datetime,
+    channel: str = "", reason: str = "", changes: dict[str, Any] | None = None, also: Callable[[Enquiry], object] | None = None,
+    action: str = "enquiry.stage",
 ) -> str:
     """A person's stage change from a card or a command. `expected` is the stage the card showed:
     a repeated click finds the enquiry already moved and changes nothing. `action` names the change
@@ -256,15 +262,17 @@ def _cancel_open_assignments(session: Session, enquiry: Enquiry, now: datetime) 
         select(Assignment).where(Assignment.enquiry_id == enquiry.id, Assignment.status.in_(OPEN_ASSIGNMENT))
     ):
         assignment.status, assignment.reason, assignment.updated_at = AssignmentStatus.HANDED_BACK, "The enquiry was withdrawn.", now
+        authority = session.get(Authority, enquiry.authority_id)
+        assert authority is not None  # an enquiry's authority_id is a foreign key
         enqueue(session, key=f"assignment/{assignment.id}/withdrawn", kind="assignment_cancelled",
-                payload={"authority_name": session.get(Authority, enquiry.authority_id).name, "enquiry_id": enquiry.id},
+                payload={"authority_name": authority.name, "enquiry_id": enquiry.id},
                 due_at=now, recipient_person_id=assignment.person_id)
 
 
 # -- notices -----------------------------------------------------------------------------------
 
 
-def notice_payload(session: Session, enquiry: Enquiry, authority: Authority) -> dict:
+def notice_payload(session: Session, enquiry: Enquiry, authority: Authority) -> dict[str, Any]:
     """What coordinators' notices show: the enquiry as it stands."""
     v = build_view(session, enquiry, authority, None)
     last = v.history[-1]
@@ -286,7 +294,8 @@ def notice_payload(session: Session, enquiry: Enquiry, authority: Authority) -> 
     }
 
 
-def _tell_received(session, enquiry: Enquiry, authority: Authority, profile: Profile, warnings, mailbox: str, now) -> None:
+def _tell_received(session: Session, enquiry: Enquiry, authority: Authority, profile: Profile, warnings: Iterable[str], mailbox: str,
+                   now: datetime) -> None:
     payload = {**notice_payload(session, enquiry, authority), "warnings": list(warnings)}
     for person_id in moderation_coordinators(session):
         enqueue(session, key=f"enquiry/{enquiry.id}/coordinator/{person_id}", kind="enquiry_received",
@@ -298,7 +307,7 @@ def _tell_received(session, enquiry: Enquiry, authority: Authority, profile: Pro
             due_at=now, recipient_person_id=profile.person_id)
 
 
-def _tell_moved(session, enquiry: Enquiry, authority: Authority, event: EnquiryEvent, profile: Profile | None, now) -> None:
+def _tell_moved(session: Session, enquiry: Enquiry, authority: Authority, event: EnquiryEvent, profile: Profile | None, now: datetime) -> None:
     payload = notice_payload(session, enquiry, authority)
     enqueue(session, key=f"enquiry/{enquiry.id}/event/{event.id}/enquirer", kind="enquiry_stage",
             payload={**payload, "reason": event.reason, "agreed_days": _days(enquiry.agreed_days),

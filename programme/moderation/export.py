@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date
 
 from sqlalchemy import select
@@ -60,7 +61,7 @@ def _practitioners(session: Session) -> dict[int, list[str]]:
     return found
 
 
-def _titles(codes, titles: dict[str, str]) -> str:
+def _titles(codes: Iterable[str] | None, titles: dict[str, str]) -> str:
     return "; ".join(titles.get(code, code) for code in codes or ())
 
 

@@ -9,8 +9,9 @@ match, then those who have given fewer days this cycle, so that the work is shar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from programme.errors import NotFound
@@ -122,8 +123,8 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def suggest_practitioners(session: Session, enquiry_id, *, limit: int = 10) -> list[Suggestion]:
-    enquiry = session.get(Enquiry, int(enquiry_id)) if str(enquiry_id).isdigit() else None
+def suggest_practitioners(session: Session, enquiry_id: object, *, limit: int = 10) -> list[Suggestion]:
+    enquiry = session.get(Enquiry, int(cast("int | str", enquiry_id))) if str(enquiry_id).isdigit() else None  # digits: an id, or its text
     if enquiry is None:
         raise NotFound(f"There is no enquiry {str(enquiry_id)[:20]}.")
     groups = _groups(session, enquiry.cycle_id)
@@ -187,6 +188,7 @@ def independence_problem(session: Session, enquiry: Enquiry, person_id: int) -> 
     ties = _ties(session, [person_id]).get(person_id, {})
     if enquiry.authority_id not in ties:
         return None
+    assert person is not None and authority is not None  # tied to an authority, so a person; an enquiry's authority_id is a foreign key
     return (
         f"{person.name} cannot work on enquiry {enquiry.id}: they {ties[enquiry.authority_id]} {authority.name}, "
         "the enquiring authority. Moderation must be independent, so choose a practitioner from another authority."
@@ -210,7 +212,7 @@ def _days_by_person(session: Session, cycle_id: int | None, person_id: int | Non
     return {person: float(total or 0) for person, total in session.execute(query)}
 
 
-def _in_cycle(cycle_id: int | None):
+def _in_cycle(cycle_id: int | None) -> ColumnElement[bool]:
     return Enquiry.cycle_id.is_(None) if cycle_id is None else Enquiry.cycle_id == cycle_id
 
 
@@ -253,6 +255,7 @@ def _ties(session: Session, person_ids: list[int]) -> dict[int, dict[int, str]]:
         )
         .order_by(RoleAssignment.id)
     )
-    for person_id, authority_id, role in roles:
-        ties.setdefault(person_id, {}).setdefault(authority_id, f"hold the role '{Role(role).label}' for")
+    for person_id, held_for, role in roles:
+        assert held_for is not None  # asked for roles held for an authority only
+        ties.setdefault(person_id, {}).setdefault(held_for, f"hold the role '{Role(role).label}' for")
     return ties

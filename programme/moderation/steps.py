@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +18,7 @@ from programme.moderation.stages import AssignmentStatus, Stage
 from programme.moderation.views import EnquiryView, load_for
 from programme.people.profile import Profile
 from programme.unit_of_work import unit_of_work
-from storage.moderation import Assignment
+from storage.moderation import Assignment, Enquiry
 
 PACKAGE_SAVED = "enquiry.package.save"
 
@@ -44,7 +46,8 @@ REPORT_FORM = Form(
 
 
 @unit_of_work
-def agree_package(session: Session, profile: Profile, enquiry_id, submitted: dict, *, expected: Stage | None, now: datetime, channel: str = "") -> str:
+def agree_package(session: Session, profile: Profile, enquiry_id: object, submitted: Mapping[str, Any], *, expected: Stage | None, now: datetime,
+                  channel: str = "") -> str:
     enquiry, authority = load_for(session, profile, enquiry_id)
     if not profile.is_coordinator:
         raise NotAllowed("Only the moderation coordinators record the agreed package.")
@@ -55,6 +58,7 @@ def agree_package(session: Session, profile: Profile, enquiry_id, submitted: dic
         errors["days"] = f"A small package of improvement support is at most {SMALL_PACKAGE_MAX_DAYS} days."
     if errors:
         raise Invalid(errors)
+    assert days is not None  # a required field, and no errors
     changes = {"agreed_days": float(days), "agreed_scope": checked.values["scope"], "report_due": checked.values["report_due"]}
     current = Stage(enquiry.stage)
     if current == Stage.PACKAGE_AGREED and expected in (None, Stage.PACKAGE_AGREED):
@@ -69,7 +73,8 @@ def agree_package(session: Session, profile: Profile, enquiry_id, submitted: dic
 
 
 @unit_of_work
-def deliver_report(session: Session, profile: Profile, enquiry_id, submitted: dict, *, expected: Stage | None, now: datetime, channel: str = "") -> str:
+def deliver_report(session: Session, profile: Profile, enquiry_id: object, submitted: Mapping[str, Any], *, expected: Stage | None, now: datetime,
+                   channel: str = "") -> str:
     enquiry, _ = load_for(session, profile, enquiry_id)
     if not profile.is_coordinator:
         raise NotAllowed("Only the moderation coordinators record that the report was delivered.")
@@ -78,7 +83,7 @@ def deliver_report(session: Session, profile: Profile, enquiry_id, submitted: di
         raise Invalid(checked.errors)
     days_worked = float(checked.values["days_worked"])
 
-    def record_days(moved) -> None:
+    def record_days(moved: Enquiry) -> None:
         assignment = session.scalar(
             select(Assignment).where(Assignment.enquiry_id == moved.id, Assignment.status == AssignmentStatus.ACCEPTED).order_by(Assignment.id.desc())
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -150,14 +151,14 @@ def is_enquirer(profile: Profile, authority_code: str) -> bool:
     return profile.holds_for(authority_code, Role.DCS, Role.DELEGATE)
 
 
-def load_for(session: Session, profile: Profile, enquiry_id) -> tuple[Enquiry, Authority]:
+def load_for(session: Session, profile: Profile, enquiry_id: object) -> tuple[Enquiry, Authority]:
     """The enquiry, if this person may see it: coordinators, and the enquiring authority's DCS and delegates."""
     try:
-        enquiry = session.get(Enquiry, int(enquiry_id))
+        enquiry = session.get(Enquiry, int(cast(Any, enquiry_id)))  # any value: int() raises for what is not a number
     except (TypeError, ValueError):
         enquiry = None
     authority = session.get(Authority, enquiry.authority_id) if enquiry else None
-    if enquiry is None or not (
+    if enquiry is None or authority is None or not (
         profile.is_coordinator or is_enquirer(profile, authority.code) or enquiry.submitted_by_person_id == profile.person_id
     ):
         # The same answer whether it does not exist or is another authority's: an enquiry's existence is private.
@@ -165,12 +166,12 @@ def load_for(session: Session, profile: Profile, enquiry_id) -> tuple[Enquiry, A
     return enquiry, authority
 
 
-def view(session: Session, profile: Profile, enquiry_id) -> EnquiryView:
+def view(session: Session, profile: Profile, enquiry_id: object) -> EnquiryView:
     enquiry, authority = load_for(session, profile, enquiry_id)
     return build_view(session, enquiry, authority, profile)
 
 
-def for_coordinators(session: Session, profile: Profile, enquiry_id) -> EnquiryView:
+def for_coordinators(session: Session, profile: Profile, enquiry_id: object) -> EnquiryView:
     """The enquiry, for a moderation coordinator about to act on it (a package, a report, a practitioner, a stage)."""
     found = view(session, profile, enquiry_id)
     if not profile.is_coordinator:
@@ -179,13 +180,17 @@ def for_coordinators(session: Session, profile: Profile, enquiry_id) -> EnquiryV
 
 
 def build_view(session: Session, enquiry: Enquiry, authority: Authority, profile: Profile | None) -> EnquiryView:
-    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(_person_ids(session, enquiry))))}
+    # int | None keys: name() is asked for an event's person_id too, None for the assistant's own moves
+    people: dict[int | None, Person] = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(_person_ids(session, enquiry))))}
     events = session.scalars(select(EnquiryEvent).where(EnquiryEvent.enquiry_id == enquiry.id).order_by(EnquiryEvent.id)).all()
     assignments = session.execute(
         select(Assignment, Authority.name).join(Authority, Authority.id == Assignment.authority_id)
         .where(Assignment.enquiry_id == enquiry.id).order_by(Assignment.id)
     ).all()
-    name = lambda pid: people[pid].name if pid in people else "the assistant"  # noqa: E731
+
+    def name(pid: int | None) -> str:
+        return people[pid].name if pid in people else "the assistant"
+
     return EnquiryView(
         id=enquiry.id,
         authority_code=authority.code,

@@ -12,8 +12,9 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from programme import audit
@@ -85,17 +86,17 @@ class NoteView:
         return self.viewer_answers and self.is_agreed and self.shared_on is None
 
 
-def _link(raw) -> str:
+def _link(raw: object) -> str:
     link = " ".join(str(raw or "").split())
     if not link.startswith(("https://", "http://")) or len(link) > 1000:
         raise Invalid({"link": "Give the link to the notes, starting with https:// (for example their SharePoint address)."})
     return link
 
 
-def _group(session: Session, today: date, key) -> tuple[Cycle, Group]:
+def _group(session: Session, today: date, key: object) -> tuple[Cycle, Group]:
     cycle = current_cycle(session, today)
     group = session.scalar(select(Group).where(Group.cycle_id == cycle.id, Group.key == str(key or "").strip())) if cycle else None
-    if group is None:
+    if cycle is None or group is None:  # no cycle: no group either
         raise NotFound(f"There is no group '{str(key)[:20]}' in the current cycle. Use `notes` to see the groups.")
     return cycle, group
 
@@ -109,7 +110,7 @@ def may_record(session: Session, profile: Profile | None, group: Group) -> bool:
 
 
 @unit_of_work
-def record_sent(session: Session, profile: Profile | None, group_key, link, now: datetime, today: date, *,
+def record_sent(session: Session, profile: Profile | None, group_key: object, link: object, now: datetime, today: date, *,
                 authority_code: str | None = None, channel: str = "") -> str:
     """The notes of a group's day were sent; with `authority_code`, a revised note for that authority."""
     cycle, group = _group(session, today, group_key)
@@ -153,17 +154,17 @@ def _dcs(session: Session, authority_id: int) -> list[int]:
         RoleAssignment.authority_id == authority_id, RoleAssignment.role == Role.DCS.value, RoleAssignment.active.is_(True)).distinct()))
 
 
-def _payload(note: NoteAgreement, group: Group, authority: Authority) -> dict:
+def _payload(note: NoteAgreement, group: Group, authority: Authority) -> dict[str, Any]:
     return {"note_id": note.id, "group_name": group.name, "authority_name": authority.name, "link": note.link,
             "version": note.version, "challenge_date": group.challenge_date.isoformat()}
 
 
-def answerable(session: Session, note_id: int, person_id: int, now: datetime) -> dict:
+def answerable(session: Session, note_id: int, person_id: int, now: datetime) -> dict[str, str]:
     """A code for this DCS's own address: their emailed answers act on the note; copies to others carry none."""
     return for_person(session, person_id, Purpose.NOTE, {"note": note_id}, now)
 
 
-def _ask_to_agree(session, note: NoteAgreement, group: Group, authority: Authority, now) -> int:
+def _ask_to_agree(session: Session, note: NoteAgreement, group: Group, authority: Authority, now: datetime) -> int:
     people = _dcs(session, authority.id)
     for person_id in people:
         enqueue(session, key=f"note/{note.id}/v{note.version}/agree/{person_id}", kind="note_agreement",
@@ -172,28 +173,33 @@ def _ask_to_agree(session, note: NoteAgreement, group: Group, authority: Authori
     return len(people)
 
 
-def _own(session: Session, profile: Profile, note_id) -> tuple[NoteAgreement, Group, Authority]:
+def _own(session: Session, profile: Profile, note_id: object) -> tuple[NoteAgreement, Group, Authority]:
     try:
-        note = session.get(NoteAgreement, int(note_id))
+        note = session.get(NoteAgreement, int(cast(Any, note_id)))  # any value: int() raises for what is not a number
     except (TypeError, ValueError):
         note = None
     if note is None:
         raise NotFound(f"There is no note {str(note_id)[:20]}.")
     authority = session.get(Authority, note.authority_id)
+    assert authority is not None  # a note's authority_id is a foreign key, as is its group_id
     if not (profile.is_coordinator or profile.holds_for(authority.code, Role.DCS, Role.DELEGATE)):
         raise NotAllowed(f"Only {authority.name}'s DCS (or a delegate, or a coordinator on their behalf) can agree its note.")
-    return note, session.get(Group, note.group_id), authority
+    group = session.get(Group, note.group_id)
+    assert group is not None
+    return note, group, authority
 
 
 @unit_of_work
-def agree(session: Session, profile: Profile, note_id, version, now: datetime, today: date, *, channel: str = "") -> str:
+def agree(session: Session, profile: Profile, note_id: object, version: object, now: datetime, today: date, *, channel: str = "") -> str:
     note, group, authority = _own(session, profile, note_id)
     if note.status == NoteStatus.AGREED:
+        assert note.agreed_on is not None  # set whenever a note is agreed
         return f"{authority.name}'s note was already agreed on {note.agreed_on.isoformat()}."
     if version is not None and str(version) != str(note.version):
         return f"A revised note (version {note.version}) has been sent since: please read it, then agree that one."
-    changed = session.execute(update(NoteAgreement).where(NoteAgreement.id == note.id, NoteAgreement.status != NoteStatus.AGREED)
-                              .values(status=NoteStatus.AGREED, agreed_on=today, agreed_by_person_id=profile.person_id, updated_at=now)).rowcount
+    # an UPDATE's result is a CursorResult, which has the rowcount
+    changed = cast(CursorResult[Any], session.execute(update(NoteAgreement).where(NoteAgreement.id == note.id, NoteAgreement.status != NoteStatus.AGREED)
+                   .values(status=NoteStatus.AGREED, agreed_on=today, agreed_by_person_id=profile.person_id, updated_at=now))).rowcount
     if not changed:  # agreed at the same moment by someone else
         return f"{authority.name}'s note was already agreed."
     for person_id in _dcs(session, authority.id):
@@ -206,7 +212,7 @@ def agree(session: Session, profile: Profile, note_id, version, now: datetime, t
 
 
 @unit_of_work
-def request_amendments(session: Session, profile: Profile, note_id, text, now: datetime, *, channel: str = "") -> str:
+def request_amendments(session: Session, profile: Profile, note_id: object, text: object, now: datetime, *, channel: str = "") -> str:
     note, group, authority = _own(session, profile, note_id)
     text = str(text or "").strip()
     if not text:
@@ -222,6 +228,7 @@ def request_amendments(session: Session, profile: Profile, note_id, text, now: d
     coordinators = session.scalars(select(RoleAssignment.person_id).where(
         RoleAssignment.role == Role.COORDINATOR.value, RoleAssignment.active.is_(True))).all()
     count = session.scalar(select(NoteAgreement.updated_at).where(NoteAgreement.id == note.id))
+    assert count is not None  # the row just flushed
     for person_id in sorted(set(facilitators) | set(coordinators)):
         enqueue(session, key=f"note/{note.id}/v{note.version}/amend/{count.isoformat()}/{person_id}", kind="note_amendments",
                 payload={**_payload(note, group, authority), "amendments": text, "from_name": profile.name},
@@ -232,7 +239,7 @@ def request_amendments(session: Session, profile: Profile, note_id, text, now: d
 
 
 @unit_of_work
-def confirm_shared(session: Session, profile: Profile, note_id, now: datetime, today: date, *, channel: str = "") -> str:
+def confirm_shared(session: Session, profile: Profile, note_id: object, now: datetime, today: date, *, channel: str = "") -> str:
     note, _group, authority = _own(session, profile, note_id)
     if note.status != NoteStatus.AGREED:
         raise NotAllowed(f"{authority.name}'s note is not agreed yet: agree it first, then share it with your Lead Member.")

@@ -9,9 +9,11 @@ improvement support, or both; the colleague must have agreed; a panel member may
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -129,11 +131,11 @@ class Outcome:
     already_on_panel: bool = False
     errors: dict[str, str] = field(default_factory=dict)
 
-    def as_result(self) -> dict:
+    def as_result(self) -> dict[str, Any]:
         return {"done": self.done, "message": self.message, "nomination_id": self.nomination_id, "already_on_panel": self.already_on_panel}
 
 
-def replayed(result: dict) -> Outcome:
+def replayed(result: dict[str, Any]) -> Outcome:
     return Outcome(result["done"], result["message"], nomination_id=result.get("nomination_id"),
                    already_on_panel=result.get("already_on_panel", False))
 
@@ -143,7 +145,7 @@ def submit_nomination(
     session: Session,
     profile: Profile,
     token: str,
-    submitted: dict,
+    submitted: Mapping[str, Any],
     now: datetime,
     *,
     authorities: list[tuple[str, str]] | None = None,
@@ -158,7 +160,7 @@ def submit_nomination(
     return submit_once(session, token, "nomination", profile.person_id, act, replayed)
 
 
-def _nominate(session: Session, profile: Profile, token: str, submitted: dict, now: datetime,
+def _nominate(session: Session, profile: Profile, token: str, submitted: Mapping[str, Any], now: datetime,
               authorities: list[tuple[str, str]] | None, channel: str) -> Outcome:
     authorities = authorities if authorities is not None else nominating_authorities(session, profile)
     if not authorities:
@@ -173,6 +175,7 @@ def _nominate(session: Session, profile: Profile, token: str, submitted: dict, n
         return Outcome(False, "Please correct the details below.", checked=checked, errors=errors)
     values = checked.values
     authority = session.scalar(select(Authority).where(Authority.code == values["authority"]))
+    assert authority is not None  # the form offers the codes of existing authorities only
     nominee = _person(session, values["nominee_email"], values["nominee_name"])
     if _on_panel(session, nominee.id):
         return Outcome(
@@ -225,7 +228,7 @@ def _on_panel(session: Session, person_id: int) -> bool:
     return member is not None or nominated is not None
 
 
-def _tell(session, nomination: Nomination, nominee: Person, authority: Authority, profile: Profile, form: Form, now) -> None:
+def _tell(session: Session, nomination: Nomination, nominee: Person, authority: Authority, profile: Profile, form: Form, now: datetime) -> None:
     covers = form.field("covers").choice_title(nomination.covers)
     areas = ", ".join(form.field("areas").choice_title(a) for a in nomination.areas)
     details = {
@@ -277,6 +280,7 @@ def answer_invitation(session: Session, person: Person, *, accept: bool, nominat
         raise NotFound("You have more than one open invitation: reply to the invitation email itself, keeping its reference.")
     nomination = open_ones[0]
     authority = session.get(Authority, nomination.authority_id)
+    assert authority is not None  # a nomination's authority_id is a foreign key
     nomination.status = NominationStatus.JOINED if accept else NominationStatus.DECLINED
     if accept:
         _join_panel(session, person, authority)

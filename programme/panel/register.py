@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from programme import audit
@@ -81,14 +82,14 @@ def list_panel(
             "Only programme coordinators can see the whole panel. "
             "To see the nominations you made, or your authority's, use `my nominations`."
         )
-    authorities = [tuple(row) for row in session.execute(select(Authority.code, Authority.name).order_by(Authority.code))]
+    authorities = [(code, name) for code, name in session.execute(select(Authority.code, Authority.name).order_by(Authority.code))]
     errors: dict[str, str] = {}
     area_code = _pick(errors, "area", area, [(c.value, c.title) for c in AREAS])
     covers_code = _pick(errors, "covers", covers, [(c.value, c.title) for c in COVERS])
     authority_code = _pick(errors, "authority", authority, authorities)
     if errors:
         raise Invalid(errors)
-    conditions = [Nomination.status.in_(ACTIVE_STATUSES)]
+    conditions: list[ColumnElement[bool]] = [Nomination.status.in_(ACTIVE_STATUSES)]
     if covers_code:
         conditions.append(Nomination.covers.in_(COVERS_MATCHING[covers_code]))
     if authority_code:
@@ -135,7 +136,7 @@ def withdraw_nomination(session: Session, profile: Profile, nomination_id: int, 
 
 @unit_of_work
 def update_areas(
-    session: Session, profile: Profile, nomination_id: int, areas_raw, covers_raw, now: datetime, *, channel: str = ""
+    session: Session, profile: Profile, nomination_id: int, areas_raw: object, covers_raw: object, now: datetime, *, channel: str = ""
 ) -> str:
     """Change what a nomination covers. `None` for either keeps it as it is; bad input raises
     Invalid with every problem beside its field, and changes nothing."""
@@ -180,7 +181,7 @@ def export_panel_rows(session: Session) -> tuple[list[str], list[list[str]]]:
     return list(EXPORT_HEADER), [[_cell(value) for value in row] for row in rows]
 
 
-def _entries(session: Session, *conditions) -> list[PanelEntry]:
+def _entries(session: Session, *conditions: ColumnElement[bool]) -> list[PanelEntry]:
     nominee, nominator = aliased(Person), aliased(Person)
     rows = session.execute(
         select(Nomination, Authority.code, Authority.name, nominee.name, nominee.email, nominator.name)
@@ -227,14 +228,15 @@ def _audit(session: Session, profile: Profile, channel: str, action: str, nomina
                  subject=audit.subject_of({"id": nomination.id}), authority_code=authority.code)
 
 
-def _to_change(session: Session, profile: Profile, nomination_id, doing: str) -> tuple[Nomination, Authority, Person]:
+def _to_change(session: Session, profile: Profile, nomination_id: object, doing: str) -> tuple[Nomination, Authority, Person]:
     try:
-        nomination = session.get(Nomination, int(nomination_id))
+        nomination = session.get(Nomination, int(cast(Any, nomination_id)))  # any value: int() raises for what is not a number
     except (TypeError, ValueError):
         nomination = None
     if nomination is None:
         raise NotFound(f"There is no nomination {str(nomination_id)[:20]}. Use `my nominations` to see the ones you can change.")
     authority = session.get(Authority, nomination.authority_id)
+    assert authority is not None  # a nomination's authority_id is a foreign key, as is its nominee_person_id
     allowed = (
         profile.is_coordinator
         or nomination.nominated_by_person_id == profile.person_id
@@ -245,7 +247,9 @@ def _to_change(session: Session, profile: Profile, nomination_id, doing: str) ->
             f"Only the person who made nomination {nomination.id}, the DCS or a delegate of {authority.name}, "
             f"or a programme coordinator can {doing} it."
         )
-    return nomination, authority, session.get(Person, nomination.nominee_person_id)
+    nominee = session.get(Person, nomination.nominee_person_id)
+    assert nominee is not None
+    return nomination, authority, nominee
 
 
 def _leave_panel(session: Session, nominee: Person, authority: Authority, now: datetime) -> None:

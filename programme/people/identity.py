@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ class Sender:
     tenant_id: str | None
     conversation_id: str
     service_url: str
-    reference: dict  # the channel's own conversation reference, serialized, for proactive messages
+    reference: dict[str, Any]  # the channel's own conversation reference, serialized, for proactive messages
 
 
 def find_person(

@@ -198,10 +198,11 @@ def _authority_view(
     session: Session, cycle: Cycle | None, code: str, held: list[HeldRole], today: date
 ) -> AuthorityView:
     authority = session.scalar(select(Authority).where(Authority.code == code))
+    assert authority is not None  # the code of an authority a role is held for
     group = _group_of(session, cycle, authority.id) if cycle else None
-    view = _group_view(cycle, group) if group else None
+    view = _group_view(cycle, group) if cycle and group else None  # a group only with a cycle: said again for the type checker
     roles = {h.role for h in held if h.authority_code == code}
-    dates = _key_dates(cycle, view, roles, today) if view else ()
+    dates = _key_dates(cycle, view, roles, today) if cycle and view else ()
     return AuthorityView(code=code, name=authority.name, group=view, key_dates=dates)
 
 

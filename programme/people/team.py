@@ -139,6 +139,7 @@ def check_new_member(*, role: str, name: str, email: str) -> tuple[Role, str, st
         problems.update(error.fields)
     if problems:
         raise Invalid(problems)
+    assert chosen is not None  # _parse_role raised otherwise, and so did we
     return chosen, name, email
 
 
@@ -202,6 +203,7 @@ def remove_team_member(
     assignment.active = False
     assignment.source = "assistant"
     person = session.get(Person, person_id)
+    assert person is not None  # a role assignment's person_id is a foreign key
     name = person.name
     _tell(session, "team_member_removed", person, chosen, authority, profile, now)
     _audit(session, profile, channel, "team.remove", person_id, authority)

@@ -9,8 +9,10 @@ are in) plans nothing. What is due, what is late and what is missed is `due`'s t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from programme.calendar.cycle_settings import CycleSettings
@@ -76,10 +78,10 @@ class Planned:
     on: date
     due_at: datetime
     why: str
-    payload: dict = field(default_factory=dict, compare=False, hash=False)
+    payload: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     # What the person may answer by email, if anything: the held code's purpose and record, made
     # for their own address when the reminder is written.
-    answers: tuple[Purpose, dict] | None = field(default=None, compare=False, hash=False)
+    answers: tuple[Purpose, dict[str, Any]] | None = field(default=None, compare=False, hash=False)
 
 
 RULES = {
@@ -98,8 +100,8 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
     settings = facts.settings
     planned: list[Planned] = []
 
-    def add(rule: str, kind: str, group: GroupFacts, authority: AuthorityFacts, people, on: date, why: str, follow_up=None,
-            answers: tuple[Purpose, dict] | None = None, **extra):
+    def add(rule: str, kind: str, group: GroupFacts, authority: AuthorityFacts, people: Iterable[PersonRef], on: date, why: str,
+            follow_up: int | str | None = None, answers: tuple[Purpose, dict[str, Any]] | None = None, **extra: object) -> None:
         name = f"{rule}/{follow_up}" if follow_up else rule
         for person in dict.fromkeys(people):  # someone holding two of the roles is told once
             planned.append(Planned(
@@ -133,7 +135,8 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
                     overdue, f"the self-assessment was due on {group.deadline} and is not received", stage="overdue")
             note = authority.note
             if note is not None and note.status == NoteStatus.SENT:
-                extra = {"note_id": note.id, "link": note.link, "version": note.version}
+                # Any: spread as keywords, it is checked against each of add()'s parameters
+                extra: dict[str, Any] = {"note_id": note.id, "link": note.link, "version": note.version}
                 for number, days in enumerate(settings.note_follow_up_working_days, start=1):
                     add("note_follow_up", "note_agreement", group, authority, authority.dcs, add_working_days(note.sent_on, days),
                         f"the note sent on {note.sent_on} is not agreed after {days} working days", f"{number}/v{note.version}",
@@ -166,7 +169,8 @@ def due(planned: list[Planned], now: datetime, late_limit_working_days: int, zon
     today = now.astimezone(zone).date()
     # More than the limit late means planned before this day: worked out once, not per reminder.
     cutoff = add_working_days(on_or_before(today), -late_limit_working_days)
-    to_send, missed = [], []
+    to_send: list[Planned] = []
+    missed: list[Planned] = []
     for item in planned:
         if item.due_at > now:
             continue

@@ -8,8 +8,10 @@ only then, the offering authority hears of the ask, and both DCSs are told, with
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -49,9 +51,9 @@ class Directory:
     matches: tuple[MatchView, ...] = ()  # coordinators only
     for_coordinator: bool = False
 
-    def by_theme(self, views) -> list[tuple[str, list]]:
+    def by_theme(self, views: Iterable[ItemView]) -> list[tuple[str, list[ItemView]]]:
         order = {c.value: n for n, c in enumerate(THEMES)}
-        grouped: dict[str, list] = {}
+        grouped: dict[str, list[ItemView]] = {}
         for view in sorted(views, key=lambda v: (order.get(v.theme, 99), v.title.casefold())):
             grouped.setdefault(THEME_TITLES.get(view.theme, view.theme), []).append(view)
         return list(grouped.items())
@@ -70,7 +72,7 @@ def parse_theme(raw: str | None) -> str | None:
 def directory(session: Session, profile: Profile, today: date, *, theme: str | None = None) -> Directory:
     cycle = current_cycle(session, today)
     cycle_id = cycle.id if cycle else None
-    rows = session.execute(
+    rows: Sequence[tuple[SupportItem, Authority]] = session.execute(  # rows, or the plain tuples filtered from them below
         select(SupportItem, Authority).join(Authority, Authority.id == SupportItem.authority_id)
         .where(SupportItem.status == ItemStatus.ACTIVE, SupportItem.cycle_id == cycle_id if cycle_id else SupportItem.cycle_id.is_(None))
         .order_by(SupportItem.id)
@@ -106,7 +108,7 @@ def matches(session: Session, cycle_id: int | None) -> list[MatchView]:
 
 
 @unit_of_work
-def confirm_match(session: Session, profile: Profile, ask_id, offer_id, now: datetime, *, channel: str = "") -> str:
+def confirm_match(session: Session, profile: Profile, ask_id: object, offer_id: object, now: datetime, *, channel: str = "") -> str:
     """A coordinator confirms that this offer can help with this ask: recorded once, both DCSs told."""
     if not profile.is_coordinator:
         raise NotAllowed("Only the programme coordinators confirm matches between asks and offers.")
@@ -128,6 +130,7 @@ def confirm_match(session: Session, profile: Profile, ask_id, offer_id, now: dat
     if match_id is None:  # confirmed at the same moment by another coordinator
         return f"'{ask.title}' and '{offer.title}' are already matched."
     match = session.get(SupportMatch, match_id)
+    assert match is not None  # inserted just now, in this transaction
     _tell(session, match, ask, ask_authority, offer, offer_authority, now)
     audit.record(session, person_id=profile.person_id, channel=channel, action="support.match",
                  subject=audit.subject_of({"ask": ask.id, "offer": offer.id}), authority_code=ask_authority.code)
@@ -136,14 +139,16 @@ def confirm_match(session: Session, profile: Profile, ask_id, offer_id, now: dat
             "Both DCSs have been told, with each other's contact.")
 
 
-def _item(session: Session, item_id, kind: str) -> tuple[SupportItem, Authority]:
+def _item(session: Session, item_id: object, kind: str) -> tuple[SupportItem, Authority]:
     try:
-        item = session.get(SupportItem, int(item_id))
+        item = session.get(SupportItem, int(cast(Any, item_id)))  # any value: int() raises for what is not a number
     except (TypeError, ValueError):
         item = None
     if item is None or item.kind != kind:
         raise NotFound(f"There is no {kind} {str(item_id)[:20]}.")
-    return item, session.get(Authority, item.authority_id)
+    authority = session.get(Authority, item.authority_id)
+    assert authority is not None  # an item's authority_id is a foreign key
+    return item, authority
 
 
 def _as_item(item: SupportItem, authority: Authority) -> Item:
@@ -158,7 +163,8 @@ def _dcs_of(session: Session, authority_id: int) -> list[int]:
     ))
 
 
-def _tell(session, match: SupportMatch, ask, ask_authority, offer, offer_authority, now) -> None:
+def _tell(session: Session, match: SupportMatch, ask: SupportItem, ask_authority: Authority, offer: SupportItem, offer_authority: Authority,
+          now: datetime) -> None:
     common = {
         "ask_title": ask.title, "ask_authority": ask_authority.name, "ask_description": ask.description,
         "offer_title": offer.title, "offer_authority": offer_authority.name, "offer_description": offer.description,

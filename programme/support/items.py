@@ -8,8 +8,10 @@ arrive in one submission: they are saved together or not at all. Items belong to
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +27,9 @@ from programme.unit_of_work import unit_of_work
 from storage.calendar import Group, GroupMember
 from storage.people import Authority, RoleAssignment
 from storage.support import SupportItem
+
+if TYPE_CHECKING:
+    from programme.support.matching import Suggested
 
 log = logging.getLogger(__name__)
 OWN_ROLES = (Role.DCS, Role.DELEGATE, Role.PARTICIPANT)
@@ -93,13 +98,13 @@ class Outcome:
     def first_errors(self) -> dict[str, str]:
         return self.errors[0] if self.errors else {}
 
-    def as_result(self) -> dict:
+    def as_result(self) -> dict[str, Any]:
         return {"done": self.done, "message": self.message, "item_ids": list(self.item_ids)}
 
 
 @unit_of_work
 def submit_items(
-    session: Session, profile: Profile, token: str, kind: str, items: list[dict], now: datetime, today: date, *, channel: str = ""
+    session: Session, profile: Profile, token: str, kind: str, items: Sequence[Mapping[str, Any]], now: datetime, today: date, *, channel: str = ""
 ) -> Outcome:
     """Save these items together, once for this token however often it arrives; or none, with every problem."""
 
@@ -110,11 +115,11 @@ def submit_items(
     return submit_once(session, token, f"support_{kind}", profile.person_id, act, replayed)
 
 
-def replayed(result: dict) -> Outcome:
+def replayed(result: dict[str, Any]) -> Outcome:
     return Outcome(result["done"], result["message"], tuple(result.get("item_ids", ())))
 
 
-def _save(session: Session, profile: Profile, token: str, kind: str, items: list[dict], today: date, channel: str) -> Outcome:
+def _save(session: Session, profile: Profile, token: str, kind: str, items: Sequence[Mapping[str, Any]], today: date, channel: str) -> Outcome:
     authorities = recording_authorities(session, profile, today)
     if not authorities:
         raise NotAllowed(NOT_ALLOWED)
@@ -133,6 +138,7 @@ def _save(session: Session, profile: Profile, token: str, kind: str, items: list
     for number, c in enumerate(checked, start=1):
         values = c.values
         authority = session.scalar(select(Authority).where(Authority.code == values["authority"]))
+        assert authority is not None  # the form offers the codes of existing authorities only
         item = SupportItem(
             cycle_id=cycle.id if cycle else None, authority_id=authority.id, kind=values.get("kind") or kind,
             theme=values["theme"], title=values["title"], description=values["description"], route=values["route"],
@@ -171,13 +177,13 @@ def may_see(session: Session, profile: Profile, item: SupportItem, authority: Au
     return item.kind == OFFER or may_change(session, profile, item, authority, today) or item.submitted_by_person_id == profile.person_id
 
 
-def load_item(session: Session, profile: Profile, item_id, today: date, *, to_change: bool = False) -> tuple[SupportItem, Authority]:
+def load_item(session: Session, profile: Profile, item_id: object, today: date, *, to_change: bool = False) -> tuple[SupportItem, Authority]:
     try:
-        item = session.get(SupportItem, int(item_id))
+        item = session.get(SupportItem, int(cast(Any, item_id)))  # any value: int() raises for what is not a number
     except (TypeError, ValueError):
         item = None
     authority = session.get(Authority, item.authority_id) if item else None
-    if item is None or not may_see(session, profile, item, authority, today):
+    if item is None or authority is None or not may_see(session, profile, item, authority, today):
         raise NotFound(f"I can't find item {str(item_id)[:20]} among the ones you can see. Use `my asks` to list your authority's.")
     if to_change and not may_change(session, profile, item, authority, today):
         raise NotAllowed(f"Only {authority.name}'s DCS, delegates and participants (or a coordinator) can change its {KIND_NOUNS[item.kind]}s.")
@@ -185,7 +191,8 @@ def load_item(session: Session, profile: Profile, item_id, today: date, *, to_ch
 
 
 @unit_of_work
-def update_item(session: Session, profile: Profile, item_id, submitted: dict, now: datetime, today: date, *, channel: str = "") -> str:
+def update_item(session: Session, profile: Profile, item_id: object, submitted: Mapping[str, Any], now: datetime, today: date, *,
+                channel: str = "") -> str:
     item, authority = load_item(session, profile, item_id, today, to_change=True)
     if item.status != ItemStatus.ACTIVE:
         raise NotAllowed(f"This {KIND_NOUNS[item.kind]} was withdrawn, so it can no longer be changed.")
@@ -201,7 +208,7 @@ def update_item(session: Session, profile: Profile, item_id, submitted: dict, no
 
 
 @unit_of_work
-def withdraw_item(session: Session, profile: Profile, item_id, now: datetime, today: date, *, channel: str = "") -> str:
+def withdraw_item(session: Session, profile: Profile, item_id: object, now: datetime, today: date, *, channel: str = "") -> str:
     item, authority = load_item(session, profile, item_id, today, to_change=True)
     if item.status == ItemStatus.WITHDRAWN:
         return f"'{item.title}' was already withdrawn."
@@ -224,14 +231,14 @@ class ItemView:
     status: str
     contact: str | None  # None where the viewer may not see it
     recorded_at: datetime
-    suggestions: tuple = field(default=())  # for asks seen by their authority or coordinators
+    suggestions: tuple[Suggested, ...] = field(default=())  # for asks seen by their authority or coordinators
 
     @property
     def is_active(self) -> bool:
         return self.status == ItemStatus.ACTIVE
 
 
-def item_view(item: SupportItem, authority: Authority, *, with_contact: bool, suggestions: tuple = ()) -> ItemView:
+def item_view(item: SupportItem, authority: Authority, *, with_contact: bool, suggestions: tuple[Suggested, ...] = ()) -> ItemView:
     return ItemView(
         id=item.id, kind=item.kind, theme=item.theme, title=item.title, description=item.description, route=item.route,
         authority_code=authority.code, authority_name=authority.name, status=item.status,

@@ -11,10 +11,13 @@ Create Date: 2026-12-07 10:00:00
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, UTC
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy import Connection
 
 revision = '0009'
 down_revision = '0008'
@@ -40,7 +43,7 @@ AREAS = [("send", "SEND"), ("fostering", "Fostering"), ("adoption", "Adoption an
          ("open", "Open: any area, at the DCS's discretion")]
 
 
-def _moment(value, dialect: str):
+def _moment(value: datetime | str, dialect: str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
@@ -48,11 +51,11 @@ def _moment(value, dialect: str):
     return value.astimezone(UTC).replace(tzinfo=None) if dialect == 'sqlite' else value
 
 
-def _choices(pairs) -> list[dict]:
+def _choices(pairs: Iterable[Sequence[str]]) -> list[dict[str, str]]:
     return [{"value": value, "title": title} for value, title in pairs]
 
 
-def _nomination_inputs(connection) -> list[dict]:
+def _nomination_inputs(connection: Connection) -> list[dict[str, Any]]:
     authorities = connection.execute(sa.text(
         "SELECT code, name FROM authorities WHERE active = :yes ORDER BY name"), {"yes": True}).all()
     return [
@@ -86,9 +89,9 @@ def upgrade() -> None:
     connection = op.get_bind()
     dialect = connection.dialect.name
     now = datetime.now(UTC)
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
 
-    def keep(code, address, purpose, record, expires, single_use=False):
+    def keep(code: str | None, address: str | None, purpose: str, record: dict[str, Any], expires: datetime | str, single_use: bool = False) -> None:
         if code and address and code.upper() not in rows:
             rows[code.upper()] = {"code": code.upper(), "address": address.strip().lower(), "purpose": purpose, "record": record,
                                   "single_use": single_use, "expires_at": _moment(expires, dialect), "used_at": None,
@@ -106,7 +109,7 @@ def upgrade() -> None:
             "JOIN people p ON p.id = r.person_id ORDER BY n.id, p.id"), {"yes": True}):
         keep(code, email, "note", {"note": note}, now + NO_EXPIRY)  # the authority's DCS, to whom its emails went
 
-    emails = dict(connection.execute(sa.text("SELECT id, email FROM people")).all())
+    emails: dict[int, str] = dict(connection.execute(sa.text("SELECT id, email FROM people")).all())
     moved = []
     for key, document in connection.execute(sa.text(
             "SELECT key, document FROM bot_state WHERE key LIKE 'email-card/%' OR key LIKE 'pending-confirmation/%' "
