@@ -51,14 +51,15 @@ async def identify(context: TurnContext, session: Session, today: date) -> tuple
     if activity.from_property is None or not activity.from_property.id:
         return None, None
     sender = sender_of(activity)
-    person = identity.known_sender(session, sender)
+    known = identity.known_sender(session, sender)
+    person = known.person
     if person is None:
         email = activity.from_property.id if activity.channel_id == EMAIL_CHANNEL else None
         if email is None and activity.channel_id == TEAMS_CHANNEL:
             session.rollback()  # nothing was written: hold no connection while the roster answers
             email = await _roster_email(context)
         person = identity.find_person(session, email=email) if email else None
-    profile = identity.recognise(session, sender, person, today, teams=activity.channel_id == TEAMS_CHANNEL)
+    profile = identity.recognise(session, sender, known, person, today, teams=activity.channel_id == TEAMS_CHANNEL)
     return person, profile
 
 

@@ -9,12 +9,13 @@ beside its field, and the values as the person gave them so the form can be show
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from programme.errors import NotAllowed
 from programme.validation import email_problem, normalise_email
 
 
@@ -61,6 +62,27 @@ class Form:
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
+
+
+@dataclass(frozen=True)
+class FormFor:
+    """A form as one person gets it: its fields for the authorities they may act for, and what is
+    filled in (their own authority, when there is only one)."""
+
+    form: Form
+    defaults: dict[str, str]
+    authorities: list[tuple[str, str]]
+
+
+def form_for(build: Callable[[list[tuple[str, str]]], Form], authorities: list[tuple[str, str]], refusal: str,
+             defaults: Mapping[str, str] | None = None) -> FormFor:
+    """The form `build` makes for these authorities (code, name), or NotAllowed with `refusal` if there are none."""
+    if not authorities:
+        raise NotAllowed(refusal)
+    filled = dict(defaults or {})
+    if len(authorities) == 1:
+        filled["authority"] = authorities[0][0]
+    return FormFor(build(authorities), filled, authorities)
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint, update
+from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from storage.base import Base, Timestamped
+from storage.base import Base, Timestamped, insert_unless_present
 
 
 class ConversationReferenceRecord(Timestamped, Base):
@@ -25,6 +25,38 @@ class ConversationReferenceRecord(Timestamped, Base):
     # The SDK's ConversationReference, serialized, for continue_conversation.
     reference: Mapped[dict[str, Any]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+def stored(session: Session, channel_id: str, user_id: str) -> ConversationReferenceRecord | None:
+    """The conversation stored for this user on this channel, if any."""
+    return session.scalar(
+        select(ConversationReferenceRecord).where(
+            ConversationReferenceRecord.channel_id == channel_id, ConversationReferenceRecord.user_id == user_id
+        )
+    )
+
+
+def remember(
+    session: Session,
+    record: ConversationReferenceRecord | None,
+    channel_id: str,
+    user_id: str,
+    reference: dict[str, Any],
+    fields: dict[str, Any],
+) -> None:
+    """Store this conversation, in the caller's transaction, or bring the stored `record` up to date.
+    Two first turns from one person at once (Teams sends an install and a message together) store
+    one record: the second waits for the first and updates the row it wrote."""
+    if record is None:
+        values = {"channel_id": channel_id, "user_id": user_id, "reference": reference, **fields}
+        if insert_unless_present(session, ConversationReferenceRecord.__table__, values, ("channel_id", "user_id")) is not None:
+            return
+        record = stored(session, channel_id, user_id)
+        assert record is not None  # the row the other turn committed
+    if any(getattr(record, name) != value for name, value in fields.items()):
+        for name, value in fields.items():
+            setattr(record, name, value)
+        record.reference = reference
 
 
 def deactivate(sessions: sessionmaker[Session], record_id: int) -> None:

@@ -18,10 +18,10 @@ from bot.commands import Command, unquoted
 from bot.email_cards import EMAIL_BODY, parse_reply
 from bot.turn import KnownTurn
 from programme.errors import Invalid, ProgrammeError
-from programme.forms import Form
+from programme.forms import Form, FormFor
 from programme.support.directory import confirm_match, directory, parse_theme
 from programme.support.form import ASK, OFFER, edit_form
-from programme.support.items import FormFor, item_form_for, load_item, own_items, submit_items, update_item, withdraw_item
+from programme.support.items import item_form_for, load_item, own_items, submit_items, update_item, withdraw_item
 
 KINDS = {"ask": ASK, "asks": ASK, "offer": OFFER, "offers": OFFER, "plenary": "suggestion", "suggestion": "suggestion", "suggestions": "suggestion"}
 _SEPARATOR = re.compile(r"^\s*-{3,}\s*$", re.M)

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from programme import audit
 from programme.errors import NotAllowed
-from programme.forms import Checked, Form, check
+from programme.forms import Checked, FormFor, check, form_for
 from programme.moderation.form import assess, enquiry_form
 from programme.moderation.stages import OPEN_ASSIGNMENT, AssignmentStatus, Move, Mover, Stage, check_move
 from programme.moderation.views import build_view, is_enquirer, load_for
-from programme.people.profile import Profile, current_cycle
+from programme.people.profile import Profile, acting_authorities, current_cycle
 from programme.people.roles import Role
 from programme.submit_once import submit_once
 from programme.unit_of_work import unit_of_work
@@ -35,37 +35,15 @@ log = logging.getLogger(__name__)
 
 
 
-def enquiring_authorities(session: Session, profile: Profile) -> list[tuple[str, str]]:
-    """Their own authorities for a DCS or delegate; any authority for coordinators."""
-    query = select(Authority.code, Authority.name).where(Authority.active.is_(True)).order_by(Authority.name)
-    if not profile.is_coordinator:
-        query = query.where(Authority.code.in_(profile.authorities_as(Role.DCS, Role.DELEGATE)))
-    return [(code, name) for code, name in session.execute(query)]
-
-
 NOT_AN_ENQUIRER = (
     "Only a DCS or their delegate can ask for moderation, for their own authority "
     "(or a coordinator, on an authority's behalf)."
 )
 
 
-@dataclass(frozen=True)
-class FormFor:
-    """A form as one person gets it: the fields for the authorities they may act for, what is filled in."""
-
-    form: Form
-    defaults: dict[str, str]
-    authorities: list[tuple[str, str]]
-
-
 def enquiry_form_for(session: Session, profile: Profile) -> FormFor:
-    authorities = enquiring_authorities(session, profile)
-    if not authorities:
-        raise NotAllowed(NOT_AN_ENQUIRER)
-    defaults = {"contact_name": profile.name, "contact_email": profile.email}
-    if len(authorities) == 1:
-        defaults["authority"] = authorities[0][0]
-    return FormFor(enquiry_form(authorities), defaults, authorities)
+    return form_for(enquiry_form, acting_authorities(session, profile), NOT_AN_ENQUIRER,
+                    {"contact_name": profile.name, "contact_email": profile.email})
 
 
 @dataclass(frozen=True)
@@ -109,7 +87,7 @@ def replayed(result: dict[str, Any]) -> Outcome:
 
 def _enquire(session: Session, profile: Profile, token: str, submitted: Mapping[str, Any], now: datetime, today: date, mailbox: str,
              channel: str, authorities: list[tuple[str, str]] | None) -> Outcome:
-    authorities = authorities if authorities is not None else enquiring_authorities(session, profile)
+    authorities = authorities if authorities is not None else acting_authorities(session, profile)
     if not authorities:
         raise NotAllowed(NOT_AN_ENQUIRER)
     form = enquiry_form(authorities)

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from programme import audit
 from programme.errors import NotAllowed, NotFound
-from programme.forms import Checked, Choice, Field, Form, Kind, check
+from programme.forms import Checked, Choice, Field, Form, FormFor, Kind, check, form_for
 from programme.held_codes import Purpose, for_person
-from programme.people.profile import Profile
+from programme.people.profile import Profile, acting_authorities
 from programme.people.roles import Role, authority_scope
 from programme.submit_once import submit_once
 from programme.unit_of_work import unit_of_work
@@ -98,28 +98,8 @@ NOT_A_NOMINATOR = (
 )
 
 
-@dataclass(frozen=True)
-class FormFor:
-    """The nomination form as one person gets it: their authorities, the one filled in if only one."""
-
-    form: Form
-    defaults: dict[str, str]
-    authorities: list[tuple[str, str]]
-
-
 def nomination_form_for(session: Session, profile: Profile) -> FormFor:
-    authorities = nominating_authorities(session, profile)
-    if not authorities:
-        raise NotAllowed(NOT_A_NOMINATOR)
-    return FormFor(nomination_form(authorities), {"authority": authorities[0][0]} if len(authorities) == 1 else {}, authorities)
-
-
-def nominating_authorities(session: Session, profile: Profile) -> list[tuple[str, str]]:
-    """The authorities this person may nominate for: their own as DCS or delegate; any, for coordinators."""
-    query = select(Authority.code, Authority.name).where(Authority.active.is_(True)).order_by(Authority.name)
-    if not profile.is_coordinator:
-        query = query.where(Authority.code.in_(profile.authorities_as(Role.DCS, Role.DELEGATE)))
-    return [(code, name) for code, name in session.execute(query)]
+    return form_for(nomination_form, acting_authorities(session, profile), NOT_A_NOMINATOR)
 
 
 @dataclass(frozen=True)
@@ -162,7 +142,7 @@ def submit_nomination(
 
 def _nominate(session: Session, profile: Profile, token: str, submitted: Mapping[str, Any], now: datetime,
               authorities: list[tuple[str, str]] | None, channel: str) -> Outcome:
-    authorities = authorities if authorities is not None else nominating_authorities(session, profile)
+    authorities = authorities if authorities is not None else acting_authorities(session, profile)
     if not authorities:
         raise NotAllowed(NOT_A_NOMINATOR)
     form = nomination_form(authorities)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from programme.people.profile import Profile, load_profile
 from programme.unit_of_work import unit_of_work
+from storage import conversations
 from storage.conversations import ConversationReferenceRecord
 from storage.people import Person
 
@@ -50,30 +51,35 @@ def find_person(
 
 
 def _record(session: Session, sender: Sender) -> ConversationReferenceRecord | None:
-    return session.scalar(
-        select(ConversationReferenceRecord).where(
-            ConversationReferenceRecord.channel_id == sender.channel,
-            ConversationReferenceRecord.user_id == sender.user_id,
-        )
-    )
+    return conversations.stored(session, sender.channel, sender.user_id)
 
 
-def known_sender(session: Session, sender: Sender) -> Person | None:
-    """The active person this conversation or Entra id already belongs to, without asking anyone."""
+@dataclass(frozen=True)
+class Known:
+    """What is already known of a sender, without asking anyone: the person (if any) and the
+    conversation stored on an earlier turn (if any)."""
+
+    person: Person | None
+    conversation: ConversationReferenceRecord | None
+
+
+def known_sender(session: Session, sender: Sender) -> Known:
+    """The active person this conversation or Entra id already belongs to, and the conversation's record."""
     record = _record(session, sender)
     person = session.get(Person, record.person_id) if record is not None and record.person_id else None
     if person is not None and person.active:
-        return person
-    return find_person(session, aad_object_id=sender.aad_object_id)
+        return Known(person, record)
+    return Known(find_person(session, aad_object_id=sender.aad_object_id), record)
 
 
 @unit_of_work
-def recognise(session: Session, sender: Sender, person: Person | None, today: date, *, teams: bool) -> Profile | None:
+def recognise(session: Session, sender: Sender, known: Known, person: Person | None, today: date, *, teams: bool) -> Profile | None:
     """Remember this conversation (and, in Teams, the person's Entra id) and say who they are in the
-    programme today: their roles, enough for permission checks and help. None: not registered."""
+    programme today: their roles, enough for permission checks and help. None: not registered.
+    `person` is `known.person`, or the one their email (the email channel, the Teams roster) names."""
     if person is not None and teams:
         link_teams_identity(session, person, sender.aad_object_id)
-    record = _record(session, sender)
+    record = known.conversation
     fields = {
         "person_id": person.id if person else (record.person_id if record else None),
         "aad_object_id": sender.aad_object_id,
@@ -82,23 +88,14 @@ def recognise(session: Session, sender: Sender, person: Person | None, today: da
         "service_url": sender.service_url,
         "active": True,
     }
-    if record is None:
-        session.add(ConversationReferenceRecord(channel_id=sender.channel, user_id=sender.user_id, reference=sender.reference, **fields))
-    elif any(getattr(record, name) != value for name, value in fields.items()):
-        for name, value in fields.items():
-            setattr(record, name, value)
-        record.reference = sender.reference
+    conversations.remember(session, record, sender.channel, sender.user_id, sender.reference, fields)
     return load_profile(session, person, today, detail=False) if person is not None else None
 
 
 @unit_of_work
 def forget_conversation(session: Session, channel: str, user_id: str) -> None:
     """The app was removed or the bot left: stop using this conversation for proactive messages."""
-    record = session.scalar(
-        select(ConversationReferenceRecord).where(
-            ConversationReferenceRecord.channel_id == channel, ConversationReferenceRecord.user_id == user_id
-        )
-    )
+    record = conversations.stored(session, channel, user_id)
     if record is not None:
         record.active = False
 

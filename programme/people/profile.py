@@ -124,6 +124,14 @@ class Profile:
         return self.authorities_as(Role.DCS, Role.DELEGATE)
 
 
+def acting_authorities(session: Session, profile: Profile) -> list[tuple[str, str]]:
+    """(code, name) of the authorities this person acts for: their own as DCS or delegate; any, for coordinators."""
+    query = select(Authority.code, Authority.name).where(Authority.active.is_(True)).order_by(Authority.name)
+    if not profile.is_coordinator:
+        query = query.where(Authority.code.in_(profile.led_authorities))
+    return [(code, name) for code, name in session.execute(query)]
+
+
 def current_cycle(session: Session, today: date) -> Cycle | None:
     """The active cycle that contains today, else the next one to start, else the latest."""
     cycles = session.scalars(select(Cycle).where(Cycle.active.is_(True)).order_by(Cycle.starts_on)).all()

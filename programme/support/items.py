@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
-from programme.forms import Form, check
+from programme.forms import FormFor, check, form_for
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
 from programme.submit_once import submit_once
@@ -67,23 +67,9 @@ def recording_authorities(session: Session, profile: Profile, today: date) -> li
     return [(code, name) for code, name in session.execute(query)]
 
 
-@dataclass(frozen=True)
-class FormFor:
-    """The form for an ask, an offer or a suggestion as one person gets it."""
-
-    form: Form
-    defaults: dict[str, str]
-    authorities: list[tuple[str, str]]
-
-
 def item_form_for(session: Session, profile: Profile, kind: str, today: date) -> FormFor:
-    authorities = recording_authorities(session, profile, today)
-    if not authorities:
-        raise NotAllowed(NOT_ALLOWED)
-    defaults = {"contact_name": profile.name, "contact_email": profile.email}
-    if len(authorities) == 1:
-        defaults["authority"] = authorities[0][0]
-    return FormFor(item_form(kind, authorities), defaults, authorities)
+    return form_for(lambda authorities: item_form(kind, authorities), recording_authorities(session, profile, today), NOT_ALLOWED,
+                    {"contact_name": profile.name, "contact_email": profile.email})
 
 
 @dataclass(frozen=True)
