@@ -79,7 +79,6 @@ def hold(session: Session, *, address: str, purpose: Purpose, record: dict[str, 
     code = new_code(purpose)
     session.add(HeldCode(code=code, address=address.strip().lower(), purpose=purpose.value, record=record,
                          single_use=kind.single_use, expires_at=now + kind.lifetime))
-    session.flush()
     return code
 
 

@@ -42,14 +42,12 @@ def submit_once(
     has not committed yet is waited for, and then answered as it was."""
     if not token:
         raise ValueError(f"a {form} submission needs its form token")
-    stored = session.get(FormSubmission, token)
-    if stored is not None:
-        return replay(stored.result)
+    # Claimed by inserting the token: no read first, as the first submission is the usual one.
     claimed = insert_unless_present(
         session, FormSubmission.__table__,
         {"token": token, "form": form, "person_id": person_id, "result": {}, "created_at": utcnow()}, ("token",),
     ) is not None
-    if not claimed:  # another submission of this form got there first, and has finished
+    if not claimed:  # this form was acted on already, or is being acted on and has now finished
         stored = session.get(FormSubmission, token, populate_existing=True)
         if stored is None:  # pragma: no cover - the other submission kept nothing and let the token go
             return submit_once(session, token, form, person_id, act, replay)

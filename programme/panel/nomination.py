@@ -15,13 +15,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from programme import audit
 from programme.errors import NotAllowed, NotFound
 from programme.forms import Checked, Choice, Field, Form, FormFor, Kind, check, form_for
-from programme.held_codes import Purpose, for_person
+from programme.held_codes import Purpose, hold
 from programme.people.profile import Profile, acting_authorities
 from programme.people.roles import Role, authority_scope
 from programme.submit_once import submit_once
@@ -195,17 +195,13 @@ def _person(session: Session, email: str, name: str) -> Person:
 
 
 def _on_panel(session: Session, person_id: int) -> bool:
-    member = session.scalar(
-        select(RoleAssignment.id).where(
-            RoleAssignment.person_id == person_id,
-            RoleAssignment.role == Role.PANEL_MEMBER.value,
-            RoleAssignment.active.is_(True),
-        )
+    member = select(RoleAssignment.id).where(
+        RoleAssignment.person_id == person_id,
+        RoleAssignment.role == Role.PANEL_MEMBER.value,
+        RoleAssignment.active.is_(True),
     )
-    nominated = session.scalar(
-        select(Nomination.id).where(Nomination.nominee_person_id == person_id, Nomination.status.in_(ACTIVE_STATUSES))
-    )
-    return member is not None or nominated is not None
+    nominated = select(Nomination.id).where(Nomination.nominee_person_id == person_id, Nomination.status.in_(ACTIVE_STATUSES))
+    return bool(session.scalar(select(or_(member.exists(), nominated.exists()))))
 
 
 def _tell(session: Session, nomination: Nomination, nominee: Person, authority: Authority, profile: Profile, form: Form, now: datetime) -> None:
@@ -228,9 +224,9 @@ def _tell(session: Session, nomination: Nomination, nominee: Person, authority: 
     for person_id in coordinators:
         enqueue(session, key=f"nomination/{nomination.id}/coordinator/{person_id}", kind="nomination_received",
                 payload=details, due_at=now, recipient_person_id=person_id)
-    answer = for_person(session, nominee.id, Purpose.PANEL_INVITATION, {"nomination": nomination.id}, now)
+    answer = hold(session, address=nominee.email, purpose=Purpose.PANEL_INVITATION, record={"nomination": nomination.id}, now=now)
     enqueue(session, key=f"nomination/{nomination.id}/nominee", kind="panel_invitation",
-            payload={**details, **answer}, due_at=now, recipient_person_id=nominee.id, channel="email")
+            payload={**details, "reference_code": answer}, due_at=now, recipient_person_id=nominee.id, channel="email")
     enqueue(session, key=f"nomination/{nomination.id}/nominator", kind="nomination_confirmation",
             payload=details, due_at=now, recipient_person_id=profile.person_id)
 
