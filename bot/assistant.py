@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import email_cards
 from bot.cards.programme_cards import message_card, unknown_person_card
-from bot.commands import Command, parse_command, unquoted
+from bot.commands import Command, parse_command
 from bot.dialogs import (
     assignments,
     audit_trail,
@@ -40,6 +40,7 @@ from bot.dialogs import (
 )
 from bot.export_links import ExportLinks
 from bot.identity import forget_conversation, identify
+from bot.reading.quoted import unquoted
 from bot.turn import KnownTurn, Turn
 from notify.render import Renderer
 from programme.errors import ProgrammeError

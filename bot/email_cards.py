@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.reading.fields import parse_reply
 from programme import held_codes
 from programme.forms import Choice, Field, Form, Kind
 
@@ -28,7 +29,6 @@ _INPUT_KINDS = {
     "Input.Toggle": Kind.CONFIRM,
 }
 _WORDS = re.compile(r"[^a-z0-9]+")
-_LINE = re.compile(r"^\s*[*-]?\s*([A-Za-z][A-Za-z' ()-]{1,60}?)\s*:\s*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -150,21 +150,3 @@ def _match(actions: list[HeldAction], line: str) -> HeldAction | None:
         if title and wanted.startswith(title + " "):
             return action
     return None
-
-
-def parse_reply(form: Form, body: str) -> dict[str, str]:
-    """The `Label: value` lines of a reply, by field name. Lines that name no field are ignored;
-    the first answer to a field wins, so a quoted copy of the form further down changes nothing."""
-    names = {}
-    for spec in form.fields:
-        names[spec.label.lower()] = spec.name
-        names[spec.name.lower().replace("_", " ")] = spec.name
-    found: dict[str, str] = {}
-    for line in (body or "").splitlines():
-        match = _LINE.match(line)
-        if not match:
-            continue
-        name = names.get(" ".join(match.group(1).lower().split()))
-        if name and name not in found:
-            found[name] = match.group(2).strip()
-    return found

@@ -14,8 +14,10 @@ from typing import Any
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.cards.support import directory_card, items_card, saved_card
-from bot.commands import Command, unquoted
-from bot.email_cards import EMAIL_BODY, parse_reply
+from bot.commands import Command
+from bot.email_cards import EMAIL_BODY
+from bot.reading.fields import parse_reply
+from bot.reading.quoted import unquoted
 from bot.turn import KnownTurn
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Form, FormFor
