@@ -43,6 +43,7 @@ class Field:
     kind: Kind = Kind.TEXT
     required: bool = True
     help: str = ""
+    example: str = ""  # a filled-in value, shown in emailed forms where it helps
     max_length: int = 200
     choices: tuple[Choice, ...] = ()
     minimum: float | None = None
