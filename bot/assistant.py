@@ -14,9 +14,11 @@ from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValu
 from sqlalchemy.orm import Session
 
 from bot import email_cards
+from bot.cards.commands import commands_for, suggestion_card
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command
 from bot.dialogs import (
+    answering,
     assignments,
     audit_trail,
     calendar_changes,
@@ -40,7 +42,9 @@ from bot.dialogs import (
 )
 from bot.export_links import ExportLinks
 from bot.identity import forget_conversation, identify
+from bot.reading.intents import allowed_commands, understand
 from bot.reading.quoted import unquoted
+from bot.reading.subjects import subject_words
 from bot.turn import KnownTurn, Turn
 from notify.render import Renderer
 from programme.errors import ProgrammeError
@@ -88,6 +92,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         timezone: ZoneInfo,
         *,
         moderation_mailbox: str = "",
+        coordinators_email: str = "",
         library_url: str = "",
         links: ExportLinks | None = None,
         renderer: Renderer | None = None,
@@ -97,6 +102,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         self._clock = clock
         self._timezone = timezone
         self._moderation_mailbox = moderation_mailbox
+        self._coordinators_email = coordinators_email
         self._library_url = library_url
         self._links = links
         self._renderer = renderer
@@ -113,6 +119,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
             Purpose.PANEL_INVITATION: nominate.answer_by_email,
             Purpose.ASSIGNMENT: assignments.answer_by_email,
             Purpose.NOTE: notes.answer_by_email,
+            Purpose.CONFIRM: confirm.answer_by_email,
         }
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -130,7 +137,8 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         kind: type[Turn] = KnownTurn if person is not None and profile is not None else Turn
         return kind(
             context=context, session=session, person=person, profile=profile, today=today, now=now, zone=self._timezone,
-            moderation_mailbox=self._moderation_mailbox, library_url=self._library_url, links=self._links, renderer=self._renderer,
+            moderation_mailbox=self._moderation_mailbox, coordinators_email=self._coordinators_email,
+            library_url=self._library_url, links=self._links, renderer=self._renderer,
         )
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -141,22 +149,37 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         command = parse_command(text)
         with self._database.session() as session:
             turn = await self._turn(turn_context, session)
+            if turn.by_email and not command.word:
+                command = parse_command(subject_words(turn.subject))  # a command in the subject, the body left empty
             known = turn.known()
             if known is not None and known.by_email and await self._email_reply(known, command):
                 return
             if known is not None and (attachment := calendar_upload.calendar_attachment(known)) is not None:
                 await calendar_upload.received(known, attachment)
                 return
+            if command.word and command.word not in self._open_commands and command.word not in self._commands:
+                meaning = understand(command, self._open_commands.keys() | self._commands.keys(), _allowed(turn))
+                if meaning.command is None and known is None:
+                    await greeting.welcome(turn)  # someone the programme does not know: how to be registered
+                    return
+                if meaning.command is None and known is not None and (held := known.held_code()) is not None \
+                        and await answering.not_an_answer(known, held.purpose):
+                    return
+                if meaning.command is None:
+                    # What was written is not logged: it may be anything.
+                    await turn.reply_card(suggestion_card(meaning.suggestions, by_email=turn.by_email), subject="Did you mean...?")
+                    return
+                command = meaning.command
             handler = self._open_commands.get(command.word)
             known_handler = self._commands.get(command.word)
             if handler is None and known_handler is None:
-                await _not_understood(turn, command)  # what was written is not logged: it may be anything
+                await greeting.welcome(turn)  # nothing written: the welcome
                 return
             log.info("activity %s: command %s on %s", turn_context.activity.id, command.word, turn.channel)
             if handler is not None:
                 await handler(turn, command)
             elif known is None:
-                await turn.reply_card(unknown_person_card())
+                await turn.reply_card(unknown_person_card(turn.coordinators_email))
             else:
                 assert known_handler is not None  # when neither was found, the turn was answered above
                 await known_handler(known, command)
@@ -178,7 +201,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         handler = self._actions.get(verb)
         known = turn.known()
         if known is None:
-            return unknown_person_card()
+            return unknown_person_card(turn.coordinators_email)
         if handler is None:
             return message_card("Sorry", "That button is no longer in use. Type `help` to see what I can do.", attention=True)
         try:
@@ -240,12 +263,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
                 forget_conversation(session, turn_context.activity)
 
 
-async def _not_understood(turn: Turn, command: Command) -> None:
-    if not command.word:
-        await greeting.welcome(turn)
-        return
-    await turn.reply_card(
-        message_card("Sorry, I didn't understand", f"I don't know the command '{command.word[:40]}'. Type `help` to see what I can do."),
-        subject="Peer Challenge Assistant",
-    )
+def _allowed(turn: Turn) -> list[str]:
+    """The commands this person may use, as typed: what a reading of free text may suggest."""
+    return allowed_commands(usage for usage, _ in commands_for(turn.profile)) + ["feedback"]
 

@@ -14,6 +14,7 @@ from bot import email_cards
 from bot.cards.as_text import card_as_html, card_as_text
 from bot.export_links import ExportLinks
 from bot.identity import EMAIL_CHANNEL
+from bot.reading.subjects import bare_subject
 from notify.render import Renderer
 from programme import held_codes
 from programme.people.profile import Profile, load_profile
@@ -30,6 +31,7 @@ class Turn:
     now: datetime
     zone: ZoneInfo  # the programme's local time, for the moments cards show
     moderation_mailbox: str = ""  # the moderation team's shared address, from the settings
+    coordinators_email: str = ""  # the programme coordinators' address, from the settings
     library_url: str = ""  # the peer challenge library's address, from the settings
     links: ExportLinks | None = None  # signed download links for exports
     renderer: Renderer | None = None  # the notifications' own templates, for a card that shows one (the digest)
@@ -96,6 +98,8 @@ class Turn:
     async def reply_email(self, text: str, html: str, *, subject: str | None = None) -> None:
         activity = MessageFactory.text(text)
         channel_data = {"htmlBody": html}
+        # One "RE:" at most: a reply to "RE: FW: Status" is "RE: Status", never "RE: RE: FW: Status".
+        subject = bare_subject(subject) if subject else (f"RE: {incoming}" if (incoming := bare_subject(self.subject)) else None)
         if subject:
             channel_data["subject"] = subject
         activity.channel_data = channel_data

@@ -29,8 +29,8 @@ from storage.people import Person
 # No 0/O or 1/I to confuse: a code a person can read and type back.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 # In a subject or a body: a letter, perhaps a hyphen, then eight letters and digits (the codes sent before
-# these had the same shape).
-_BRACKETED = re.compile(r"\[([A-Za-z]-?[A-Za-z0-9]{8})\]")
+# these had the same shape); or a confirmation's six, so that "Yes" in reply to it confirms.
+_BRACKETED = re.compile(r"\[([A-Za-z]-?[A-Za-z0-9]{8}|[A-Z0-9]{6})\]")
 
 
 class Purpose(StrEnum):
@@ -130,7 +130,8 @@ def shaped_for(texts: Iterable[str]) -> Purpose | None:
     alone: enough to say "that invitation was not sent to you" without looking anything up."""
     for text in texts:
         if match := _BRACKETED.search(text or ""):
-            return _BY_LETTER.get(match.group(1)[0].upper())
+            code = match.group(1)
+            return Purpose.CONFIRM if len(code) == len(new_code(Purpose.CONFIRM)) else _BY_LETTER.get(code[0].upper())
     return None
 
 

@@ -12,6 +12,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from email.utils import formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -84,7 +85,7 @@ def build_email_sender(settings: Settings) -> EmailSender:
             security=settings.smtp_security,
             username=settings.smtp_username,
             password=settings.smtp_password,
-            mail_from=settings.mail_from,
+            mail_from=_from_line(settings),
             reply_to=settings.assistant_mailbox,
             timeout=settings.smtp_timeout,
         )
@@ -105,7 +106,7 @@ def build_email_sender(settings: Settings) -> EmailSender:
 
     return FileEmailSender(
         Path(settings.mail_dir) if settings.mail_dir else DEFAULT_MAIL_DIR,
-        mail_from=settings.mail_from,
+        mail_from=_from_line(settings),
         reply_to=settings.assistant_mailbox,
     )
 
@@ -220,7 +221,8 @@ def create_app(
     renderer = Renderer()  # the notifications' templates: the dispatcher's, and the digest card's
     assistant = Assistant(
         database, ConversationState(DatabaseStorage(database.sessions)), clock, zone,
-        moderation_mailbox=settings.moderation_mailbox, library_url=settings.library_url, links=links, renderer=renderer,
+        moderation_mailbox=settings.moderation_mailbox, coordinators_email=settings.coordinators_email,
+        library_url=settings.library_url, links=links, renderer=renderer,
     )
     background: list[CleanupContext] = []
     if settings.dispatcher_enabled:
@@ -231,3 +233,8 @@ def create_app(
         database=database, adapter=adapter, authentication=authentication, assistant=assistant, links=links,
         clock=clock, zone=zone, background=background,
     )
+
+
+def _from_line(settings: Settings) -> str:
+    """The From line: the address with its display name ("Peer Challenge Assistant <...>")."""
+    return formataddr((settings.mail_from_name, settings.mail_from)) if settings.mail_from_name else settings.mail_from

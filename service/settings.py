@@ -47,6 +47,8 @@ class Settings:
     mail_from: str = "peer-challenge@assistant.example"
     assistant_mailbox: str = "peer-challenge@assistant.example"
     moderation_mailbox: str = ""
+    coordinators_email: str = ""  # where people not in the calendar are told to write
+    mail_from_name: str = "Peer Challenge Assistant"  # the From line's display name
     export_link_key: str = ""  # signs export download links; empty: a random key per process
     public_url: str = ""  # this service's address as people reach it, for download links
     library_url: str = ""  # the peer challenge library, named when a group's self-assessments are ready
@@ -190,6 +192,8 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         mail_from=get("MAIL_FROM", "peer-challenge@assistant.example"),
         assistant_mailbox=get("ASSISTANT_MAILBOX", "peer-challenge@assistant.example"),
         moderation_mailbox=get("MODERATION_MAILBOX"),
+        coordinators_email=get("COORDINATORS_EMAIL"),
+        mail_from_name=get("MAIL_FROM_NAME", "Peer Challenge Assistant"),
         library_url=get("PEER_CHALLENGE_LIBRARY_URL"),
         export_link_key=get("EXPORT_LINK_KEY"),
         public_url=get("PUBLIC_URL"),

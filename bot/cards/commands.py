@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.cards.elements import card, command_button, heading, paragraph
 from programme.people.profile import Profile
 
 EVERYONE = [
@@ -62,3 +65,23 @@ def commands_for(profile: Profile | None) -> list[tuple[str, str]]:
     elif profile.is_dcs:
         commands += DCS
     return commands
+
+
+def suggestion_card(suggestions: tuple[str, ...] | list[str], *, by_email: bool) -> dict[str, Any]:
+    """What to say when a message is not sure to be a command: the commands it could be, as buttons
+    in Teams and as the words to reply with by email; with none, the way to see them all."""
+    if suggestions:
+        names = " or ".join(f"`{s}`" for s in suggestions)
+        text = f"Did you mean {names}?"
+        text += " Reply with the one you mean." if by_email else " Choose one below, or type it."
+        return card([heading("Did you mean...?"), paragraph(text)], [command_button(s, s) for s in suggestions[:5]])
+    text = (
+        "I couldn't tell which of my commands you meant. Reply with `help` to see them all, for example `status` or `nominate`."
+        if by_email
+        else "I couldn't tell which of my commands you meant. Press Help to see them all, or type one, for example `status` or `nominate`."
+    )
+    return card(
+        [heading("Sorry, I'm not sure what you need"), paragraph(text),
+         paragraph("To tell the programme coordinators something, start your message with `feedback`.", subtle=True)],
+        [command_button("Help", "help"), command_button("My status", "status")],
+    )

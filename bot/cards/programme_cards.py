@@ -45,7 +45,13 @@ def _roles_line(profile: Profile) -> str:
     return "; ".join(held.label for held in profile.roles) or "No current role"
 
 
-def unknown_person_card() -> dict[str, Any]:
+def unknown_person_card(coordinators_email: str = "") -> dict[str, Any]:
+    write = (
+        f"Or write to the programme coordinators at **{coordinators_email}** with your name, job title, authority and "
+        "role in the peer challenge (DCS, delegate or participant, panel member or facilitator): they will add you."
+        if coordinators_email
+        else "Or ask the programme coordinators, giving your name, job title, authority and role in the peer challenge."
+    )
     return card(
         [
             heading(ASSISTANT),
@@ -57,9 +63,9 @@ def unknown_person_card() -> dict[str, Any]:
             subheading("I don't know you yet"),
             paragraph(
                 "I only work with people registered in the programme's calendar. Ask your DCS to add you to "
-                "your authority's team (they can do it here with `team`), or ask the programme coordinators "
-                "to add you. Then say `hi` again."
+                "your authority's team (they can do it here with `team`). Then say `hi` again."
             ),
+            paragraph(write),
         ],
         [command_button("Help", "help")],
     )

@@ -14,6 +14,9 @@ from bot.cards.enquiry import enquiry_card
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
+from bot.dialogs.answering import UNSURE, answer_in
+from bot.reading import answers
+from bot.reading.answers import Reading
 from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import Invalid, NotAllowed, ProgrammeError
@@ -180,24 +183,28 @@ NOT_YOURS = "I can't find that invitation for you. Reply to the invitation email
 
 
 async def answer_by_email(turn: KnownTurn, command: Command, held: held_codes.Held | None) -> bool:
-    """An answer to an invitation email: True if this email was one. `held` is the invitation's
-    code, sent to this sender; None if the reference it carries was sent to someone else."""
-    if command.word not in ANSWERS:
+    """An answer to an invitation email, in words ("Yes, happy to", "times: Tuesday at 10"): True if
+    this email was one. `held` is the invitation's code, sent to this sender; None if the reference
+    it carries was sent to someone else."""
+    subject = f"Your invitation [{held.code}]" if held is not None else "Your invitation"
+    reading = await answer_in(turn, command, answers.ASSIGNMENT, title="Your invitation", subject=subject)
+    if reading == UNSURE:
+        return True
+    if not isinstance(reading, Reading):
         return False
     if held is None:
         await turn.reply_card(message_card("Your invitation", NOT_YOURS, attention=True), subject="Your invitation")
         return True
-    subject = f"Your invitation [{held.code}]"
     assignment_id = int(held.record["assignment"])
     try:
-        if command.word == "times":
-            message = suggest_times(turn.session, turn.person, assignment_id, command.body, now=turn.now, channel=turn.channel)
-        elif command.word == "discussed":
+        if reading.word == "times":
+            message = suggest_times(turn.session, turn.person, assignment_id, reading.rest or command.body, now=turn.now, channel=turn.channel)
+        elif reading.word == "discussed":
             message = record_discussion(turn.session, turn.profile, assignment_id, now=turn.now, channel=turn.channel)
-        elif command.word == "accept":
+        elif reading.word == "accept":
             message = accept(turn.session, turn.person, assignment_id, now=turn.now, channel=turn.channel)
         else:
-            message = decline(turn.session, turn.person, assignment_id, reason=command.body[:1000], now=turn.now, channel=turn.channel)
+            message = decline(turn.session, turn.person, assignment_id, reason=reading.rest[:1000], now=turn.now, channel=turn.channel)
     except ProgrammeError as error:
         await turn.reply_card(message_card("Your invitation", str(error), attention=True), subject=subject)
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.cards.elements import card, command_button, paragraph
 from bot.cards.programme_cards import help_card, status_card, unknown_person_card, welcome_card
 from bot.commands import Command
 from bot.turn import KnownTurn, Turn
@@ -10,13 +11,19 @@ from bot.turn import KnownTurn, Turn
 async def welcome(turn: Turn) -> None:
     profile = turn.full_profile()
     if profile is None:
-        await turn.reply_card(unknown_person_card(), subject="Peer Challenge Assistant")
+        await turn.reply_card(unknown_person_card(turn.coordinators_email), subject="Peer Challenge Assistant")
     else:
         await turn.reply_card(welcome_card(profile), subject="Welcome to the Peer Challenge Assistant")
 
 
 async def hello(turn: Turn, _command: Command) -> None:
     await welcome(turn)
+
+
+async def thanks(turn: Turn, _command: Command) -> None:
+    await turn.reply_card(
+        card([paragraph("You're welcome. Type `help` whenever you want to see what I can do.")], [command_button("Help", "help")]),
+    )  # by email, the subject answered: "RE: ..." once
 
 
 async def help_(turn: Turn, _command: Command) -> None:
@@ -27,5 +34,6 @@ async def status(turn: KnownTurn, _command: Command) -> None:
     await turn.reply_card(status_card(turn.full_profile()), subject="Your peer challenge programme")
 
 
-OPEN_COMMANDS = {"help": help_, "?": help_, "hi": hello, "hello": hello, "start": hello}  # anyone, registered or not
+OPEN_COMMANDS = {"help": help_, "?": help_, "hi": hello, "hello": hello, "start": hello,
+                 "thanks": thanks, "thank": thanks, "thx": thanks, "cheers": thanks, "ta": thanks}  # anyone, registered or not
 COMMANDS = {"status": status}

@@ -8,8 +8,8 @@ from bot.dialogs import assignments, enquiry, panel, support
 from bot.turn import KnownTurn
 
 WHAT = (
-    ("nomination", panel.mine), ("enquir", enquiry.mine), ("assignment", assignments.mine), ("invitation", assignments.mine),
-    ("ask", support.mine), ("offer", support.mine), ("suggestion", support.mine),
+    ("nomin", panel.mine), ("enq", enquiry.mine), ("inq", enquiry.mine), ("assig", assignments.mine), ("invit", assignments.mine),
+    ("ask", support.mine), ("offer", support.mine), ("sugg", support.mine),
 )
 
 

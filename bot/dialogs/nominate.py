@@ -14,6 +14,9 @@ from bot.cards.elements import card, command_button, heading, paragraph
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
+from bot.dialogs.answering import UNSURE, answer_in
+from bot.reading import answers
+from bot.reading.answers import Reading
 from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import NotAllowed, NotFound
@@ -73,14 +76,18 @@ async def _reply(turn: KnownTurn, accept: bool, nomination_id: int | None) -> No
 
 
 async def answer_by_email(turn: KnownTurn, command: Command, held: held_codes.Held | None) -> bool:
-    """`join` or `decline` in reply to the invitation: True if this email was one. `held` is the
-    invitation's code, sent to this sender; None if the reference it carries was sent to someone else."""
-    if command.word not in ("join", "decline"):
+    """An answer to the invitation, in words ("Yes, happy to", "No thank you, I'll have to
+    decline"): True if this email was one. `held` is the invitation's code, sent to this sender;
+    None if the reference it carries was sent to someone else."""
+    reading = await answer_in(turn, command, answers.PANEL_INVITATION, title="The regional panel", subject="The regional panel")
+    if reading == UNSURE:
+        return True
+    if not isinstance(reading, Reading):
         return False
     if held is None:
         await turn.reply_card(message_card("The regional panel", NO_INVITATION, attention=True), subject="The regional panel")
         return True
-    await _reply(turn, command.word == "join", int(held.record["nomination"]))
+    await _reply(turn, reading.word == "join", int(held.record["nomination"]))
     return True
 
 

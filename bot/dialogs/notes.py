@@ -10,13 +10,15 @@ from bot.cards.elements import card, execute, facts, heading, long_date, paragra
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
+from bot.dialogs.answering import UNSURE, answer_in
+from bot.reading import answers
+from bot.reading.answers import Reading
 from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Field, Form, Kind
 from programme.notes.agreement import NoteView, agree, confirm_shared, notes_for, record_sent, recording_groups, request_amendments
 
-ANSWERS = ("agree", "amend", "shared")
 LINK_FORM = Form("notes_sent", "The notes were sent", "Each DCS of the group is then asked to agree their authority's note.", (
     Field("link", "Link to the notes", max_length=1000, help="https://..."),), submit_label="Record the notes as sent")
 AMEND_FORM = Form("note_amend", "Ask for amendments", "Your text goes to the coordinators and the facilitator.", (
@@ -131,20 +133,24 @@ NOT_YOURS = "I can't find that note. Reply to the email about it, keeping the re
 
 
 async def answer_by_email(turn: KnownTurn, command: Command, held: held_codes.Held | None) -> bool:
-    """An answer to an email about a note: True if this email was one. `held` is the note's code,
-    sent to this sender; None if the reference it carries was sent to someone else."""
-    if command.word not in ANSWERS:
+    """An answer to an email about a note, in words ("Agreed, thanks", "Please amend: ..."): True if
+    this email was one. `held` is the note's code, sent to this sender; None if the reference it
+    carries was sent to someone else."""
+    subject = f"The note [{held.code}]" if held is not None else "The note"
+    reading = await answer_in(turn, command, answers.NOTE, title="The note", subject=subject)
+    if reading == UNSURE:
+        return True
+    if not isinstance(reading, Reading):
         return False
     if held is None:
         await turn.reply_card(message_card("The note", NOT_YOURS, attention=True), subject="The note")
         return True
-    subject = f"The note [{held.code}]"
     note_id = int(held.record["note"])
     try:
-        if command.word == "agree":
+        if reading.word == "agree":
             message = agree(turn.session, turn.profile, note_id, None, turn.now, turn.today, channel=turn.channel)
-        elif command.word == "amend":
-            message = request_amendments(turn.session, turn.profile, note_id, command.body, turn.now, channel=turn.channel)
+        elif reading.word == "amend":
+            message = request_amendments(turn.session, turn.profile, note_id, reading.rest or command.text, turn.now, channel=turn.channel)
         else:
             message = confirm_shared(turn.session, turn.profile, note_id, turn.now, turn.today, channel=turn.channel)
     except ProgrammeError as error:

@@ -53,9 +53,70 @@ async def test_someone_unknown_is_told_how_to_get_registered(assistant):
     assert "I don't know you yet" in assistant.connector.texts_of_cards()
 
 
-async def test_an_unknown_command_gets_a_pointer_to_help(assistant):
+@pytest.mark.assistant(roster=(STRANGER,), settings={"COORDINATORS_EMAIL": "coordinators@seslip.example"})
+async def test_someone_unknown_is_given_the_coordinators_address_and_what_to_send(assistant):
+    await assistant.post(email_message(assistant.service_url, "stranger@elsewhere.example", "Hello, can I join?"))
+    text = assistant.connector.sent[-1]["text"]
+    assert "coordinators@seslip.example" in text and "job title" in text
+
+
+async def test_reply_subjects_never_stack_their_prefixes(assistant):
+    await assistant.post(email_message(assistant.service_url, DCS["email"], "thanks", subject="RE: RE: FW: Your peer challenge programme"))
+    assert assistant.connector.sent[-1]["channelData"]["subject"] == "RE: Your peer challenge programme"
+
+
+async def test_an_unknown_command_gets_a_pointer_to_help_never_a_bare_refusal(assistant):
     await _say(assistant, DCS, "frobnicate")
-    assert "Type `help`" in assistant.connector.texts_of_cards()
+    text = assistant.connector.texts_of_cards()
+    assert "not sure what you need" in text and "Press Help" in text and "I don't know the command" not in text
+    assert {"help", "status"} <= _commands_on(assistant.connector.cards()[-1])
+
+
+def _commands_on(card) -> set[str]:
+    return {a["data"]["command"] for a in card.get("actions", []) if "command" in (a.get("data") or {})}
+
+
+@pytest.mark.parametrize(
+    ("written", "heading"),
+    [
+        ("stauts", "Your programme"),
+        ("hlep", "What I can do"),
+        ("Status.", "Your programme"),
+        ("Hi,\n\nstatus please", "Your programme"),
+        ("Good morning, when is our challenge day?", "Your programme"),
+        ("what can you do?", "What I can do"),
+        ("I'd like to nominate someone", "Nominate a colleague"),
+        ("can you show me my nominations please", "Your nominations"),
+        ("my nominatons", "Your nominations"),
+    ],
+)
+async def test_commands_are_found_through_typos_greetings_and_sentences(assistant, written, heading):
+    await _say(assistant, DCS, written)
+    assert heading in assistant.connector.texts_of_cards()
+
+
+async def test_a_message_that_could_be_several_commands_is_asked_about_with_buttons(assistant):
+    await _say(assistant, DCS, "Please send me the form")
+    card = assistant.connector.cards()[-1]
+    assert "Did you mean" in texts_in(card)
+    assert {"nominate", "enquiry", "asks", "offers"} <= _commands_on(card)
+
+
+async def test_by_email_the_question_names_the_commands_to_reply_with(assistant):
+    await assistant.post(email_message(assistant.service_url, DCS["email"], "Hello,\n\nPlease send me the form.\n\nThanks\nHarriet"))
+    reply = assistant.connector.sent[-1]
+    assert "Did you mean" in reply["text"] and "Reply with: nominate, enquiry, asks, offers" in reply["text"]
+    assert "Press" not in reply["text"] and "button" not in reply["text"].lower()
+
+
+async def test_by_email_a_command_in_the_subject_with_an_empty_body_works(assistant):
+    await assistant.post(email_message(assistant.service_url, DCS["email"], "", subject="RE: FW: status"))
+    assert "Triad 1" in assistant.connector.sent[-1]["text"]
+
+
+async def test_thanks_is_answered_kindly(assistant):
+    await _say(assistant, DCS, "Thanks!")
+    assert "You're welcome" in assistant.connector.texts_of_cards()
 
 
 async def _act(assistant, user, verb, data):
@@ -140,6 +201,16 @@ async def test_by_email_status_comes_as_html_and_a_team_change_waits_for_the_con
     assert "sam.example@wokingham.example" in _participants(assistant.database)
     await assistant.post(email_message(assistant.service_url, DCS["email"], f"confirm {code}"))
     assert "Nothing to confirm" in assistant.connector.sent[-1]["text"]
+
+
+@pytest.mark.parametrize(("answer", "added"), [("Yes, go ahead", True), ("yes", True), ("No, cancel that please", False)])
+async def test_a_change_is_confirmed_or_cancelled_by_answering_in_words(assistant, answer, added):
+    await assistant.post(email_message(assistant.service_url, DCS["email"], "team add participant Sam Example, sam.example@wokingham.example"))
+    subject = assistant.connector.sent[-1]["channelData"]["subject"]
+    await assistant.post(email_message(assistant.service_url, DCS["email"], f"{answer}\n\nHarriet", subject=f"RE: {subject}"))
+    assert ("sam.example@wokingham.example" in _participants(assistant.database)) is added
+    await assistant.post(email_message(assistant.service_url, DCS["email"], "yes", subject=f"RE: {subject}"))
+    assert "Nothing to confirm" in assistant.connector.sent[-1]["text"]  # the code is used either way
 
 
 async def test_email_team_change_with_a_bad_address_is_refused_before_any_code(assistant):

@@ -96,6 +96,21 @@ async def test_nominating_by_email_in_one_round_trip(assistant):
     assert _nominations(assistant.database) == 1
 
 
+@pytest.mark.parametrize(("reply", "status"), [
+    ("Yes, happy to!\n\nSam", "joined"),
+    ("Hello,\n\nI'd love to join. Thank you for thinking of me.", "joined"),
+    ("No thank you, I'll have to decline\n\nSent from Outlook for iOS", "declined"),
+    ("Sorry, I can’t this year.", "declined"),
+])
+async def test_the_nominee_answers_the_invitation_in_words(assistant, reply, status):
+    await _act(assistant, DCS, {"token": f"t-words-{status}", **GOOD})
+    nominee = "sam.example@wokingham.example"
+    code = code_sent(assistant.database, "panel_invitation", nominee)
+    await assistant.post(email_message(assistant.service_url, nominee, reply, subject=f"RE: You have been nominated [{code}]"))
+    with assistant.database.session() as session:
+        assert session.scalar(select(Nomination)).status == status
+
+
 async def test_the_nominee_joins_by_replying_to_the_invitation_and_the_dcs_hears(assistant):
     await _act(assistant, DCS, {"token": "t-join", **GOOD})
     with assistant.database.session() as session:

@@ -90,6 +90,37 @@ async def test_a_dcs_agrees_by_replying_to_the_email(assistant):
     assert "recorded as shared" in await _email(assistant, EAST_SUSSEX["email"], "shared", subject)
 
 
+@pytest.mark.parametrize(("reply", "status"), [
+    ("Agreed, thanks\n\nOwen\n\nSent from my iPhone", "agreed"),
+    ("Hi,\n\nYes, happy with it.\n\nKind regards,\nOwen", "agreed"),
+    ("Please amend: our point on transitions is missing.", "amendments_requested"),
+    ("I don’t agree with the second paragraph", "amendments_requested"),
+])
+async def test_a_dcs_answers_the_note_in_words(assistant, reply, status):
+    await act(assistant, COORDINATOR, "note.sent.save", {"group": "1", "link": LINK})
+    code = code_sent(assistant.database, "note_agreement", EAST_SUSSEX["email"])
+    await _email(assistant, EAST_SUSSEX["email"], reply, f"RE: Please agree the note for East Sussex, Triad 1 [{code}]")
+    assert note_of(assistant.database, "east-sussex").status == status
+
+
+async def test_a_reply_that_could_mean_agree_or_amend_is_asked_about_and_changes_nothing(assistant):
+    await act(assistant, COORDINATOR, "note.sent.save", {"group": "1", "link": LINK})
+    code = code_sent(assistant.database, "note_agreement", EAST_SUSSEX["email"])
+    text = await _email(assistant, EAST_SUSSEX["email"], "I agree with most of it but please amend paragraph 2",
+                        f"RE: Please agree the note for East Sussex, Triad 1 [{code}]")
+    assert "wasn't sure what you meant" in text and "agree" in text and "amend" in text
+    assert note_of(assistant.database, "east-sussex").status == "sent"
+
+
+async def test_a_reply_to_the_note_that_gives_no_answer_says_so_and_what_to_reply(assistant):
+    await act(assistant, COORDINATOR, "note.sent.save", {"group": "1", "link": LINK})
+    code = code_sent(assistant.database, "note_agreement", EAST_SUSSEX["email"])
+    text = await _email(assistant, EAST_SUSSEX["email"], "I will look at it over the weekend",
+                        f"RE: Please agree the note for East Sussex, Triad 1 [{code}]")
+    assert "couldn't tell your answer" in text and "agree, amend or shared" in text
+    assert note_of(assistant.database, "east-sussex").status == "sent"
+
+
 async def _email(assistant, sender, text, subject) -> str:
     await assistant.post(email_message(assistant.service_url, sender, text, subject=subject))
     return assistant.connector.sent[-1]["text"]

@@ -134,6 +134,12 @@ def test_file_is_the_backend_by_default(tmp_path):
     assert isinstance(sender, FileEmailSender)
     assert sender.directory == tmp_path
     assert sender.reply_to == ASSISTANT
+    assert sender.mail_from == "Peer Challenge Assistant <peer-challenge@assistant.example>"  # the display name, by default
+
+
+def test_the_from_display_name_is_a_setting(tmp_path):
+    sender = build_email_sender(Settings(mail_dir=str(tmp_path), mail_from="pc@council.example", mail_from_name="SESLIP Peer Challenge"))
+    assert sender.mail_from == "SESLIP Peer Challenge <pc@council.example>"
 
 
 def test_smtp_backend_takes_the_smtp_settings():
