@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.cards.elements import long_date
 from bot.reading.fields import parse_reply
 from programme import held_codes
-from programme.forms import Choice, Field, Form, Kind
+from programme.forms import Choice, Field, Form, Kind, hint
 
 EMAIL_BODY = "_email_body"  # in an emailed answer's data: the reply as written, for forms taking several items
 _INPUT_KINDS = {
@@ -29,6 +30,9 @@ _INPUT_KINDS = {
     "Input.Toggle": Kind.CONFIRM,
 }
 _WORDS = re.compile(r"[^a-z0-9]+")
+_KEPT = ("id", "type", "label", "title", "isRequired", "isMultiSelect", "choices", "isMultiline", "style", "placeholder")
+SEVERAL = "several"  # in a form's action data: by email, the reply may hold several items, separated by ---
+ITEMS = "items"  # in a form's action data: the items given by email, to show again when one has a problem
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,13 @@ def _form_of(inputs: list[dict[str, Any]]) -> Form:
         if element["type"] == "Input.ChoiceSet":
             kind = Kind.MULTI_CHOICE if element.get("isMultiSelect") else Kind.CHOICE
             choices = tuple(Choice(c["value"], c["title"]) for c in element.get("choices", []))
+        elif element.get("isMultiline"):
+            kind = Kind.LONG_TEXT
+        elif element.get("style") == "Email":
+            kind = Kind.EMAIL
         label = element.get("label") or element.get("title") or element["id"]
-        fields.append(Field(element["id"], label, kind, required=bool(element.get("isRequired")), choices=choices))
+        fields.append(Field(element["id"], label, kind, required=bool(element.get("isRequired")), choices=choices,
+                            help=str(element.get("placeholder") or "")))
     return Form(name="card", title="", intro="", fields=tuple(fields))
 
 
@@ -83,43 +92,80 @@ def for_email(session: Session, card: dict[str, Any], address: str, now: datetim
     held = [{"title": a.get("title", ""), "verb": a.get("verb", ""), "data": a.get("data") or {}} for a in actions]
     record = {
         "actions": held,
-        "inputs": [{k: v for k, v in i.items() if k in ("id", "type", "label", "title", "isRequired", "isMultiSelect", "choices")} for i in inputs],
+        "inputs": [{k: v for k, v in i.items() if k in _KEPT} for i in inputs],
     }
     code = held_codes.hold(session, address=address, purpose=held_codes.Purpose.CARD, record=record, now=now)
     return _as_text_card(card, inputs, [h["title"] for h in held]), code
 
 
+def as_email_card(card: dict[str, Any]) -> dict[str, Any]:
+    """The card as it reads by email (its inputs as lines to fill in), without holding a code: for previews and tests."""
+    actions: list[dict[str, Any]] = []
+    inputs: list[dict[str, Any]] = []
+    _walk(card, actions, inputs)
+    return _as_text_card(card, inputs, [a.get("title", "") for a in actions]) if actions else card
+
+
 def _as_text_card(card: dict[str, Any], inputs: list[dict[str, Any]], titles: list[str]) -> dict[str, Any]:
-    """The same card with its inputs as lines to fill in and its buttons as words to reply with."""
+    """The same card with its inputs as lines to fill in and its buttons as words to reply with.
+
+    Each field is its own paragraph: the `Label: value` line, then a line in brackets saying whether
+    it is needed and how to answer (the choices, a date's form, an example), never on the value's
+    line. A form that takes several items shows one block per item given and a blank one to copy."""
     body = [element for element in card.get("body", []) if element.get("type") != "ActionSet" and not element.get("type", "").startswith("Input.")]
     if inputs:
         form = _form_of(inputs)
-        lines = []
-        for spec, element in zip(form.fields, inputs, strict=False):
-            value = _shown_value(element)
-            hint = ""
-            if spec.choices:
-                hint = f" ({'one or more of' if spec.kind == Kind.MULTI_CHOICE else 'one of'}: {'; '.join(c.title for c in spec.choices)})"
-            elif spec.kind == Kind.DATE:
-                hint = " (YYYY-MM-DD)"
-            elif spec.kind == Kind.CONFIRM:
-                hint = " (yes or no)"
-            lines.append(f"{spec.label}: {value}{hint}")
-        body.append(
-            {"type": "TextBlock", "text": "Reply keeping the subject line, with each line filled in after its colon:", "wrap": True, "weight": "Bolder"}
-        )
-        body.append({"type": "TextBlock", "text": "\n".join(lines), "wrap": True})
+        data = next((a.get("data") or {} for a in _actions(card) if (a.get("data") or {}).get(SEVERAL)), None)
+        body.append({"type": "TextBlock", "text": "Reply keeping the subject line. Copy these lines into your reply and write "
+                     "your answer after each colon (or on the line below it):", "wrap": True, "weight": "Bolder"})
+        if data is None:
+            body += _field_blocks(form, {spec.name: _shown_value(element) for spec, element in zip(form.fields, inputs, strict=False)})
+        else:
+            items = [item for item in data.get(ITEMS) or [] if isinstance(item, dict)] or [
+                {spec.name: _shown_value(element) for spec, element in zip(form.fields, inputs, strict=False)}]
+            for number, item in enumerate(items, start=1):
+                body.append({"type": "TextBlock", "text": f"Item {number}", "wrap": True, "weight": "Bolder"})
+                body += _field_blocks(form, {k: _shown_choice(form, k, str(v or "")) for k, v in item.items()})
+                body.append({"type": "TextBlock", "text": "---", "wrap": True})
+            body.append({"type": "TextBlock", "text": "Another item (or leave these lines out)", "wrap": True, "weight": "Bolder"})
+            body += _field_blocks(form, {spec.name: str(items[0].get(spec.name) or "") for spec in form.fields if spec.name == "authority"})
     if len(titles) > 1 or not inputs:
         words = ", ".join(f"**{t}**" for t in titles)
         body.append({"type": "TextBlock", "text": f"To act, reply keeping the subject line, starting with one of: {words}", "wrap": True})
     return {**card, "body": body, "actions": [a for a in card.get("actions", []) if a.get("type") != "Action.Execute"]}
 
 
+def _actions(card: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    _walk(card, found, [])
+    return found
+
+
+def _field_blocks(form: Form, values: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {"type": "TextBlock", "text": f"{spec.label}: {values.get(spec.name, '')}".rstrip() + f"\n{hint(spec)}", "wrap": True, "x-field": True}
+        for spec in form.fields
+    ]
+
+
+def _shown_choice(form: Form, name: str, value: str) -> str:
+    spec = next((f for f in form.fields if f.name == name), None)
+    if spec is None or not spec.choices:
+        return value
+    titles = {c.value: c.title for c in spec.choices}
+    return "; ".join(titles.get(v, v) for v in value.split(",")) if value else ""
+
+
 def _shown_value(element: dict[str, Any]) -> str:
     value = str(element.get("value") or "")
     if element["type"] == "Input.ChoiceSet" and value:
         titles = {c["value"]: c["title"] for c in element.get("choices", [])}
-        return ", ".join(titles.get(v, v) for v in value.split(","))
+        return "; ".join(titles.get(v, v) for v in value.split(","))
+    if element["type"] == "Input.Date" and value:
+        try:
+            return long_date(date.fromisoformat(value))  # one form of date everywhere: "Monday 22 March 2027"
+        except ValueError:
+            return value
     if element["type"] == "Input.Toggle":
         return "yes" if value == element.get("valueOn", "true") else ""
     return value

@@ -39,7 +39,9 @@ def _commands(card: dict[str, Any]) -> list[str]:
 def _blocks(elements: list[dict[str, Any]]) -> Iterator[tuple[str, Any]]:
     for element in elements:
         kind = element.get("type")
-        if kind == "TextBlock":
+        if kind == "TextBlock" and element.get("x-field"):
+            yield ("field", element.get("text", ""))  # an emailed form's field: its line to fill in, and its hint
+        elif kind == "TextBlock":
             yield ("heading" if element.get("size") == "Large" else "strong" if element.get("weight") == "Bolder" else "text", element.get("text", ""))
         elif kind == "FactSet":
             yield ("facts", [(f["title"], f["value"]) for f in element.get("facts", [])])
@@ -58,6 +60,8 @@ def card_as_text(card: dict[str, Any]) -> str:
         elif kind == "heading":
             title = _plain(value)
             lines += ["", title, "=" * len(title)]
+        elif kind == "field":
+            lines += [*value.splitlines(), ""]
         else:
             lines.append(_plain(value))
     commands = _commands(card)
@@ -83,6 +87,13 @@ def card_as_html(card: dict[str, Any]) -> str:
             parts.append(f'<h2 style="font-size:20px;margin:16px 0 8px">{_inline_html(value)}</h2>')
         elif kind == "strong":
             parts.append(f'<h3 style="font-size:16px;margin:14px 0 6px">{_inline_html(value)}</h3>')
+        elif kind == "field":
+            line, _, hint = value.partition("\n")
+            label, _, given = line.partition(":")
+            parts.append(
+                f'<p style="margin:12px 0 4px"><strong>{html.escape(label)}:</strong> {html.escape(given.strip())}<br>\n'
+                f'<span style="color:#555;font-size:13px">{html.escape(hint)}</span></p>'
+            )
         elif kind == "facts":
             rows = "".join(
                 f'<tr><th scope="row" style="text-align:left;padding:2px 12px 2px 0;vertical-align:top">{html.escape(t)}</th>'

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.cards.forms import form_card
 from bot.cards.programme_cards import message_card
 from bot.cards.support import directory_card, items_card, saved_card
 from bot.commands import Command
-from bot.email_cards import EMAIL_BODY
+from bot.email_cards import EMAIL_BODY, ITEMS, SEVERAL
 from bot.reading.fields import parse_reply
 from bot.reading.quoted import unquoted
 from bot.turn import KnownTurn
@@ -42,10 +42,15 @@ async def record(turn: KnownTurn, command: Command) -> None:
 
 
 def _form(turn: KnownTurn, kind: str, asked: FormFor, token: str, values: Mapping[str, str] | None = None,
-          errors: Mapping[str, str] | None = None, message: str | None = None) -> dict[str, Any]:
-    if turn.by_email and message is None:
-        message = "To send several at once, repeat the lines for each one, with a line of three dashes (---) between them."
-    return form_card(asked.form, verb="support.submit", data={"token": token, "kind": kind}, values=asked.defaults if values is None else values,
+          errors: Mapping[str, str] | None = None, message: str | None = None,
+          items: Sequence[Mapping[str, str]] = ()) -> dict[str, Any]:
+    data: dict[str, Any] = {"token": token, "kind": kind}
+    if turn.by_email:
+        message = message or "To send several at once, repeat the lines for each one, with a line of three dashes (---) between them."
+        data[SEVERAL] = True
+        if items:
+            data[ITEMS] = [dict(item) for item in items]  # every item as given, when one of several has a problem
+    return form_card(asked.form, verb="support.submit", data=data, values=asked.defaults if values is None else values,
                      errors=errors, message=message)
 
 
@@ -56,7 +61,7 @@ async def submit_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, A
     if not token:
         return message_card("Please start again", "This form has no reference. Type `asks` or `offers` for a new one.", attention=True)
     form = asked.form
-    items = _items(form, data)
+    items = _items(form, data, asked.defaults)
     outcome = submit_items(turn.session, turn.profile, token, kind, items, turn.now, turn.today, channel=turn.channel)
     if not outcome.done:
         if len(outcome.errors) == 1:
@@ -64,16 +69,23 @@ async def submit_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, A
         problems = "\n".join(
             f"- Item {number}: {message}" for number, errors in enumerate(outcome.errors, start=1) for message in errors.values()
         )
-        return _form(turn, kind, asked, token, outcome.raw[0], {}, f"{outcome.message}\n{problems}")
+        return _form(turn, kind, asked, token, outcome.raw[0], {}, f"{outcome.message}\n{problems}", items=outcome.raw)
     return saved_card(outcome.message, kind)
 
 
-def _items(form: Form, data: dict[str, Any]) -> list[dict[str, Any]]:
-    """One item from a card; from an email, one per block of lines."""
+def _items(form: Form, data: dict[str, Any], defaults: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One item from a card; from an email, one per block of lines that fills in anything (the blank
+    block left to copy is not an item), with what the form fills in itself (the authority) kept."""
     body = unquoted(data.get(EMAIL_BODY) or "")
     blocks = [block for block in _SEPARATOR.split(body) if block.strip()] if body else []
     if len(blocks) > 1:
-        return [parse_reply(form, block) for block in blocks]
+        items = []
+        for block in blocks:
+            given = {name: value for name, value in parse_reply(form, block).items() if value.strip()}
+            if any(name not in defaults or given[name] != defaults[name] for name in given):
+                items.append({**defaults, **given})
+        if items:
+            return items
     return [{spec.name: data.get(spec.name) for spec in form.fields}]
 
 

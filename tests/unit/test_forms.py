@@ -47,11 +47,11 @@ def test_good_values_are_cleaned():
 
 
 def test_every_problem_at_once_each_beside_its_field_with_the_values_kept():
-    bad = {"name": "x" * 30, "email": "sam@", "colour": "green", "areas": "send, knitting", "day": "31/01/2027", "days": "40", "agreed": ""}
+    bad = {"name": "x" * 30, "email": "sam@", "colour": "green", "areas": "send, knitting", "day": "31/02/2027", "days": "40", "agreed": ""}
     checked = check(FORM, bad)
     assert set(checked.errors) == {"name", "email", "colour", "areas", "day", "days", "agreed"}
     assert checked.raw["areas"] == "send, knitting" and not checked.ok
-    assert "YYYY-MM-DD" in checked.errors["day"] and "knitting" in checked.errors["areas"]
+    assert "14/02/2027" in checked.errors["day"] and "knitting" in checked.errors["areas"]
 
 
 def test_missing_required_fields_say_what_to_do():
