@@ -234,6 +234,14 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
                 subject=subject,
             )
             return True
+        if chosen.unknown:
+            # A line meant for a field that names none is never dropped in silence: nothing is done yet.
+            unknown = ", ".join(f"'{label}:'" for label in chosen.unknown[:5])
+            await turn.reply_card(message_card(
+                "Please check your reply",
+                f"I didn't recognise the line(s) starting {unknown}, so nothing has been saved yet. Reply again keeping the subject "
+                f"line, using these labels: {'; '.join(chosen.labels)}.", attention=True), subject=subject)
+            return True
         log.info("activity %s: emailed card action %s", activity.id, chosen.action.verb)
         content = await self._act(turn, chosen.action.verb, {**chosen.action.data, **chosen.values, email_cards.EMAIL_BODY: chosen.body})
         await turn.reply_card(content, subject=subject.replace(f"[{held.code}]", "").strip() or None)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.cards.elements import long_date
-from bot.reading.fields import parse_reply
+from bot.reading.fields import Lines, read_lines
 from programme import held_codes
 from programme.forms import Choice, Field, Form, Kind, hint
 
@@ -30,7 +30,7 @@ _INPUT_KINDS = {
     "Input.Toggle": Kind.CONFIRM,
 }
 _WORDS = re.compile(r"[^a-z0-9]+")
-_KEPT = ("id", "type", "label", "title", "isRequired", "isMultiSelect", "choices", "isMultiline", "style", "placeholder")
+_KEPT = ("id", "type", "label", "title", "isRequired", "isMultiSelect", "choices", "isMultiline", "style", "placeholder", "value")
 SEVERAL = "several"  # in a form's action data: by email, the reply may hold several items, separated by ---
 ITEMS = "items"  # in a form's action data: the items given by email, to show again when one has a problem
 
@@ -48,6 +48,8 @@ class Chosen:
     values: dict[str, str]
     titles: tuple[str, ...]
     body: str = ""  # what the person wrote, for a form that takes several items at once
+    unknown: tuple[str, ...] = ()  # `Label:` lines that named none of the form's fields
+    labels: tuple[str, ...] = ()  # the form's labels, to say which to use
 
 
 def _walk(node: object, found: list[dict[str, Any]], inputs: list[dict[str, Any]]) -> None:
@@ -89,7 +91,7 @@ def for_email(session: Session, card: dict[str, Any], address: str, now: datetim
     _walk(card, actions, inputs)
     if not actions:
         return card, None
-    held = [{"title": a.get("title", ""), "verb": a.get("verb", ""), "data": a.get("data") or {}} for a in actions]
+    held = [{"title": title, "verb": a.get("verb", ""), "data": a.get("data") or {}} for title, a in zip(_distinct_titles(actions), actions, strict=True)]
     record = {
         "actions": held,
         "inputs": [{k: v for k, v in i.items() if k in _KEPT} for i in inputs],
@@ -98,12 +100,24 @@ def for_email(session: Session, card: dict[str, Any], address: str, now: datetim
     return _as_text_card(card, inputs, [h["title"] for h in held]), code
 
 
+def _distinct_titles(actions: list[dict[str, Any]]) -> list[str]:
+    """The buttons' titles, each one its own: a list with "Withdraw" on every entry gets "Withdraw #12",
+    "Withdraw #15" by email, so that a reply can never choose the wrong one."""
+    titles = [str(a.get("title", "")) for a in actions]
+    counts = {t: titles.count(t) for t in titles}
+    distinct = []
+    for number, (title, action) in enumerate(zip(titles, actions, strict=True), start=1):
+        key = (action.get("data") or {}).get("id")
+        distinct.append(title if counts[title] == 1 else f"{title} #{key}" if key is not None else f"{title} {number}")
+    return distinct
+
+
 def as_email_card(card: dict[str, Any]) -> dict[str, Any]:
     """The card as it reads by email (its inputs as lines to fill in), without holding a code: for previews and tests."""
     actions: list[dict[str, Any]] = []
     inputs: list[dict[str, Any]] = []
     _walk(card, actions, inputs)
-    return _as_text_card(card, inputs, [a.get("title", "") for a in actions]) if actions else card
+    return _as_text_card(card, inputs, _distinct_titles(actions)) if actions else card
 
 
 def _as_text_card(card: dict[str, Any], inputs: list[dict[str, Any]], titles: list[str]) -> dict[str, Any]:
@@ -175,12 +189,15 @@ def answer(held: held_codes.Held, body: str) -> Chosen:
     """What a reply to a held card chose: a button, and the form's values."""
     actions = [HeldAction(a["title"], a["verb"], a["data"]) for a in held.record.get("actions", [])]
     inputs = held.record.get("inputs", [])
-    values = parse_reply(_form_of(inputs), body) if inputs else {}
+    form = _form_of(inputs)
+    lines = read_lines(form, body) if inputs else Lines()
     first = next((line.strip() for line in body.splitlines() if line.strip()), "")
     chosen = _match(actions, first)
     if chosen is None and inputs and len(actions) == 1:
         chosen = actions[0]  # a form with one button: filling it in is the answer
-    return Chosen(chosen, values, tuple(a.title for a in actions), body)
+    # A line left out keeps what the form showed filled in (the only authority, the answer given before).
+    shown = {i["id"]: str(i["value"]) for i in inputs if i.get("value") and i["type"] != "Input.Toggle"}
+    return Chosen(chosen, {**shown, **lines.values}, tuple(a.title for a in actions), body, tuple(lines.unknown), tuple(f.label for f in form.fields))
 
 
 def _match(actions: list[HeldAction], line: str) -> HeldAction | None:

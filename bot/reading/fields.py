@@ -27,6 +27,12 @@ _MARKS = re.compile(r"\((?:required|optional|compulsory|mandatory)\)|\*", re.I)
 _NOT_WORDS = re.compile(r"[^a-z0-9 ]+")
 _HINT_START = re.compile(r"^[>\s]*\((?:required|optional)[.)]")
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}|_{3,}|={3,})\s*$")
+# Labels of signatures and quoted headers, never a form's: not reported as unknown.
+SIGNATURE_LABELS = frozenset({
+    "t", "m", "e", "w", "p", "f", "tel", "telephone", "phone", "mobile", "mob", "cell", "email", "e mail", "web", "website", "fax",
+    "address", "direct line", "direct dial", "dd", "ext", "extension", "pronouns", "twitter", "linkedin", "teams", "office", "from",
+    "sent", "to", "cc", "bcc", "subject", "date", "importance", "reply to", "working days", "my working days", "work mobile", "switchboard",
+})
 LABEL_SIMILARITY = 88  # a label this close to one field's, and to no other, is that field's (typos)
 
 
@@ -95,8 +101,7 @@ def read_lines(form: Form, body: str) -> Lines:
             current, lines = name, [match.group(2).strip()] if match.group(2).strip() else []
             continue
         if current is None:
-            if match and not line.lstrip().lower().startswith(("http", "mailto")):
-                found.unknown.append(match.group(1).strip()[:60])
+            _unknown(found, match)
             continue
         text = line.strip()
         if kinds[current] == Kind.LONG_TEXT:
@@ -105,14 +110,24 @@ def read_lines(form: Form, body: str) -> Lines:
         elif text and not lines:
             lines = [_LIST_ITEM.sub("", text)]  # the value on the line after its label
             found.values[current] = text
-        elif text and kinds[current] == Kind.MULTI_CHOICE:
+        elif text and kinds[current] == Kind.MULTI_CHOICE and not match:
             lines.append(_LIST_ITEM.sub("", text))  # the choices as a list, one per line
             found.values[current] = "\n".join(lines)
         elif text:
-            if match:
-                found.unknown.append(match.group(1).strip()[:60])
+            _unknown(found, match)
             current = None
     return found
+
+
+def _unknown(found: Lines, match: re.Match[str] | None) -> None:
+    """A `Label:` line naming no field is noted, unless it is a signature's or a quoted header's."""
+    if match is None:
+        return
+    label = _normal_label(match.group(1))
+    # Shaped like a field: a short label without a comma, and a value after it ("Hi, here it is:" is not).
+    shaped = match.group(2).strip() and "," not in match.group(1) and len(label.split()) <= 6
+    if shaped and label not in SIGNATURE_LABELS and not label.startswith(("http", "mailto")):
+        found.unknown.append(match.group(1).strip()[:60])
 
 
 def parse_reply(form: Form, body: str) -> dict[str, str]:
