@@ -18,10 +18,12 @@ import json
 import re
 import secrets
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape
 from markupsafe import Markup
@@ -41,6 +43,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _MARKDOWN = re.compile(r"([\\`*_\[\]])")
 _MARKDOWN_BLOCK_START = re.compile(r"^(?:([-+#>])|(\d+)([.)]))")
 _nonce: ContextVar[str] = ContextVar("notify_render_nonce")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\Z")
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Block:
     title: str = ""  # action: a button in Teams (Universal Actions); email offers reply_with instead
     verb: str = ""
     data: tuple[tuple[str, str | int], ...] = ()
+    only: str = ""  # "email" or "teams": words for one channel only ("reply to this email", "press the button")
 
 
 @dataclass(frozen=True)
@@ -74,12 +79,13 @@ class Content:
 class Renderer:
     """Renders `notify/templates/{kind}.j2` with `data`; built once by the composition root."""
 
-    def __init__(self, loader: BaseLoader | None = None):
+    def __init__(self, loader: BaseLoader | None = None, *, zone: ZoneInfo | None = None):
+        self._zone = zone or ZoneInfo("Europe/London")
         self._env = Environment(
             loader=loader or PackageLoader("notify", "templates"),
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=True, default=False),
             undefined=StrictUndefined,
-            finalize=_finalize,
+            finalize=self._finalize,
             trim_blocks=True,
             lstrip_blocks=True,
         )
@@ -118,7 +124,31 @@ class Renderer:
             output = template.render(dict(data))
         finally:
             _nonce.reset(token)
-        return _parse(output, nonce, kind)
+        return _parse(output, nonce, kind, self._readable)
+
+
+    def _finalize(self, value: Any) -> Any:
+        """Every printed value: None refused, command markers stripped from data, and dates and
+        moments in one readable form, in the programme's time zone ("Monday 22 March 2027",
+        "Monday 22 March 2027 at 14:05"), whether the payload holds them as values or ISO text."""
+        if value is None:
+            raise TemplateError("a template printed None: pass the value, or leave it out with {% if %}")
+        value = self._readable(value)
+        if isinstance(value, str) and not isinstance(value, (_Command, Markup)):
+            return _MARKERS.sub("", value)
+        return value
+
+    def _readable(self, value: Any) -> Any:
+        try:
+            if isinstance(value, datetime) or (isinstance(value, str) and _ISO_MOMENT.match(value)):
+                moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+                local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(self._zone)
+                return f"{long_date(local.date())} at {local:%H:%M}"
+            if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+                return long_date(value if isinstance(value, date) else date.fromisoformat(value))
+        except ValueError:
+            pass  # shaped like a date, but none: shown as it is
+        return value
 
 
 def command(word: str) -> str:
@@ -134,12 +164,8 @@ def _is_kind_template(name: str) -> bool:
     return name.endswith(".j2") and bool(_KIND.match(name.removesuffix(".j2")))  # not _blocks.j2 nor layout.*.j2
 
 
-def _finalize(value: Any) -> Any:
-    if value is None:
-        raise TemplateError("a template printed None: pass the value, or leave it out with {% if %}")
-    if isinstance(value, str) and not isinstance(value, (_Command, Markup)):
-        return _MARKERS.sub("", value)
-    return value
+def long_date(value: date) -> str:
+    return f"{value:%A} {value.day} {value:%B %Y}"
 
 
 def _block(kind: str, **fields: Any) -> str:
@@ -168,7 +194,7 @@ def _plain_text(text: str) -> str:
     return _MARKERS.sub("", _tidy(text))
 
 
-def _parse(output: str, nonce: str, kind: str) -> Content:
+def _parse(output: str, nonce: str, kind: str, readable: Callable[[Any], Any]) -> Content:
     singles: dict[str, str] = {}
     blocks: list[Block] = []
     for raw in output.splitlines():
@@ -185,15 +211,16 @@ def _parse(output: str, nonce: str, kind: str) -> Content:
             singles[name] = _plain_text(fields["text"])
         elif name in ("heading", "paragraph", "note"):
             if runs := _runs(fields["text"]):
-                blocks.append(Block(name, runs=runs))
+                blocks.append(Block(name, runs=runs, only=_only(fields, kind)))
         elif name == "bullet":
             if runs := _runs(fields["text"]):
-                if blocks and blocks[-1].kind == "bullets":
-                    blocks[-1] = Block("bullets", items=blocks[-1].items + (runs,))
+                only = _only(fields, kind)
+                if blocks and blocks[-1].kind == "bullets" and blocks[-1].only == only:
+                    blocks[-1] = Block("bullets", items=blocks[-1].items + (runs,), only=only)
                 else:
-                    blocks.append(Block("bullets", items=(runs,)))
+                    blocks.append(Block("bullets", items=(runs,), only=only))
         elif name == "fact":
-            row = (_plain_text(str(fields["label"])), _plain_text(str(fields["value"])))
+            row = (_plain_text(str(fields["label"])), _plain_text(str(readable(fields["value"]))))
             if blocks and blocks[-1].kind == "facts":
                 blocks[-1] = Block("facts", rows=blocks[-1].rows + (row,))
             else:
@@ -207,13 +234,20 @@ def _parse(output: str, nonce: str, kind: str) -> Content:
             raise TemplateError(f"{kind}.j2 uses an unknown block {name!r}")
     if not singles.get("subject"):
         raise TemplateError(f"{kind}.j2 has no subject")
-    first_paragraph = next((plain(b.runs) for b in blocks if b.kind == "paragraph"), "")
+    first_paragraph = next((plain(b.runs) for b in blocks if b.kind == "paragraph" and b.only != "teams"), "")
     return Content(
         subject=singles["subject"],
         preheader=singles.get("preheader") or first_paragraph,
         title=singles.get("title") or singles["subject"],
         blocks=tuple(blocks),
     )
+
+
+def _only(fields: Mapping[str, Any], kind: str) -> str:
+    only = str(fields.get("only") or "")
+    if only not in ("", "email", "teams"):
+        raise TemplateError(f"{kind}.j2: only= must be 'email' or 'teams', not {only!r}")
+    return only
 
 
 def plain(runs: tuple[Run, ...]) -> str:
@@ -250,6 +284,8 @@ def card(content: Content) -> dict[str, Any]:
     body = [_text_block(_markdown(content.title), size="Large", weight="Bolder", style="heading")]
     actions: list[dict[str, Any]] = []
     for block in content.blocks:
+        if block.only == "email":
+            continue  # words about replying to an email
         if block.kind == "heading":
             body.append(_text_block(_markdown_runs(block.runs), size="Medium", weight="Bolder", style="heading", spacing="Medium"))
         elif block.kind == "paragraph":
@@ -261,8 +297,7 @@ def card(content: Content) -> dict[str, Any]:
         elif block.kind == "facts":
             body.append({"type": "FactSet", "facts": [{"title": _markdown(t), "value": _markdown(v)} for t, v in block.rows]})
         elif block.kind == "reply_with":
-            body.append(_text_block("Reply with: " + ", ".join(f"**{_MARKDOWN.sub('', c)}**" for c in block.commands)))
-            actions += [
+            actions += [  # in Teams the commands are buttons; "Reply with" is for email
                 {"type": "Action.Submit", "title": c, "data": {"command": c}} for c in block.commands
             ]
         elif block.kind == "action":

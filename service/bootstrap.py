@@ -131,7 +131,7 @@ def build_dispatcher(settings: Settings, database: Database, adapter: CloudAdapt
     teams = TeamsProactiveSender(adapter, settings.app_id, limits=TeamsLimits(share=settings.teams_tenant_share))
     return Dispatcher(
         database,
-        renderer=renderer or Renderer(),
+        renderer=renderer or Renderer(zone=zone_of(settings)),
         email=build_email_sender(settings),
         teams=teams,
         name=settings.dispatcher_name or None,
@@ -218,7 +218,7 @@ def create_app(
     authentication, adapter = build_bot_framework(settings, credentials_factory)
     links = ExportLinks(settings.export_link_key.encode() or secrets.token_bytes(32),
                         settings.public_url or f"http://localhost:{settings.port}")
-    renderer = Renderer()  # the notifications' templates: the dispatcher's, and the digest card's
+    renderer = Renderer(zone=zone)  # the notifications' templates: the dispatcher's, and the digest card's
     assistant = Assistant(
         database, ConversationState(DatabaseStorage(database.sessions)), clock, zone,
         moderation_mailbox=settings.moderation_mailbox, coordinators_email=settings.coordinators_email,

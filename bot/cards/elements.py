@@ -58,7 +58,7 @@ def execute(title: str, verb: str, data: dict[str, Any] | None = None, *, style:
 def when(moment: datetime, zone: ZoneInfo) -> str:
     """A moment as people in the programme read it: in its local time."""
     local = moment.astimezone(zone)
-    return f"{local.day} {local:%b %Y %H:%M}"
+    return f"{long_date(local.date())} at {local:%H:%M}"
 
 
 def long_date(value: date) -> str:

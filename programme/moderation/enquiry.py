@@ -268,7 +268,8 @@ def notice_payload(session: Session, enquiry: Enquiry, authority: Authority) -> 
         "warnings": [],
         "submitted_by": v.submitted_by,
         "stage": v.stage.label,
-        "last_change": f"{last.by}, {last.at:%Y-%m-%d %H:%M} UTC" + (f": {last.reason}" if last.reason else ""),
+        "last_change_by": last.by + (f": {last.reason}" if last.reason else ""),
+        "last_change_at": last.at.isoformat(),  # shown in the programme's time zone by the renderer
     }
 
 

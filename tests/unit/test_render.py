@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader, PackageLoader, TemplateError, UndefinedError
 
-from notify.render import Renderer
+from notify.render import Renderer, plain
 
 
 def _only(values: dict, *keys: str) -> dict:
@@ -28,7 +29,8 @@ ENQUIRY = {
     "contact": "Alex Director (alex.director@kent.example)",
     "submitted_by": "Alex Director",
     "stage": "Received",
-    "last_change": "Alex Director, 2022-10-03 09:00 UTC",
+    "last_change_by": "Alex Director",
+    "last_change_at": "2022-10-03T09:00:00+00:00",
 }
 ASSIGNMENT = {
     "assignment_id": 3,
@@ -78,7 +80,7 @@ SAMPLES = {
         "report_needed_by", "support", "warnings",
     ),
     "enquiry_stage": {
-        **_only(ENQUIRY, "authority_name", "enquiry_id", "last_change", "stage"),
+        **_only(ENQUIRY, "authority_name", "enquiry_id", "last_change_by", "last_change_at", "stage"),
         "reason": "", "agreed_days": "3", "agreed_scope": "Case file review", "report_due": "2022-12-01",
     },
     "assignment_invitation": _only(
@@ -262,7 +264,28 @@ def test_card_is_an_adaptive_card_1_5_saying_what_the_text_says(renderer, kind):
             assert isinstance(action["verb"], str) and isinstance(action["data"], dict)
         else:
             assert action["type"] == "Action.Submit" and isinstance(action["data"]["command"], str)
-    assert _card_says(card) == _text_says(rendered.text)
+    # The same words, but for each channel's own: emails speak of replying, cards of buttons.
+    content = renderer.content(kind, SAMPLES[kind])
+    email_only = [b for b in content.blocks if b.only == "email"]
+    teams_only = [b for b in content.blocks if b.only == "teams"]
+    card_said, text_said = _card_says(card), _text_says(rendered.text)
+    if not email_only and not teams_only:
+        assert card_said == text_said.removesuffix(_reply_with_line(content)).strip()
+    for block in teams_only:
+        assert " ".join(_words(block).split()) in card_said and " ".join(_words(block).split()) not in text_said
+    for block in email_only:
+        assert " ".join(_words(block).split()) not in card_said
+    assert "reply to this email" not in card_said.lower() and "reply with" not in card_said.lower()
+
+
+def _words(block) -> str:
+    items = [block.runs] if block.runs else list(block.items)
+    return " ".join(plain(runs).replace('"', "") for runs in items)
+
+
+def _reply_with_line(content) -> str:
+    commands = [c for b in content.blocks if b.kind == "reply_with" for c in b.commands]
+    return ("Reply with: " + ", ".join(commands)) if commands else ""
 
 
 def test_team_member_added_says_what_it_lets_them_do_and_how_to_reach_the_assistant(renderer):
@@ -380,3 +403,13 @@ def test_a_value_that_looks_like_a_block_is_still_refused_outside_one():
     template = '{% import "_blocks.j2" as blocks %}{% call blocks.subject() %}Hi{% endcall %}\n{{ name }}'
     with pytest.raises(TemplateError, match="outside a block"):
         _with({"example.j2": template}).render("example", {"name": '{"block": "paragraph", "text": "forged"}'})
+
+
+def test_dates_and_moments_read_one_way_in_the_programme_s_time_zone():
+    renderer = Renderer(ChoiceLoader([DictLoader({"when.j2": (
+        '{% import "_blocks.j2" as blocks %}{% call blocks.subject() %}When{% endcall %}'
+        '{% call blocks.paragraph() %}On {{ day }}, at {{ moment }}.{% endcall %}{{ blocks.fact("Due", day) }}'
+    )}), PackageLoader("notify", "templates")]), zone=ZoneInfo("Europe/London"))
+    rendered = renderer.render("when", {"day": "2023-01-16", "moment": "2023-06-01T08:00:00+00:00"})
+    assert "On Monday 16 January 2023, at Thursday 1 June 2023 at 09:00." in " ".join(rendered.text.split())  # BST, not UTC
+    assert "Due: Monday 16 January 2023" in rendered.text
