@@ -35,7 +35,8 @@ def parse_command(text: str | None) -> Command:
             lines.pop(0)
     first = _GREETING_START.sub("", lines[0].strip(), count=1)
     word, _, args = first.partition(" ")
-    word = word.strip().lower().rstrip(".,!?:;")
+    word = word.strip().lower()
+    word = word.rstrip(".,!?:;") or word  # "Status." is status; "?" alone asks for help
     rest = "\n".join(lines[1:]).strip()
     body = (args.strip() + ("\n" + rest if rest else "")).strip()
     return Command(word, " ".join(args.split()), body, (first + ("\n" + rest if rest else "")).strip())
