@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import email_cards
 from bot.cards.commands import commands_for, suggestion_card
+from bot.cards.paging import fitted
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command
 from bot.dialogs import (
@@ -194,7 +195,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
             turn = await self._turn(turn_context, session)
             log.info("activity %s: card action %s", turn_context.activity.id, verb)
             content = await self._act(turn, verb or "", data if isinstance(data, dict) else {})
-        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=content)
+        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=fitted(content))
 
     async def _act(self, turn: Turn, verb: str, data: dict[str, Any]) -> dict[str, Any]:
         """A card's action, from Teams or from an emailed reply: the card to show next."""

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import email_cards
 from bot.cards.as_text import card_as_html, card_as_text
+from bot.cards.paging import fitted
 from bot.export_links import ExportLinks
 from bot.identity import EMAIL_CHANNEL
 from bot.reading.subjects import bare_subject
@@ -93,7 +94,7 @@ class Turn:
                 subject = f"{subject or _title(card)} [{code}]"
             await self.reply_email(card_as_text(card), card_as_html(card), subject=subject)
             return
-        await self.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        await self.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(fitted(card))))
 
     async def reply_email(self, text: str, html: str, *, subject: str | None = None) -> None:
         activity = MessageFactory.text(text)

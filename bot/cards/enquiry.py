@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import card, command_button, execute, facts, heading, long_date, paragraph, subheading, when
+from bot.cards.paging import paged
 from programme.moderation.stages import Stage
 from programme.moderation.views import EnquiryStep, EnquiryView
 
@@ -94,17 +95,19 @@ STEP_VERBS = {
 }
 
 
-def enquiry_list_card(title: str, views: list[EnquiryView], zone: ZoneInfo, *, empty: str, hint: str = "") -> dict[str, Any]:
+def enquiry_list_card(title: str, views: list[EnquiryView], zone: ZoneInfo, *, empty: str, hint: str = "", page: int = 1,
+                      by_email: bool = False, command: str = "enquiries") -> dict[str, Any]:
     body = [heading(title)]
     if hint:
         body.append(paragraph(hint, subtle=True))
     if not views:
         body.append(paragraph(empty, subtle=True))
-    for v in views[:30]:
-        body.append(subheading(f"Enquiry {v.id}: {v.authority_name}, {v.stage.label.lower()}"))
-        body.append(paragraph(f"{v.support_title}. {v.conclusion[:200]}"))
-        body.append(facts([("Report needed by", long_date(v.report_needed_by)), ("Waiting since", when(v.history[-1].at, zone))]))
-        body.append({"type": "ActionSet", "actions": [execute(f"Open enquiry {v.id}", "enquiry.view", {"id": v.id})]})
-    if len(views) > 30:
-        body.append(paragraph(f"And {len(views) - 30} more: filter by stage to see them.", subtle=True))
-    return card(body, [command_button("Ask for moderation", "enquiry")] if not views or not views[0].viewer_is_coordinator else None)
+    entries = [[
+        subheading(f"Enquiry {v.id}: {v.authority_name}, {v.stage.label.lower()}"),
+        paragraph(f"{v.support_title}. {v.conclusion[:200]}"),
+        facts([("Report needed by", long_date(v.report_needed_by)), ("Waiting since", when(v.history[-1].at, zone))]),
+        {"type": "ActionSet", "actions": [execute(f"Open enquiry {v.id}", "enquiry.view", {"id": v.id})]},
+    ] for v in views]
+    shown = paged(entries, page=page, by_email=by_email, command=command, noun="enquiries")
+    actions = [command_button("Ask for moderation", "enquiry")] if not views or not views[0].viewer_is_coordinator else []
+    return card(body + shown.body, shown.actions + actions or None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards.elements import card, command_button, execute, facts, heading, paragraph, subheading
+from bot.cards.paging import paged
 from programme.support.directory import Directory
 from programme.support.form import ASK, KIND_TITLES, OFFER, ROUTE_TITLES, THEME_TITLES
 from programme.support.items import ItemView
@@ -44,7 +45,10 @@ def items_card(views: list[ItemView], message: str | None = None, *, title: str 
     return card(body, [command_button("Record an ask", "asks"), command_button("Record an offer", "offers")])
 
 
-def directory_card(d: Directory, message: str | None = None) -> dict[str, Any]:
+OFFERS_PER_ENTRY = 10  # a theme with many offers is shown in parts, so that a page can end within it
+
+
+def directory_card(d: Directory, message: str | None = None, *, page: int = 1, by_email: bool = False, command: str = "directory") -> dict[str, Any]:
     title = "Directory of support" + (f": {THEME_TITLES.get(d.theme, d.theme)}" if d.theme else "")
     body = [heading(title)]
     if message:
@@ -54,9 +58,13 @@ def directory_card(d: Directory, message: str | None = None) -> dict[str, Any]:
         "coordinators confirm a match. Filter with `directory theme=send`.", subtle=True))
     if not d.offers:
         body.append(paragraph("No offers yet.", subtle=True))
+    entries = []
     for theme, views in d.by_theme(d.offers):
-        body.append(subheading(f"{theme}: {len(views)}"))
-        body.append(paragraph("\n".join(f"- {v.title} ({v.authority_name}): {v.description[:300]}" for v in views)))
+        for part in range(0, len(views), OFFERS_PER_ENTRY):
+            entries.append([subheading(f"{theme}: {len(views)}" + (" (continued)" if part else "")), paragraph(
+                "\n".join(f"- {v.title} ({v.authority_name}): {v.description[:300]}" for v in views[part:part + OFFERS_PER_ENTRY]))])
+    shown = paged(entries, page=page, by_email=by_email, command=command, noun="parts of the directory")
+    body += shown.body
     if d.for_coordinator:
         body.append(heading("For coordinators"))
         for theme, views in d.by_theme(d.asks):
@@ -71,7 +79,7 @@ def directory_card(d: Directory, message: str | None = None) -> dict[str, Any]:
         body.append(subheading(f"Confirmed matches: {len(d.matches)}"))
         for m in d.matches[:25]:
             body.append(paragraph(f"- {m.ask.title} ({m.ask.authority_name}) with {m.offer.title} ({m.offer.authority_name}), by {m.confirmed_by}"))
-    return card(body)
+    return card(body, shown.actions)
 
 
 def saved_card(message: str, kind: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards.elements import card, execute, facts, heading, paragraph, subheading, when
+from bot.cards.paging import page_asked, paged
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
@@ -12,26 +13,26 @@ from programme.coordination.deliveries import cancel, problem_deliveries, retry
 from programme.errors import ProgrammeError
 
 
-def deliveries_card(turn: KnownTurn, message: str | None = None) -> dict[str, Any]:
+def deliveries_card(turn: KnownTurn, message: str | None = None, page: int = 1) -> dict[str, Any]:
     rows = problem_deliveries(turn.session, turn.profile)
     body = [heading(f"Deliveries that need you: {len(rows)}")]
     if message:
         body.append(paragraph(message))
     if not rows:
         body.append(paragraph("None: every notification went, or is on its way.", subtle=True))
-    for d in rows:
-        body.append(subheading(f"{d.id}: {d.kind}, to {d.recipient}"))
-        body.append(
-            facts([("Status", d.status), ("Due", when(d.due_at, turn.zone)), ("Attempts", str(d.attempts))] + ([("Why", d.reason)] if d.reason else []))
-        )
-        body.append({"type": "ActionSet", "actions": [execute(f"Retry {d.id}", "delivery.retry", {"id": d.id}),
-                                                       execute(f"Cancel {d.id}", "delivery.cancel", {"id": d.id}, style="destructive")]})
-    return card(body)
+    entries = [[
+        subheading(f"{d.id}: {d.kind}, to {d.recipient}"),
+        facts([("Status", d.status), ("Due", when(d.due_at, turn.zone)), ("Attempts", str(d.attempts))] + ([("Why", d.reason)] if d.reason else [])),
+        {"type": "ActionSet", "actions": [execute(f"Retry {d.id}", "delivery.retry", {"id": d.id}),
+                                          execute(f"Cancel {d.id}", "delivery.cancel", {"id": d.id}, style="destructive")]},
+    ] for d in rows]
+    shown = paged(entries, page=page, by_email=turn.by_email, command="deliveries", noun="deliveries")
+    return card(body + shown.body, shown.actions)
 
 
-async def deliveries(turn: KnownTurn, _command: Command) -> None:
+async def deliveries(turn: KnownTurn, command: Command) -> None:
     try:
-        content = deliveries_card(turn)
+        content = deliveries_card(turn, page=page_asked(command.args)[0])
     except ProgrammeError as error:
         content = message_card("Deliveries", str(error), attention=True)
     await turn.reply_card(content, subject="Deliveries")

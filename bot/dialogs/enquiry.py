@@ -14,6 +14,7 @@ from typing import Any
 from bot.cards.elements import card, command_button, execute, heading, paragraph, subheading
 from bot.cards.enquiry import enquiry_card, enquiry_list_card
 from bot.cards.forms import form_card
+from bot.cards.paging import page_asked
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
@@ -61,7 +62,8 @@ async def enquiry(turn: KnownTurn, command: Command) -> None:
 
 async def enquiries(turn: KnownTurn, command: Command) -> None:
     """`enquiries` (coordinators), filtered with `enquiries stage=package agreed`."""
-    match = _STAGE_FILTER.search(command.args)
+    page, args = page_asked(command.args)
+    match = _STAGE_FILTER.search(args)
     try:
         stage = parse_stage(match.group(1)) if match else None
         views = list_enquiries(turn.session, turn.profile, stage=stage)
@@ -71,7 +73,8 @@ async def enquiries(turn: KnownTurn, command: Command) -> None:
     title = f"Enquiries at '{stage.label}': {len(views)}" if stage else f"Moderation enquiries: {len(views)}"
     stages = ", ".join(s.label.lower() for s in Stage)
     await turn.reply_card(
-        enquiry_list_card(title, views, turn.zone, empty="None.", hint=f"Filter with `enquiries stage=received`; the stages are: {stages}."),
+        enquiry_list_card(title, views, turn.zone, empty="None.", hint=f"Filter with `enquiries stage=received`; the stages are: {stages}.",
+                          page=page, by_email=turn.by_email, command=f"enquiries {args}".strip()),
         subject=SUBJECT,
     )
 
@@ -79,7 +82,8 @@ async def enquiries(turn: KnownTurn, command: Command) -> None:
 async def mine(turn: KnownTurn) -> None:
     views = my_enquiries(turn.session, turn.profile)
     await turn.reply_card(
-        enquiry_list_card("Your authority's enquiries", views, turn.zone, empty="None yet. Type `enquiry` to ask for moderation."),
+        enquiry_list_card("Your authority's enquiries", views, turn.zone, empty="None yet. Type `enquiry` to ask for moderation.",
+                          by_email=turn.by_email, command="my enquiries"),
         subject="Your moderation enquiries",
     )
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.cards.programme_cards import message_card
+from bot.cards.commands import suggestion_card
+from bot.cards.paging import page_asked
 from bot.commands import Command
 from bot.dialogs import assignments, enquiry, greeting, panel, support, team
 from bot.turn import KnownTurn
@@ -14,7 +15,10 @@ WHAT = (
 
 
 async def my(turn: KnownTurn, command: Command) -> None:
-    asked = command.args.lower()
+    page, asked = page_asked(command.args.lower())
+    if asked.startswith("nomin"):
+        await panel.mine(turn, page)  # a long list: shown a page at a time in Teams
+        return
     for start, reply in WHAT:
         if asked.startswith(start):
             await reply(turn)
@@ -25,7 +29,7 @@ async def my(turn: KnownTurn, command: Command) -> None:
     if asked.startswith(("status", "group", "dates")):
         await greeting.status(turn, Command("status", "", ""))
         return
-    await turn.reply_card(message_card("Sorry", "Did you mean `my nominations`, `my enquiries`, `my assignments` or `my asks`?"))
+    await turn.reply_card(suggestion_card(("my nominations", "my enquiries", "my assignments", "my asks"), by_email=turn.by_email))
 
 
 COMMANDS = {"my": my}

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.cards.elements import card, execute, facts, heading, paragraph, subheading
 from bot.cards.forms import form_card
+from bot.cards.paging import page_asked, paged
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.turn import KnownTurn
@@ -45,34 +46,36 @@ def _entry(entry: PanelEntry, *, actions: bool) -> list[dict[str, Any]]:
 
 
 async def panel(turn: KnownTurn, command: Command) -> None:
-    filters = {key.lower(): value for key, value in _FILTER.findall(command.args)}
+    page, args = page_asked(command.args)
+    filters = {key.lower(): value for key, value in _FILTER.findall(args)}
     try:
         entries = list_panel(turn.session, turn.profile, **filters)
     except ProgrammeError as error:
         await turn.reply_card(message_card("The regional panel", str(error), attention=True), subject="The regional panel")
         return
     body = [heading(f"The regional panel: {len(entries)}"), paragraph("Filter with `panel area=send covers=universal authority=kent`.", subtle=True)]
-    for entry in entries:
-        body += _entry(entry, actions=False)
-    await turn.reply_card(card(body), subject="The regional panel")
+    shown = paged([_entry(entry, actions=False) for entry in entries], page=page, by_email=turn.by_email, command=f"panel {args}".strip(),
+                  noun="nominations")
+    await turn.reply_card(card(body + shown.body, shown.actions), subject="The regional panel")
 
 
-def _my_card(turn: KnownTurn, message: str | None = None) -> dict[str, Any]:
+def _my_card(turn: KnownTurn, message: str | None = None, page: int = 1) -> dict[str, Any]:
     entries = my_nominations(turn.session, turn.profile)
     body = [heading("Your nominations")]
     if message:
         body.append(paragraph(message))
     if not entries:
         body.append(paragraph("None yet. Type `nominate` to nominate a colleague.", subtle=True))
-    for entry in entries:
-        body += _entry(entry, actions=not turn.by_email)
+    shown = paged([_entry(entry, actions=not turn.by_email) for entry in entries], page=page, by_email=turn.by_email,
+                  command="my nominations", noun="nominations")
+    body += shown.body
     if turn.by_email and entries:
         body.append(paragraph("To withdraw one, reply with `withdraw nomination` and its number, for example `withdraw nomination 12`."))
-    return card(body)
+    return card(body, shown.actions)
 
 
-async def mine(turn: KnownTurn) -> None:
-    await turn.reply_card(_my_card(turn), subject="Your nominations")
+async def mine(turn: KnownTurn, page: int = 1) -> None:
+    await turn.reply_card(_my_card(turn, page=page), subject="Your nominations")
 
 
 async def withdraw(turn: KnownTurn, command: Command) -> None:

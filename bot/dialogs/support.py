@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.cards.forms import form_card
+from bot.cards.paging import page_asked
 from bot.cards.programme_cards import message_card
 from bot.cards.support import directory_card, items_card, saved_card
 from bot.commands import Command
@@ -96,13 +97,14 @@ async def mine(turn: KnownTurn) -> None:
 
 
 async def directory_command(turn: KnownTurn, command: Command) -> None:
-    match = _THEME.search(command.args)
+    page, args = page_asked(command.args)
+    match = _THEME.search(args)
     try:
         d = directory(turn.session, turn.profile, turn.today, theme=parse_theme(match.group(1) if match else None))
     except ProgrammeError as error:
         await turn.reply_card(message_card("Directory of support", str(error), attention=True))
         return
-    await turn.reply_card(directory_card(d), subject="Directory of support")
+    await turn.reply_card(directory_card(d, page=page, by_email=turn.by_email, command=f"directory {args}".strip()), subject="Directory of support")
 
 
 async def edit_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
