@@ -29,6 +29,7 @@ from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, Temp
 from markupsafe import Markup
 
 from notify.message import Rendered
+from programme.dates import long_date, long_moment
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"
@@ -142,8 +143,7 @@ class Renderer:
         try:
             if isinstance(value, datetime) or (isinstance(value, str) and _ISO_MOMENT.match(value)):
                 moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-                local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(self._zone)
-                return f"{long_date(local.date())} at {local:%H:%M}"
+                return long_moment(moment if moment.tzinfo else moment.replace(tzinfo=UTC), self._zone)
             if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
                 return long_date(value if isinstance(value, date) else date.fromisoformat(value))
         except ValueError:
@@ -162,10 +162,6 @@ class _Command(str):
 
 def _is_kind_template(name: str) -> bool:
     return name.endswith(".j2") and bool(_KIND.match(name.removesuffix(".j2")))  # not _blocks.j2 nor layout.*.j2
-
-
-def long_date(value: date) -> str:
-    return f"{value:%A} {value.day} {value:%B %Y}"
 
 
 def _block(kind: str, **fields: Any) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from programme.dates import long_date, long_moment
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -57,9 +59,7 @@ def execute(title: str, verb: str, data: dict[str, Any] | None = None, *, style:
 
 def when(moment: datetime, zone: ZoneInfo) -> str:
     """A moment as people in the programme read it: in its local time."""
-    local = moment.astimezone(zone)
-    return f"{long_date(local.date())} at {local:%H:%M}"
+    return long_moment(moment, zone)
 
 
-def long_date(value: date) -> str:
-    return f"{value:%A} {value.day} {value:%B %Y}"
+__all__ = ["long_date"]  # cards take dates in the programme's one form

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from programme import audit
 from programme.calendar.cycle_settings import CycleSettings
+from programme.dates import long_date
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
@@ -120,7 +121,7 @@ def mark_received(session: Session, profile: Profile | None, authority_code: obj
     cycle = _cycle(session, today, cycle_name)
     record = _record(session, cycle, authority)
     if record.received_on is not None:
-        return f"{authority.name}'s self-assessment was already marked received on {record.received_on.isoformat()}."
+        return f"{authority.name}'s self-assessment was already marked received on {long_date(record.received_on)}."
     record.received_on = today
     record.received_by_person_id = profile.person_id if profile else None
     session.flush()

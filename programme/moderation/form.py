@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from programme.dates import long_date
 from programme.forms import Choice, Field, Form, Kind
 from programme.panel.nomination import AREAS
 
@@ -85,11 +86,11 @@ def assess(support: str, days: float, report_by: date, reason: str, challenge_da
             f"{days:g} days will be discussed with the moderation team."
         )
     if report_by < today:
-        errors["report_by"] = f"The report date {report_by.isoformat()} has passed: choose a date from today on."
+        errors["report_by"] = f"The report date, {long_date(report_by)}, has passed: choose a date from today on."
     elif support == UNIVERSAL and challenge_date is not None and report_by >= challenge_date and not reason.strip():
         errors["report_reason"] = (
             f"Universal moderation reports before the self-assessment is finalised, so before your challenge "
-            f"date ({challenge_date.isoformat()}). Choose an earlier date, or say here why it is needed later."
+            f"date ({long_date(challenge_date)}). Choose an earlier date, or say here why it is needed later."
         )
     if support == SMALL_PACKAGE:
         warnings.append("A small package usually follows the challenge day; its timing is agreed in the discussion.")

@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from programme import audit
+from programme.dates import long_date
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.held_codes import Purpose, for_person
 from programme.people.profile import Profile, current_cycle
@@ -194,7 +195,7 @@ def agree(session: Session, profile: Profile, note_id: object, version: object, 
     note, group, authority = _own(session, profile, note_id)
     if note.status == NoteStatus.AGREED:
         assert note.agreed_on is not None  # set whenever a note is agreed
-        return f"{authority.name}'s note was already agreed on {note.agreed_on.isoformat()}."
+        return f"{authority.name}'s note was already agreed on {long_date(note.agreed_on)}."
     if version is not None and str(version) != str(note.version):
         return f"A revised note (version {note.version}) has been sent since: please read it, then agree that one."
     # an UPDATE's result is a CursorResult, which has the rowcount
@@ -244,7 +245,7 @@ def confirm_shared(session: Session, profile: Profile, note_id: object, now: dat
     if note.status != NoteStatus.AGREED:
         raise NotAllowed(f"{authority.name}'s note is not agreed yet: agree it first, then share it with your Lead Member.")
     if note.shared_on is not None:
-        return f"Already recorded: shared with the Lead Member on {note.shared_on.isoformat()}."
+        return f"Already recorded: shared with the Lead Member on {long_date(note.shared_on)}."
     note.shared_on, note.updated_at = today, now
     _audit(session, profile, channel, "note.shared", note, authority)
     return "Thank you: the note is recorded as shared with your Lead Member."

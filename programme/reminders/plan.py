@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from programme.calendar.cycle_settings import CycleSettings
+from programme.dates import long_date
 from programme.held_codes import Purpose
 from programme.notes.agreement import NoteStatus
 from programme.reminders.working_days import add_working_days, on_or_after, on_or_before, send_moment
@@ -124,31 +125,31 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
         for authority in group.authorities:
             if not authority.has_enquiry:
                 add("moderation_opens", "reminder_moderation", group, authority, authority.leads, opens,
-                    f"{group.name} meets on {group.challenge_date}: the moderation window opens", stage="opens", closes=closes.isoformat())
+                    f"{group.name} meets on {long_date(group.challenge_date)}: the moderation window opens", stage="opens", closes=closes.isoformat())
                 add("moderation_closing", "reminder_moderation", group, authority, authority.leads, closes,
                     "the moderation window closes and no enquiry has been made", stage="closing", closes=closes.isoformat())
             if not authority.self_assessment_received:
                 for number, on in ((1, due_early), (2, due_last)):
                     add("self_assessment_due", "reminder_self_assessment", group, authority, authority.leads, on,
-                        f"the self-assessment is due on {group.deadline} and not yet received", number, stage="due")
+                        f"the self-assessment is due on {long_date(group.deadline)} and not yet received", number, stage="due")
                 add("self_assessment_overdue", "reminder_self_assessment", group, authority, authority.dcs + facts.coordinators,
-                    overdue, f"the self-assessment was due on {group.deadline} and is not received", stage="overdue")
+                    overdue, f"the self-assessment was due on {long_date(group.deadline)} and is not received", stage="overdue")
             note = authority.note
             if note is not None and note.status == NoteStatus.SENT:
                 # Any: spread as keywords, it is checked against each of add()'s parameters
                 extra: dict[str, Any] = {"note_id": note.id, "link": note.link, "version": note.version}
                 for number, days in enumerate(settings.note_follow_up_working_days, start=1):
                     add("note_follow_up", "note_agreement", group, authority, authority.dcs, add_working_days(note.sent_on, days),
-                        f"the note sent on {note.sent_on} is not agreed after {days} working days", f"{number}/v{note.version}",
+                        f"the note sent on {long_date(note.sent_on)} is not agreed after {days} working days", f"{number}/v{note.version}",
                         answers=(Purpose.NOTE, {"note": note.id}), **extra)
                 add("note_escalation", "note_escalation", group, authority, facts.coordinators,
                     add_working_days(note.sent_on, settings.note_escalation_working_days),
-                    f"the note sent on {note.sent_on} is not agreed after {settings.note_escalation_working_days} working days",
+                    f"the note sent on {long_date(note.sent_on)} is not agreed after {settings.note_escalation_working_days} working days",
                     f"v{note.version}", **extra)
             if note is not None and note.status == NoteStatus.AGREED and note.shared_on is None and note.agreed_on is not None:
                 add("lead_member_share", "lead_member_share", group, authority, authority.dcs,
                     add_working_days(note.agreed_on, settings.lead_member_reminder_working_days),
-                    f"the note agreed on {note.agreed_on} is not yet shared with the Lead Member", 2,
+                    f"the note agreed on {long_date(note.agreed_on)} is not yet shared with the Lead Member", 2,
                     answers=(Purpose.NOTE, {"note": note.id}), note_id=note.id, link=note.link, version=note.version, number=2)
             if not authority.asks_offers_submitted:
                 for number, days in enumerate(settings.asks_offers_prompt_working_days, start=1):

@@ -30,7 +30,7 @@ async def test_the_enquiry_card_refuses_bad_input_beside_its_field_then_sends_on
     assert any(e.get("id") == "authority" and e.get("value") == "wokingham" for e in form["body"])
 
     late = await press(assistant, DCS, form, "Send the enquiry", **{**ENQUIRY, "report_by": "2023-02-01"})
-    assert any(e.get("id") == "report_reason-error" and "before your challenge date (2023-01-16)" in e["text"] for e in late["body"])
+    assert any(e.get("id") == "report_reason-error" and "before your challenge date (Monday 16 January 2023)" in e["text"] for e in late["body"])
     big = await press(assistant, DCS, form, "Send the enquiry", **{**ENQUIRY, "support": "small_package", "days": "40"})
     assert any(e.get("id") == "days-error" and "at most 39 days" in e["text"] for e in big["body"])
     assert count(assistant.database, Enquiry) == 0

@@ -114,7 +114,7 @@ def test_universal_moderation_outside_2_to_4_days_is_accepted_with_a_warning(day
 
 def test_universal_moderation_reports_before_the_challenge_date_unless_the_enquirer_says_why():
     late = assess(UNIVERSAL, 3, CHALLENGE, "", CHALLENGE, TODAY)
-    assert "before your challenge date (2023-01-16)" in late.errors["report_reason"]
+    assert "before your challenge date (Monday 16 January 2023)" in late.errors["report_reason"]
     assert assess(UNIVERSAL, 3, date(2023, 1, 15), "", CHALLENGE, TODAY).errors == {}
     assert assess(UNIVERSAL, 3, date(2023, 2, 1), "Our draft is finalised after the day", CHALLENGE, TODAY).errors == {}
     # No challenge date in this cycle (the authority is in no group): nothing to compare with.
