@@ -71,7 +71,8 @@ def suggestion_card(suggestions: tuple[str, ...] | list[str], *, by_email: bool)
     """What to say when a message is not sure to be a command: the commands it could be, as buttons
     in Teams and as the words to reply with by email; with none, the way to see them all."""
     if suggestions:
-        names = " or ".join(f"`{s}`" for s in suggestions)
+        quoted = [f"`{s}`" for s in suggestions]
+        names = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
         text = f"Did you mean {names}?"
         text += " Reply with the one you mean." if by_email else " Choose one below, or type it."
         return card([heading("Did you mean...?"), paragraph(text)], [command_button(s, s) for s in suggestions[:5]])

@@ -82,6 +82,19 @@ def test_a_dcs_is_welcomed_and_can_ask_for_help_and_status(tools, tmp_path):
                     expect(status).to_contain_text("Coming up")
                     expect(page.locator(CARD, has_text="Welcome,")).to_have_count(1)  # greeted once
                     status.scroll_into_view_if_needed()
+
+                    # Written as people write: a typo, a sentence, and a question asked back with buttons.
+                    send(page, "hlep")
+                    expect(page.locator(CARD, has_text="What I can do")).to_have_count(2)
+                    send(page, "I'd like to nominate someone")
+                    expect(page.locator(CARD, has_text="A DCS nomination is enough")).to_be_visible()
+                    send(page, "Please send me the form")
+                    asked = page.locator(CARD, has_text="Did you mean")
+                    expect(asked).to_be_visible()
+                    expect(asked).not_to_contain_text("Reply")
+                    asked.get_by_role("button", name="enquiry", exact=True).click()
+                    expect(page.locator(CARD, has_text="Independent verification of one key conclusion")).to_be_visible()
+                    asked.screenshot(path=str(tmp_path / "did-you-mean.png"))
                 except BaseException:
                     failure = tmp_path / "playground-failure.png"
                     page.screenshot(path=str(failure), full_page=True)
