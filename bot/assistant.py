@@ -43,7 +43,7 @@ from bot.dialogs import (
 )
 from bot.export_links import ExportLinks
 from bot.identity import forget_conversation, identify
-from bot.reading.intents import allowed_commands, understand
+from bot.reading.intents import NO_ARGUMENTS, allowed_commands, understand
 from bot.reading.quoted import unquoted
 from bot.reading.subjects import subject_words
 from bot.turn import KnownTurn, Turn
@@ -158,7 +158,8 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
             if known is not None and (attachment := calendar_upload.calendar_attachment(known)) is not None:
                 await calendar_upload.received(known, attachment)
                 return
-            if command.word and command.word not in self._open_commands and command.word not in self._commands:
+            if command.word and ((command.word not in self._open_commands and command.word not in self._commands)
+                                 or (command.word in NO_ARGUMENTS and command.args)):
                 meaning = understand(command, self._open_commands.keys() | self._commands.keys(), _allowed(turn))
                 if meaning.command is None and known is None:
                     await greeting.welcome(turn)  # someone the programme does not know: how to be registered

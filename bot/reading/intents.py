@@ -37,7 +37,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "offers": ("offers?", "offer (?:help|support)", "we can offer", "record (?:an |our )?offers?", FORM),
     "plenary": ("plenary", "plenary suggestions?", "priorities", "problem-solving", "networking groups?"),
     "my asks": ("my asks", "our asks", "my offers", "our offers", "our asks and offers", "my suggestions"),
-    "notes": ("notes?", "note of (?:the|our) session", "notes of the day", "agree (?:the|our) notes?"),
+    "notes": ("notes?", "note of (?:the|our) session", "notes of the day", "agree (?:the|our) notes?", "amend(?:ments?)?", "(?:ask|asking) for (?:an |some )?amendments?"),
     "self-assessment": ("self-assessments?", "self assessments?", "selfassessment", "our sa", "sa link"),
     "team": ("team", "my team", "our team", "delegates?", "participants?", "add (?:a|an) (?:participant|delegate|colleague)", "remove (?:a|an) (?:participant|delegate)"),
     "my assignments": ("my assignments", "assignments?", "my invitations", "my days", "my availability", "leave the panel"),
@@ -96,22 +96,47 @@ def allowed_commands(usages: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# Commands that take nothing after them: "status please" is status, but "ask for amendments" is a
+# sentence to read, not the asks form with words it would ignore.
+NO_ARGUMENTS = frozenset({"help", "status", "nominate", "ask", "asks", "offer", "offers", "plenary", "suggestion", "suggestions", "digest"})
+FILLER = frozenset({"please", "pls", "thanks", "thank", "you", "me", "now", "again", "form", "the", "a", "an", "for", "us", "our", "my",
+                    "card", "list", "cheers", "ta", "today", "thx"})
+
+
+def _only_filler(args: str) -> bool:
+    return all(word in FILLER for word in _WORD.findall(args.translate(_APOSTROPHES).lower()))
+
+
 def understand(command: Command, known: Iterable[str], allowed: Iterable[str]) -> Meaning:
     """What `command` (as parse_command read it) means, given the command words the assistant
     `known`s and the commands this person is `allowed` (as typed: "my nominations")."""
     known = set(known)
     allowed = list(dict.fromkeys(allowed))
-    if command.word in known:
+    if command.word in known and (command.word not in NO_ARGUMENTS or _only_filler(command.args)):
         return Meaning(command)
+    if command.word in known:
+        # The first line (what follows may be a signature); the command written first counts for more.
+        meaning = _from_phrases(command, f"{command.word} {command.args}", allowed, first=command.word)
+        return meaning if meaning.command is not None or meaning.suggestions else Meaning(command)
     word = command.word.translate(_APOSTROPHES)
     corrections = _near(word, known) if word.isalpha() or "-" in word else []
     if len(corrections) == 1:
         return Meaning(Command(corrections[0], command.args, command.body), corrected=True)
-    text = _normal(f"{command.word} {command.body}")
+    meaning = _from_phrases(command, f"{command.word} {command.body}", allowed)
+    if meaning.command is None and not meaning.suggestions:
+        return Meaning(None, tuple(c for c in corrections if c in allowed) or _first_words_near(word, allowed))
+    return meaning
+
+
+def _from_phrases(command: Command, written: str, allowed: list[str], *, first: str = "") -> Meaning:
+    """The command the phrases of `written` name, sure enough to run; or the ones it could be."""
+    text = _normal(written)
     scores = _scores(text, [c for c in PHRASES if c in allowed or c.split()[0] in allowed])
+    for name in scores:
+        if first and first in (name, name.rstrip("s"), name + "s"):
+            scores[name] += 0.5
     if not scores:
-        suggestions = tuple(c for c in corrections if c in allowed) or _first_words_near(word, allowed)
-        return Meaning(None, suggestions)
+        return Meaning(None)
     top = max(scores.values())
     best = [c for c, s in scores.items() if s == top]
     if len(best) == 1 and len(text.split()) <= MAX_SURE_WORDS:

@@ -3,15 +3,19 @@ field as meant, or a clear question back with everything kept."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
+from storage.calendar import NoteAgreement
 from storage.moderation import Enquiry
 from storage.panel import Nomination
+from storage.people import Authority
 from storage.support import SupportItem
-from tests.support.conversation import reply, send
+from tests.support.conversation import act, reply, send
 from tests.support.enquiries import ENQUIRY_ASSISTANT
-from tests.support.people import DCS
+from tests.support.people import COORDINATOR, DCS, EAST_SUSSEX
 
 pytestmark = pytest.mark.assistant(**ENQUIRY_ASSISTANT)
 
@@ -77,3 +81,18 @@ async def test_when_one_of_several_asks_has_a_problem_every_item_comes_back_as_w
         assert session.scalars(select(SupportItem)).all() == []
     fixed = await reply(assistant, DCS["email"], answer, two.replace("harriet@\n", "harriet.quillfeather@wokingham.example\n"))
     assert "Saved 2 asks for Wokingham" in fixed["text"], fixed["text"]
+
+
+@pytest.mark.assistant(now=datetime(2023, 1, 20, 10, tzinfo=UTC), roster=(DCS, EAST_SUSSEX, COORDINATOR))
+async def test_a_button_that_opens_a_form_sends_the_form_in_its_first_reply(assistant):
+    await act(assistant, COORDINATOR, "note.sent.save", {"group": "1", "link": "https://sharepoint.example/notes/triad-1.docx"})
+    notes = await send(assistant, EAST_SUSSEX["email"], "notes")
+    note = await reply(assistant, EAST_SUSSEX["email"], notes, "Open the note for East Sussex")
+    assert "Ask for amendments" in note["text"]
+    form = await reply(assistant, EAST_SUSSEX["email"], note, "Ask for amendments")
+    assert "The amendments you would like:" in form["text"], form["text"]  # the form itself, in the first reply
+    await reply(assistant, EAST_SUSSEX["email"], form, "The amendments you would like: the list of attendees misses our Head of SEND.")
+    with assistant.database.session() as session:
+        note = session.scalar(select(NoteAgreement).join(Authority, Authority.id == NoteAgreement.authority_id)
+                              .where(Authority.code == "east-sussex"))
+        assert note.status == "amendments_requested"

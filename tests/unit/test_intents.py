@@ -45,6 +45,11 @@ SURE = [
     ("Good morning,\nhelp", ("help", "")),
     ("Dear Peer Challenge Assistant,\n\nnominate\n\nKind regards", ("nominate", "")),
     ("Hello, status", ("status", "")),
+    ("status please", ("status", "please")),
+    ("help me", ("help", "me")),
+    ("status of our group", ("status", "")),
+    ("Ask for amendments", ("notes", "")),  # a command word opening a sentence: the sentence is read
+    ("nominate Sam Example from our early help team", ("nominate", "")),
 ]
 
 ASKED = [
