@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from programme.errors import NotAllowed
+from programme.text import STRAIGHT
 from programme.validation import email_problem, normalise_email
 
 
@@ -103,7 +104,6 @@ class Checked:
 _SPLIT = re.compile(r"\s*(?:[,;\n]|\band\b|&|\+)\s*", re.I)
 _TRUE = {"true", "yes", "y", "on", "1", "agreed", "i agree", "confirmed", "yes i agree", "yes agreed", "yes confirmed", "yes they have",
          "yes she has", "yes he has", "yes they agreed", "ticked", "x", "✓", "✔"}
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 _STOP = {"a", "an", "the", "of", "and", "or", "for", "to", "in", "on", "with", "please", "i", "we", "our", "my"}
 MAX_FIELD_INPUT = 10_000
 
@@ -208,7 +208,7 @@ def _check_field(spec: Field, text: str) -> tuple[Any, str | None]:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9✓✔]+", text.translate(_APOSTROPHES).lower().replace("'", ""))
+    return re.findall(r"[a-z0-9✓✔]+", text.translate(STRAIGHT).lower().replace("'", ""))
 
 
 def _address(text: str) -> str:
@@ -246,9 +246,9 @@ def _match_choice(spec: Field, text: str) -> tuple[str | None, list[Choice]]:
 def _whole_titles(spec: Field, text: str) -> tuple[list[str], str]:
     """The choices named by their whole titles, commas and all, and what is left of the text."""
     picked: list[tuple[int, str]] = []
-    rest = text.translate(_APOSTROPHES)
+    rest = text.translate(STRAIGHT)
     for choice in sorted(spec.choices, key=lambda c: -len(c.title)):
-        pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in choice.title.translate(_APOSTROPHES).split()) + r"(?!\w)", re.I)
+        pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in choice.title.translate(STRAIGHT).split()) + r"(?!\w)", re.I)
         if match := pattern.search(rest):
             picked.append((match.start(), choice.value))
             rest = rest[: match.start()] + ";" + rest[match.end():]

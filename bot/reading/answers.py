@@ -15,8 +15,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from programme.text import STRAIGHT
+
 MAX_READ = 4_000  # an answer is short: only the opening is looked at
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
 _NEGATION = re.compile(r"\b(?:not|no longer|never|don't|dont|do not|can't|cant|cannot|won't|wont|unable to|isn't|aren't|doesn't|didn't)\b\W*(?:\w+\W+){0,2}$")
 _OPENING_END = re.compile(r"(?<=[^.][.!?])\s|\n")  # an ellipsis ("Yes... actually no") does not end it
 
@@ -41,7 +42,7 @@ class Reading:
 
 
 def _normal(text: str) -> str:
-    return text.translate(_APOSTROPHES).lower()
+    return text.translate(STRAIGHT).lower()
 
 
 def read_answer(text: str, answers: Answers) -> Reading:

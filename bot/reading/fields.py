@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from programme.forms import Form, Kind, hint
+from programme.text import STRAIGHT
 
 MAX_LINES = 2_000  # a form's reply is short; the rest of a long email is not read as fields
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "\u00a0": " "})
 # A list marker or number before a label: "•", "-", "*", "1.", "2)", "a)", "(3)".
 _MARKER = r"(?:[•·▪◦*>\-–—]+|\(?\d{1,2}[.)]|\(?[a-h][.)])?"
 _LINE = re.compile(rf"^\s*{_MARKER}\s*\**\s*([^\W\d_][^:\n]{{0,80}}?)\s*\**\s*[:：]\s*\**\s*(.*)$")
@@ -45,7 +45,7 @@ class Lines:
 
 
 def _normal_label(text: str) -> str:
-    text = _MARKS.sub(" ", text.translate(_APOSTROPHES).lower())
+    text = _MARKS.sub(" ", text.translate(STRAIGHT).lower())
     return " ".join(_NOT_WORDS.sub(" ", text.replace("'", "")).split())
 
 
@@ -70,7 +70,7 @@ def _field_named(labels: dict[str, str], written: str) -> str | None:
 
 
 def _hint_lines(form: Form) -> set[str]:
-    return {" ".join(hint(spec).translate(_APOSTROPHES).lower().split()) for spec in form.fields}
+    return {" ".join(hint(spec).translate(STRAIGHT).lower().split()) for spec in form.fields}
 
 
 def read_lines(form: Form, body: str) -> Lines:
@@ -84,7 +84,7 @@ def read_lines(form: Form, body: str) -> Lines:
     lines: list[str] = []
     in_hint = False  # inside a hint a mail program wrapped over several lines
     for raw in (body or "").splitlines()[:MAX_LINES]:
-        line = raw.translate(_APOSTROPHES).rstrip()
+        line = raw.translate(STRAIGHT).rstrip()
         said = " ".join(line.lower().split())
         if in_hint or said in hints or _HINT_START.match(said):
             in_hint = not said.endswith(")")

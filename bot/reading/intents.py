@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import OSA
 
 from bot.commands import Command
+from programme.text import STRAIGHT
 
 MAX_READ = 2_000  # a command is in a message's opening
 MAX_SURE_WORDS = 14  # longer than this, a sentence naming a command is asked about, not run
@@ -53,7 +54,6 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "audit": ("audit", "audit trail", "who changed"),
     "group": ("move (?:a |the )?group", "change (?:the )?(?:date|venue|format)", "group date"),
 }
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 _WORD = re.compile(r"[a-z][a-z'-]*")
 
 
@@ -104,7 +104,7 @@ FILLER = frozenset({"please", "pls", "thanks", "thank", "you", "me", "now", "aga
 
 
 def _only_filler(args: str) -> bool:
-    return all(word in FILLER for word in _WORD.findall(args.translate(_APOSTROPHES).lower()))
+    return all(word in FILLER for word in _WORD.findall(args.translate(STRAIGHT).lower()))
 
 
 def understand(command: Command, known: Iterable[str], allowed: Iterable[str]) -> Meaning:
@@ -118,7 +118,7 @@ def understand(command: Command, known: Iterable[str], allowed: Iterable[str]) -
         # The first line (what follows may be a signature); the command written first counts for more.
         meaning = _from_phrases(command, f"{command.word} {command.args}", allowed, first=command.word)
         return meaning if meaning.command is not None or meaning.suggestions else Meaning(command)
-    word = command.word.translate(_APOSTROPHES)
+    word = command.word.translate(STRAIGHT)
     corrections = _near(word, known) if word.isalpha() or "-" in word else []
     if len(corrections) == 1:
         return Meaning(Command(corrections[0], command.args, command.body), corrected=True)
@@ -153,7 +153,7 @@ def _first_words_near(word: str, allowed: list[str]) -> tuple[str, ...]:
 
 
 def _normal(text: str) -> str:
-    text = text[:MAX_READ].translate(_APOSTROPHES).lower()
+    text = text[:MAX_READ].translate(STRAIGHT).lower()
     words = []
     for written in _WORD.findall(text):
         near = [] if written in _VOCABULARY else _near(written, _VOCABULARY)
