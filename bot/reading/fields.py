@@ -82,6 +82,7 @@ def read_lines(form: Form, body: str) -> Lines:
     found = Lines()
     current: str | None = None  # the field whose value may go on over the next lines
     lines: list[str] = []
+    pending: list[str] = []  # lines after a short value, kept if the next line is a field's
     in_hint = False  # inside a hint a mail program wrapped over several lines
     for raw in (body or "").splitlines()[:MAX_LINES]:
         line = raw.translate(STRAIGHT).rstrip()
@@ -94,6 +95,10 @@ def read_lines(form: Form, body: str) -> Lines:
         match = _LINE.match(line)
         name = _field_named(labels, match.group(1)) if match else None
         if name is not None and match is not None:
+            if current is not None and pending:
+                # A short value wrapped onto the next line, between two fields: kept whole, never cut.
+                found.values[current] = " ".join([found.values[current], *pending]).strip()
+            pending = []
             if name in found.values:
                 current = None  # a second copy of the field (the quoted form): the first answer stands
                 continue
@@ -109,13 +114,17 @@ def read_lines(form: Form, body: str) -> Lines:
             found.values[current] = "\n".join(lines).strip()
         elif text and not lines:
             lines = [_LIST_ITEM.sub("", text)]  # the value on the line after its label
-            found.values[current] = text
+            found.values[current] = lines[0]
         elif text and kinds[current] == Kind.MULTI_CHOICE and not match:
             lines.append(_LIST_ITEM.sub("", text))  # the choices as a list, one per line
             found.values[current] = "\n".join(lines)
+        elif text and not match:
+            pending.append(text)  # the value's second line if a field follows; else a signature, left out
         elif text:
             _unknown(found, match)
-            current = None
+            current, pending = None, []
+        else:
+            pending = []
     return found
 
 

@@ -55,6 +55,12 @@ def test_a_long_value_is_kept_whole_over_several_lines_and_paragraphs():
     assert values["work"] == "Case file review"
 
 
+def test_a_short_value_wrapped_onto_the_next_line_is_kept_whole_and_a_signature_is_not_taken():
+    values = read_lines(NOMINATION, "Job title: Head of Quality Assurance and\nPerformance\nService area: Children's social care\nHarriet\n").values
+    assert values["job_title"] == "Head of Quality Assurance and Performance"
+    assert values["service_area"] == "Children's social care"
+
+
 def test_the_first_answer_wins_over_the_quoted_form_below():
     values = read_lines(NOMINATION, "Job title: Head of service\n\nJob title:\n(Required)").values
     assert values["job_title"] == "Head of service"
