@@ -83,7 +83,7 @@ def timeline_heading(start: date, end: date) -> str:
 
 def opening_line(name: str, authority: str, challenge: date) -> str:
     """One reminder of the timeline, as the card shows it (without the list's bullet)."""
-    return f"{name} ({authority}): {OPENS}; {GROUP_NAME} meets on {challenge.isoformat()}: the moderation window opens"
+    return f"{name} ({authority}): {OPENS}; {GROUP_NAME} meets on {long_date(challenge)}: the moderation window opens"
 
 
 def moderation_opens(challenge: date) -> date:
