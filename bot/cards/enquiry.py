@@ -108,6 +108,7 @@ def enquiry_list_card(title: str, views: list[EnquiryView], zone: ZoneInfo, *, e
         facts([("Report needed by", long_date(v.report_needed_by)), ("Waiting since", when(v.history[-1].at, zone))]),
         {"type": "ActionSet", "actions": [execute(f"Open enquiry {v.id}", "enquiry.view", {"id": v.id})]},
     ] for v in views]
-    shown = paged(entries, page=page, by_email=by_email, command=command, noun="enquiries")
+    export = "export enquiries" if views and views[0].viewer_is_coordinator else ""
+    shown = paged(entries, page=page, by_email=by_email, command=command, noun="enquiries", export=export)
     actions = [command_button("Ask for moderation", "enquiry")] if not views or not views[0].viewer_is_coordinator else []
     return card(body + shown.body, shown.actions + actions or None)

@@ -57,10 +57,17 @@ class Page:
     actions: list[dict[str, Any]]  # "Show more", when there is more
 
 
-def paged(entries: Sequence[Entry], *, page: int, by_email: bool, command: str, noun: str) -> Page:
-    """One page of `entries` for Teams, with "Show more" running `command page=N+1`; by email, all of them."""
+LONG_BY_EMAIL = 50  # entries past which an email also says how to get the list as a spreadsheet
+
+
+def paged(entries: Sequence[Entry], *, page: int, by_email: bool, command: str, noun: str, export: str = "") -> Page:
+    """One page of `entries` for Teams, with "Show more" running `command page=N+1`; by email, all of
+    them, and for a long list the `export` command that sends it as a CSV attachment."""
     if by_email:
-        return Page([e for entry in entries for e in entry], [])
+        body = [e for entry in entries for e in entry]
+        if export and len(entries) > LONG_BY_EMAIL:
+            body.insert(0, paragraph(f"All {len(entries)} {noun} are below. For a spreadsheet, reply `{export}`: it comes as a CSV attachment."))
+        return Page(body, [])
     cut = pages(entries)
     number = min(page, len(cut))
     start, end = cut[number - 1]

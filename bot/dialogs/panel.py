@@ -55,7 +55,7 @@ async def panel(turn: KnownTurn, command: Command) -> None:
         return
     body = [heading(f"The regional panel: {len(entries)}"), paragraph("Filter with `panel area=send covers=universal authority=kent`.", subtle=True)]
     shown = paged([_entry(entry, actions=False) for entry in entries], page=page, by_email=turn.by_email, command=f"panel {args}".strip(),
-                  noun="nominations")
+                  noun="nominations", export="export panel")
     await turn.reply_card(card(body + shown.body, shown.actions), subject="The regional panel")
 
 

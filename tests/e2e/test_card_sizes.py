@@ -63,6 +63,7 @@ async def test_the_panel_of_500_pages_in_teams_and_is_whole_by_email(assistant):
     assert "Practitioner Example 000" in shown and "Practitioner Example 020" in shown
     by_email = await send(assistant, COORDINATOR["email"], "panel covers=both")
     assert all(f"Practitioner Example {n:03d}" in by_email["text"] for n in range(NATIONAL))
+    assert "reply export panel: it comes as a CSV attachment" in by_email["text"]
 
 
 async def test_my_nominations_of_500_with_their_buttons_fit_in_teams(assistant):
