@@ -55,7 +55,8 @@ def item_form(kind: str, authorities: list[tuple[str, str]]) -> Form:
     title = {ASK: "Record an ask", OFFER: "Record an offer", "suggestion": "Record a plenary suggestion"}[kind]
     fields = [Field("authority", "Authority", Kind.CHOICE, choices=tuple(Choice(c, n) for c, n in authorities))]
     if kind == "suggestion":
-        fields.append(Field("kind", "Kind of suggestion", Kind.CHOICE, choices=SUGGESTIONS))
+        # Not named `kind`: the action carries its own `kind` (ask, offer, suggestion), which a field must not overwrite.
+        fields.append(Field("suggestion_kind", "Kind of suggestion", Kind.CHOICE, choices=SUGGESTIONS))
     fields += [
         Field("theme", "Theme", Kind.CHOICE, choices=THEMES),
         Field("title", "Short title", max_length=120, help="For example: Preparing for adulthood"),
@@ -70,5 +71,5 @@ def item_form(kind: str, authorities: list[tuple[str, str]]) -> Form:
 def edit_form(kind: str) -> Form:
     """The same fields, without the authority (an item stays with its authority)."""
     form = item_form(kind if kind in (ASK, OFFER) else "suggestion", [])
-    fields = tuple(f for f in form.fields if f.name not in ("authority", "kind"))
+    fields = tuple(f for f in form.fields if f.name not in ("authority", "suggestion_kind"))
     return Form(name=f"{form.name}_edit", title=f"Change this {KIND_NOUNS.get(kind, kind)}", intro="", fields=fields, submit_label="Save the change")

@@ -126,7 +126,7 @@ def _save(session: Session, profile: Profile, token: str, kind: str, items: Sequ
         authority = session.scalar(select(Authority).where(Authority.code == values["authority"]))
         assert authority is not None  # the form offers the codes of existing authorities only
         item = SupportItem(
-            cycle_id=cycle.id if cycle else None, authority_id=authority.id, kind=values.get("kind") or kind,
+            cycle_id=cycle.id if cycle else None, authority_id=authority.id, kind=values.get("suggestion_kind") or kind,
             theme=values["theme"], title=values["title"], description=values["description"], route=values["route"],
             contact_name=values["contact_name"], contact_email=values["contact_email"],
             submitted_by_person_id=profile.person_id, on_behalf=authority.code not in own, form_token=f"{token}#{number}",

@@ -138,3 +138,18 @@ async def test_asks_by_email_several_at_once_in_one_round_trip(assistant):
     assert "Saved 2 asks for Wokingham" in saved["text"]
     await reply(assistant, DCS["email"], form, two)  # the same email twice
     assert len(items(assistant.database)) == 2
+
+
+SUGGESTION = {k: v for k, v in ASK.items()} | {"suggestion_kind": "priority", "title": "Transitions as a regional priority"}
+
+
+async def test_a_plenary_suggestion_is_saved_as_a_suggestion_in_teams_and_by_email(assistant):
+    saved = await record(assistant, DCS, "plenary", SUGGESTION)
+    assert "Saved" in texts_in(saved), texts_in(saved)
+    form = await send(assistant, DCS["email"], "plenary")
+    filled = ("Kind of suggestion: a new regional networking group\nTheme: SEND\nShort title: A SEND leads network\n"
+              "Description: SEND leads meeting each term.\nHow it could be taken forward: a multilateral group\n"
+              "Contact name: Harriet Quillfeather\nContact email: harriet.quillfeather@wokingham.example")
+    answer = await reply(assistant, DCS["email"], form, filled)
+    assert "Saved" in answer["text"], answer["text"]
+    assert sorted(i.kind for i in items(assistant.database)) == ["networking", "priority"]  # never an ask
