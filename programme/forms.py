@@ -108,6 +108,16 @@ _STOP = {"a", "an", "the", "of", "and", "or", "for", "to", "in", "on", "with", "
 MAX_FIELD_INPUT = 10_000
 
 
+def needed(spec: Field) -> str:
+    """What a required field left empty says, on the card (before sending) and from the server alike:
+    its label quoted, so that any label reads well ("Fill in 'The nomination covers'" would not)."""
+    if spec.kind == Kind.CONFIRM:
+        return f"Tick '{spec.label}' to go on."
+    if spec.kind in (Kind.CHOICE, Kind.MULTI_CHOICE):
+        return f"Choose an answer for '{spec.label}'."
+    return f"Fill in '{spec.label}'."
+
+
 def hint(spec: Field) -> str:
     """The line an emailed form shows under a field: whether it is needed, and how to answer it.
     Never on the value's line, so keeping the line or typing after the colon both work."""
@@ -156,10 +166,8 @@ def check(form: Form, submitted: Mapping[str, Any] | None) -> Checked:
 def _check_field(spec: Field, text: str) -> tuple[Any, str | None]:
     text = text.strip()
     if not text:
-        if spec.kind == Kind.CONFIRM and spec.required:
-            return None, f"Tick '{spec.label}' to go on."
         if spec.required:
-            return None, f"Enter {spec.label.lower()}." if spec.kind not in (Kind.CHOICE, Kind.MULTI_CHOICE) else f"Choose {spec.label.lower()}."
+            return None, needed(spec)
         return ([] if spec.kind == Kind.MULTI_CHOICE else None), None
     if spec.kind in (Kind.TEXT, Kind.LONG_TEXT):
         cleaned = text if spec.kind == Kind.LONG_TEXT else " ".join(text.split())
@@ -185,7 +193,7 @@ def _check_field(spec: Field, text: str) -> tuple[Any, str | None]:
                 return None, _choice_problem(spec, part, could_be)
             picked.append(chosen)
         if not picked:
-            return None, f"Choose {spec.label.lower()}."
+            return None, needed(spec)
         return list(dict.fromkeys(picked)), None
     if spec.kind == Kind.DATE:
         day = read_date(text)

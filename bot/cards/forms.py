@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.cards.elements import card, execute, heading, paragraph
-from programme.forms import Field, Form, Kind
+from programme.forms import Field, Form, Kind, needed
 
 
 def form_card(
@@ -37,7 +37,7 @@ def _input(spec: Field, value: object) -> dict[str, Any]:
     value = "" if value is None else str(value)
     base = {"id": spec.name, "label": spec.label, "isRequired": spec.required}
     if spec.required:
-        base["errorMessage"] = f"{spec.label} is needed."
+        base["errorMessage"] = needed(spec)
     if spec.kind in (Kind.CHOICE, Kind.MULTI_CHOICE):
         element = {
             **base,

@@ -82,7 +82,7 @@ def assess(support: str, days: float, report_by: date, reason: str, challenge_da
     low, high = UNIVERSAL_DAYS
     if support == UNIVERSAL and not low <= days <= high:
         warnings.append(
-            f"Universal moderation is usually {low} to {high} days of one practitioner; your estimate of "
+            f"Universal moderation is usually {low} to {high} days of one practitioner; the estimate of "
             f"{days:g} days will be discussed with the moderation team."
         )
     if report_by < today:

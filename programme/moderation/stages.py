@@ -83,7 +83,7 @@ class AssignmentStatus(StrEnum):
 
 ASSIGNMENT_LABELS = {
     AssignmentStatus.INVITED: "Invited: discussion to come",
-    AssignmentStatus.DISCUSSED: "Discussed: waiting for your answer",
+    AssignmentStatus.DISCUSSED: "Discussed: waiting for the practitioner's answer",
     AssignmentStatus.ACCEPTED: "Accepted",
     AssignmentStatus.DECLINED: "Declined",
     AssignmentStatus.HANDED_BACK: "Handed back",

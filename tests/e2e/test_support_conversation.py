@@ -140,7 +140,7 @@ async def test_asks_by_email_several_at_once_in_one_round_trip(assistant):
     assert len(items(assistant.database)) == 2
 
 
-SUGGESTION = {k: v for k, v in ASK.items()} | {"suggestion_kind": "priority", "title": "Transitions as a regional priority"}
+SUGGESTION = ASK | {"suggestion_kind": "priority", "title": "Transitions as a regional priority"}
 
 
 async def test_a_plenary_suggestion_is_saved_as_a_suggestion_in_teams_and_by_email(assistant):

@@ -291,7 +291,7 @@ def nina_talks_it_over_and_accepts(nina: Person, number: int, report_by: date) -
     with step("Nina presses 'We have talked': the discussion is recorded and Accept appears"):
         nina.press(invitation, "We have talked")
         expect(invitation).to_contain_text(f"The discussion about enquiry {number} is recorded. You can now accept or decline.")
-        expect(invitation).to_contain_text(fact("Status", "Discussed: waiting for your answer"), use_inner_text=True)
+        expect(invitation).to_contain_text(fact("Status", "Discussed: waiting for the practitioner's answer"), use_inner_text=True)
         expect(invitation.get_by_role("button", name="Accept", exact=True)).to_be_visible()
         expect(invitation.get_by_role("button", name="We have talked", exact=True)).to_have_count(0)
         nina.shot(invitation, "discussed")

@@ -59,9 +59,9 @@ NOMINEE = {
 }
 # The Job title error: the renderer's own (the input's errorMessage, bot/cards/forms.py) or the
 # assistant's (programme/forms.py), whichever comes first.
-JOB_TITLE_ERROR = re.compile(r"^\s*(Job title is needed\.|Enter job title\.)\s*$")
-# Any field's error, from either: "<label> is needed." or "Enter/Choose/Tick ...".
-FIELD_ERROR = re.compile(r"^[^.]* is needed\.\s*$|^\s*(Enter|Choose|Tick) ")
+JOB_TITLE_ERROR = re.compile(r"^\s*Fill in 'Job title'\.\s*$")
+# Any field's error, from the card or the server alike: "Fill in ...", "Choose an answer for ...", "Tick ...".
+FIELD_ERROR = re.compile(r"^\s*(Fill in|Choose an answer for|Tick) '")
 
 
 def database_url(workdir: Path) -> str:

@@ -81,3 +81,15 @@ def test_a_form_taking_several_items_shows_a_template_for_each():
     text = card_as_text(emailed)
     assert "Item 1" in text and "Another item" in text and "\n---\n" in text
     assert len(re.findall(r"^Short title:", text, re.M)) == 2
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_a_required_field_left_empty_says_so_in_words_that_read_well(name):
+    from programme.forms import check, needed
+
+    form = FORMS[name]
+    checked = check(form, {})
+    for spec in form.fields:
+        if spec.required:
+            assert checked.errors[spec.name] == needed(spec)
+            assert f"'{spec.label}'" in needed(spec) and "is needed" not in needed(spec)

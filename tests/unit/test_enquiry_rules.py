@@ -128,3 +128,12 @@ def test_a_small_package_usually_follows_the_day_and_its_timing_is_discussed():
 
 def test_a_report_date_in_the_past_is_refused():
     assert "has passed" in assess(UNIVERSAL, 3, date(2022, 9, 1), "", CHALLENGE, TODAY).errors["report_by"]
+
+
+def test_a_warning_the_coordinators_also_read_speaks_of_the_estimate_not_your_estimate():
+    from datetime import date
+
+    from programme.moderation.form import assess
+
+    found = assess("universal", 6, date(2022, 12, 1), "", date(2023, 1, 16), date(2022, 10, 1))
+    assert found.warnings and all("your" not in w for w in found.warnings)

@@ -56,7 +56,7 @@ def test_every_problem_at_once_each_beside_its_field_with_the_values_kept():
 
 def test_missing_required_fields_say_what_to_do():
     checked = check(FORM, {})
-    assert checked.errors["name"] == "Enter full name." and checked.errors["colour"] == "Choose colour."
+    assert checked.errors["name"] == "Fill in 'Full name'." and checked.errors["colour"] == "Choose an answer for 'Colour'."
     assert "Tick" in checked.errors["agreed"] and "day" not in checked.errors
 
 
