@@ -56,7 +56,8 @@ class FileEmailSender:
             # but the errno name says enough.
             name = errno.errorcode.get(error.errno or 0, "OSError")
             raise TemporaryFailure(f"mail directory not writable ({name})") from None
-        log.info("outbox %s written to %s.eml", message.message_id, stem)
+        # The file's name holds the subject, which may name people: the log says only which message and where.
+        log.info("outbox %s written to the mail directory (%06d-*.eml)", message.message_id, message.message_id)
 
     def _write(self, outbox_id: int, stem: str, eml: bytes, html: bytes) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,7 @@ class TeamChange:
 
 
 def _authority(session: Session, code: str) -> Authority:
+    code = str(code).strip().lower()[:64]  # codes are lower case: `KENT` and ` kent ` are Kent
     authority = session.scalar(select(Authority).where(Authority.code == code, Authority.active.is_(True)))
     if authority is None:
         raise NotFound(f"There is no authority '{code}' in the programme. Check the code in `status`.")
@@ -79,8 +80,8 @@ class Asked:
 
 def which_team(profile: Profile, words: list[str]) -> Asked:
     """The authority named first in the words, else the one authority this person is DCS of."""
-    if words and re.fullmatch(r"[a-z0-9-]+", words[0]) and words[0] not in ("add", "remove"):
-        return Asked(words[0], words[1:])
+    if words and re.fullmatch(r"[a-z0-9-]+", words[0].lower()) and words[0].lower() not in ("add", "remove"):
+        return Asked(words[0].lower(), words[1:])
     led = profile.authorities_as(Role.DCS)
     if len(led) == 1:
         return Asked(led[0], words)

@@ -166,6 +166,14 @@ async def test_a_dcs_adds_and_removes_a_participant_from_the_team_card(assistant
     assert "sam.example@wokingham.example" not in _participants(assistant.database)
 
 
+async def test_an_authority_code_is_read_whatever_its_case(assistant):
+    await _say(assistant, COORDINATOR, "team WOKINGHAM")
+    assert "Team: Wokingham" in assistant.connector.texts_of_cards()
+    added = await _act(assistant, DCS, "team.add", {"authority": " Wokingham ", "name": "Sam Example", "email": "sam.example@wokingham.example",
+                                                     "role": "participant"})
+    assert "Sam Example is now a participant for Wokingham" in texts_in(added)
+
+
 async def test_only_the_dcs_or_a_coordinator_changes_a_team(assistant):
     refused = await _act(
         assistant,

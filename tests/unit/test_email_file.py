@@ -172,3 +172,10 @@ def test_graph_backend_is_imported_only_when_chosen(monkeypatch):
     monkeypatch.setitem(sys.modules, "notify.email_graph", module)
 
     assert build_email_sender(Settings(mail_backend="graph")) is built
+
+
+async def test_the_log_says_which_message_was_written_but_not_its_subject(sender, caplog):
+    caplog.set_level("INFO", logger="notify.email_file")
+    await sender.send_email(outbox(subject="Note for Harriet Quillfeather"))
+    assert "outbox 42 written" in caplog.text
+    assert "harriet" not in caplog.text.lower() and "note-for" not in caplog.text.lower()
