@@ -156,6 +156,11 @@ def _nominate(session: Session, profile: Profile, token: str, submitted: Mapping
     values = checked.values
     authority = session.scalar(select(Authority).where(Authority.code == values["authority"]))
     assert authority is not None  # the form offers the codes of existing authorities only
+    if (elsewhere := _named_elsewhere(session, values["nominee_email"], authority)) is not None:
+        errors = {"nominee_email": (
+            f"The programme calendar names this colleague for {elsewhere}, not {authority.name}: an authority nominates its own "
+            f"staff. {elsewhere}'s DCS can nominate them, or ask the programme coordinators if the calendar is out of date.")}
+        return Outcome(False, "Please correct the details below.", checked=checked, errors=errors)
     nominee = _person(session, values["nominee_email"], values["nominee_name"])
     if _on_panel(session, nominee.id):
         return Outcome(
@@ -183,6 +188,19 @@ def _nominate(session: Session, profile: Profile, token: str, submitted: Mapping
                  subject=audit.subject_of({"id": nomination.id, "authority": authority.code}), authority_code=authority.code)
     log.info("nomination %s stored for authority %s by person %s", nomination.id, authority.id, profile.person_id)
     return Outcome(True, f"{nominee.name} is nominated to the regional panel for {authority.name}.", nomination_id=nomination.id)
+
+
+def _named_elsewhere(session: Session, email: str, authority: Authority) -> str | None:
+    """The authority the calendar names this person for, if it names them for others and not for `authority`."""
+    scopes = set(session.scalars(
+        select(RoleAssignment.scope).join(Person, Person.id == RoleAssignment.person_id)
+        .where(Person.email == email, RoleAssignment.active.is_(True), RoleAssignment.scope.like("authority:%"))
+    ))
+    codes = {scope.removeprefix("authority:") for scope in scopes}
+    if not codes or authority.code in codes:
+        return None
+    names = sorted(session.scalars(select(Authority.name).where(Authority.code.in_(codes))))
+    return " and ".join(names) or None
 
 
 def _person(session: Session, email: str, name: str) -> Person:

@@ -139,3 +139,13 @@ async def test_a_stranger_cannot_nominate(assistant):
     refused = await _act(assistant, stranger, {"token": "t-stranger", **GOOD})
     assert "I don't know you yet" in texts_in(refused)
     assert _nominations(assistant.database) == 0
+
+
+async def test_a_dcs_cannot_nominate_someone_the_calendar_names_for_another_authority(assistant):
+    refused = await _act(assistant, DCS, {"token": "t-kent", **GOOD, "nominee_name": "Grace Albury", "nominee_email": "grace.albury@kent.example"})
+    ids = [e.get("id") for e in refused["body"]]
+    error = refused["body"][ids.index("nominee_email") + 1]
+    assert error.get("id") == "nominee_email-error" and "names this colleague for Kent" in error["text"]
+    assert _nominations(assistant.database) == 0
+    own = await _act(assistant, DCS, {"token": "t-own", **GOOD, "nominee_name": "Leo Brandwick", "nominee_email": "leo.brandwick@wokingham.example"})
+    assert "Nomination received" in texts_in(own)  # Wokingham's own delegate: fine
