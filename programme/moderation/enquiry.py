@@ -284,6 +284,15 @@ def _tell_received(session: Session, enquiry: Enquiry, authority: Authority, pro
                 due_at=now, recipient_address=mailbox, channel="email")
     enqueue(session, key=f"enquiry/{enquiry.id}/enquirer", kind="enquiry_confirmation", payload=payload,
             due_at=now, recipient_person_id=profile.person_id)
+    if enquiry.on_behalf:
+        # Made for the authority by someone else (a coordinator): its DCS hears of it, and from whom.
+        dcs = session.scalars(select(RoleAssignment.person_id).where(
+            RoleAssignment.role == Role.DCS.value, RoleAssignment.scope == f"authority:{authority.code}", RoleAssignment.active.is_(True),
+        ).distinct())
+        for person_id in dcs:
+            if person_id != profile.person_id:
+                enqueue(session, key=f"enquiry/{enquiry.id}/dcs/{person_id}", kind="enquiry_confirmation",
+                        payload={**payload, "on_behalf_by": profile.name}, due_at=now, recipient_person_id=person_id)
 
 
 def _tell_moved(session: Session, enquiry: Enquiry, authority: Authority, event: EnquiryEvent, profile: Profile | None, now: datetime) -> None:

@@ -12,6 +12,7 @@ from datetime import UTC
 import pytest
 from sqlalchemy import func, select
 
+from notify.render import Renderer
 from storage.moderation import Assignment, Enquiry, EnquiryEvent
 from storage.people import Person, RoleAssignment
 from tests.support.codes import code_sent
@@ -286,3 +287,14 @@ async def test_the_same_form_sent_at_once_by_two_processes_stores_one_enquiry(as
         one = submit(first, profile, "same-token", ENQUIRY, now, date(2022, 9, 1))
         two = submit(second, profile, "same-token", ENQUIRY, now, date(2022, 9, 1))
     assert one.enquiry_id == two.enquiry_id and count(assistant.database, Enquiry) == 1
+
+
+async def test_an_enquiry_a_coordinator_makes_for_an_authority_is_told_to_its_dcs(assistant):
+    form = await say(assistant, SECOND_MODERATOR, "enquiry")  # Jo Carverley, a programme coordinator
+    done = await press(assistant, SECOND_MODERATOR, form, "Send the enquiry", **ENQUIRY)
+    assert "moderation team" in texts_in(done), texts_in(done)
+    told = outbox(assistant.database, "enquiry_confirmation")
+    to_dcs = [r for r in told if r.recipient_person_id == _person_id(assistant, DCS)]
+    assert len(to_dcs) == 1 and to_dcs[0].payload["on_behalf_by"] == "Jo Carverley"
+    rendered = Renderer().render("enquiry_confirmation", to_dcs[0].payload)
+    assert "was made on its behalf" in rendered.subject and "Jo Carverley, for the programme coordinators" in rendered.text
