@@ -18,7 +18,7 @@ from programme.people.identity import find_person
 from programme.people.profile import load_profile
 from storage.calendar import Cycle
 from storage.moderation import Assignment, Enquiry
-from storage.people import Authority
+from storage.people import Authority, Person, RoleAssignment
 from tests.support.assistant import EXAMPLE
 
 # Authorities and groups as in the example calendar: Triad 1 is Wokingham, East Sussex and Surrey.
@@ -189,9 +189,21 @@ def _id(session, model, **where) -> int:
     return session.scalar(select(model.id).filter_by(**where))
 
 
-def _join(session, authority, email, name, covers, areas, token) -> int:
-    """Nominated by a coordinator, and accepted by the nominee."""
+def _join(session, authority, email, name, covers, areas, token, *, named_elsewhere=False) -> int:
+    """Nominated by a coordinator, and accepted by the nominee (`named_elsewhere`: with the calendar's
+    roles for the person set aside while the nomination is made, then put back)."""
     profile = load_profile(session, find_person(session, email=COORDINATOR), NOW.date(), detail=False)
+    if named_elsewhere:
+        roles = list(session.scalars(select(RoleAssignment).join(Person).where(Person.email == email, RoleAssignment.active.is_(True))))
+        for role in roles:
+            role.active = False
+        session.flush()
+        try:
+            return _join(session, authority, email, name, covers, areas, token)
+        finally:
+            for role in roles:
+                role.active = True
+            session.flush()
     form = {
         "authority": authority, "nominee_name": name, "nominee_email": email, "job_title": "Service Manager",
         "service_area": "Children's social care", "covers": covers, "areas": areas, "agreed": "yes",
@@ -241,8 +253,9 @@ def test_suggestions_for_a_wokingham_enquiry(calendar):
         _join(session, "surrey", "alma.westerby@surrey.example", "Alma Westerby", "universal", "send", "t-alma")
         _join(session, "medway", "jun.harrowgate@medway.example", "Jun Harrowgate", "small_packages", "send", "t-jun")
         _join(session, "wokingham", "pearl.ashworth@wokingham.example", "Pearl Ashworth", "both", "open", "t-pearl")
-        # Leo Brandwick is Wokingham's delegate; a Reading nomination does not make him independent of it.
-        _join(session, "reading", "leo.brandwick@wokingham.example", "Leo Brandwick", "both", "open", "t-leo")
+        # Leo Brandwick is Wokingham's delegate; a Reading nomination (made before the calendar named him for
+        # Wokingham, as a nomination for another authority is refused now) does not make him independent of it.
+        _join(session, "reading", "leo.brandwick@wokingham.example", "Leo Brandwick", "both", "open", "t-leo", named_elsewhere=True)
         _join(session, "reading", "ravi.dunmore@reading.example", "Ravi Dunmore", "both", "send", "t-ravi")
         medway = _enquiry(session, "medway", "e-medway")
         _assign(session, medway, "nina.oseiwood@kent.example", "completed", agreed=3, worked=2.5)
