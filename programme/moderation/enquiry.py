@@ -17,10 +17,10 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from programme import audit
-from programme.errors import NotAllowed
+from programme.errors import Invalid, NotAllowed
 from programme.forms import Checked, FormFor, check, form_for
 from programme.moderation.form import assess, enquiry_form
-from programme.moderation.stages import OPEN_ASSIGNMENT, AssignmentStatus, Move, Mover, Stage, check_move
+from programme.moderation.stages import OPEN_ASSIGNMENT, AssignmentStatus, Move, Mover, Stage, check_move, missing_for
 from programme.moderation.views import build_view, is_enquirer, load_for
 from programme.people.profile import Profile, acting_authorities, current_cycle
 from programme.people.roles import Role
@@ -188,6 +188,9 @@ def move(
     kind = check_move(expected, target, mover, reason)
     if kind == Move.SAME:
         return False
+    given = changes or {}
+    if (missing := missing_for(target, lambda name: given.get(name) not in (None, "") or getattr(enquiry, name) not in (None, ""))) is not None:
+        raise Invalid({"stage": missing})
     moved = cast(CursorResult[Any], session.execute(  # an UPDATE's result is a CursorResult, which has the rowcount
         update(Enquiry)
         .where(Enquiry.id == enquiry.id, Enquiry.stage == expected.value)

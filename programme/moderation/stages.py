@@ -9,6 +9,7 @@ a coordinator's decision and needs a reason. The enquirer may withdraw until the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -119,6 +120,25 @@ def next_stage(current: Stage) -> Stage | None:
     if current not in ORDER or current == Stage.CLOSED:
         return None
     return ORDER[ORDER.index(current) + 1]
+
+
+# What a stage needs before it is entered, and the step that records it: a package agreed has its
+# days, scope and report date; a report delivered has its date. Later stages need them too.
+NEEDS = (
+    (Stage.PACKAGE_AGREED, ("agreed_days", "agreed_scope", "report_due"), "Record the agreed package"),
+    (Stage.REPORT_DELIVERED, ("report_delivered_on",), "Report delivered"),
+)
+
+
+def missing_for(target: Stage, has: Callable[[str], bool]) -> str | None:
+    """Why `target` cannot be entered yet (the step to take first), or None if it has what it needs."""
+    if target == Stage.WITHDRAWN:
+        return None
+    for stage, fields, step in NEEDS:
+        if target.position >= stage.position and not all(has(f) for f in fields):
+            return (f"'{target.label}' needs what '{stage.label}' records first: use '{step}' on the enquiry, "
+                    "then move it on from there.")
+    return None
 
 
 def check_move(current: Stage, target: Stage, mover: Mover, reason: str = "") -> Move:

@@ -236,7 +236,8 @@ async def test_availability_is_shown_to_coordinators_choosing_a_practitioner(ass
     assert "Two days a month from January" in texts_in(saved)
     await submit_enquiry(assistant)
     e = latest(assistant, Enquiry)
-    await act(assistant, MODERATOR, "enquiry.override.save", {"id": e, "from": "received", "stage": "package_agreed", "reason": "Agreed on the phone"})
+    await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "received", "to": "discussion_arranged"})
+    await act(assistant, MODERATOR, "enquiry.package.save", {"id": e, "from": "discussion_arranged", "days": "3", "scope": "Data", "report_due": "2022-12-09"})
     suggestions = await act(assistant, MODERATOR, "enquiry.suggest", {"id": e})
     assert "Availability: Two days a month from January" in texts_in(suggestions)
     assert "Only panel members" in texts_in(await act(assistant, DCS, "panel.availability.save", {"availability": "x"}))
@@ -298,3 +299,17 @@ async def test_an_enquiry_a_coordinator_makes_for_an_authority_is_told_to_its_dc
     assert len(to_dcs) == 1 and to_dcs[0].payload["on_behalf_by"] == "Jo Carverley"
     rendered = Renderer().render("enquiry_confirmation", to_dcs[0].payload)
     assert "was made on its behalf" in rendered.subject and "Jo Carverley, for the programme coordinators" in rendered.text
+
+
+async def test_a_stage_cannot_be_entered_without_what_it_needs(assistant):
+    await submit_enquiry(assistant)
+    e = latest(assistant, Enquiry)
+    refused = await act(assistant, MODERATOR, "enquiry.override.save", {"id": e, "from": "received", "stage": "package_agreed", "reason": "Agreed on the phone"})
+    ids = [el.get("id") for el in refused["body"]]
+    assert "stage-error" in ids and "Record the agreed package" in texts_in(refused)
+    for later in ("practitioner_invited", "in_progress", "report_delivered", "closed"):
+        again = await act(assistant, MODERATOR, "enquiry.override.save", {"id": e, "from": "received", "stage": later, "reason": "Skipping"})
+        assert "stage-error" in [el.get("id") for el in again["body"]], later
+    with assistant.database.session() as session:
+        assert session.get(Enquiry, e).stage == "received"
+    assert outbox(assistant.database, "enquiry_stage") == []
