@@ -20,7 +20,7 @@ from programme.people.profile import Profile
 from storage.audit import AuditEntry
 from storage.people import Authority, Person
 
-SUBJECT_KEYS = ("id", "to", "from", "stage", "authority", "group", "person", "ask", "offer", "kind", "version", "cycle", "what", "format")
+SUBJECT_KEYS = ("id", "to", "from", "stage", "authority", "group", "person", "ask", "offer", "kind", "version", "cycle", "what", "format", "on_behalf")
 _SAFE = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
 
 

@@ -38,11 +38,15 @@ def note_card(view: NoteView, message: str | None = None) -> dict[str, Any]:
         rows.append(("Amendments asked for", view.amendments))
     body.append(facts(rows))
     actions = []
+    # A coordinator answers for an authority only by saying so: the buttons name it, and it is recorded.
+    behalf = {"on_behalf": True} if view.on_behalf else {}
+    for_them = f" on {view.authority_name}'s behalf" if view.on_behalf else ""
     if view.may_agree:
-        actions += [execute("Agree the note", "note.agree", {"id": view.id, "version": view.version}, style="positive"),
-                    execute("Ask for amendments", "note.amend", {"id": view.id})]
+        actions += [execute(f"Agree the note{for_them}", "note.agree", {"id": view.id, "version": view.version, **behalf}, style="positive"),
+                    execute(f"Ask for amendments{for_them}", "note.amend", {"id": view.id, **behalf})]
     if view.may_record_shared:
-        actions.append(execute("Shared with our Lead Member", "note.shared", {"id": view.id}, style="positive"))
+        shared = f"Shared with {view.authority_name}'s Lead Member" if view.on_behalf else "Shared with our Lead Member"
+        actions.append(execute(shared, "note.shared", {"id": view.id, **behalf}, style="positive"))
     if actions:
         body.append({"type": "ActionSet", "actions": actions})
     return card(body)
@@ -90,27 +94,34 @@ async def view_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any
 
 
 async def agree_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
-    message = agree(turn.session, turn.profile, data.get("id"), data.get("version"), turn.now, turn.today, channel=turn.channel)
+    message = agree(turn.session, turn.profile, data.get("id"), data.get("version"), turn.now, turn.today, channel=turn.channel,
+                    on_behalf=data.get("on_behalf") is True)
     view = _view(turn, data.get("id"))
     return note_card(view, message)
 
 
 async def amend_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     _view(turn, data.get("id"))
-    return form_card(AMEND_FORM, verb="note.amend.save", data={"id": data.get("id")})
+    return form_card(AMEND_FORM, verb="note.amend.save", data=_ref(data))
+
+
+def _ref(data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": data.get("id"), **({"on_behalf": True} if data.get("on_behalf") is True else {})}
 
 
 async def amend_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     try:
-        message = request_amendments(turn.session, turn.profile, data.get("id"), data.get("amendments"), turn.now, channel=turn.channel)
+        message = request_amendments(turn.session, turn.profile, data.get("id"), data.get("amendments"), turn.now, channel=turn.channel,
+                                     on_behalf=data.get("on_behalf") is True)
     except Invalid as error:
-        return form_card(AMEND_FORM, verb="note.amend.save", data={"id": data.get("id")}, errors=error.fields, message="Please correct the details below.")
+        return form_card(AMEND_FORM, verb="note.amend.save", data=_ref(data), errors=error.fields, message="Please correct the details below.")
     view = _view(turn, data.get("id"))
     return note_card(view, message)
 
 
 async def shared_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
-    message = confirm_shared(turn.session, turn.profile, data.get("id"), turn.now, turn.today, channel=turn.channel)
+    message = confirm_shared(turn.session, turn.profile, data.get("id"), turn.now, turn.today, channel=turn.channel,
+                             on_behalf=data.get("on_behalf") is True)
     view = _view(turn, data.get("id"))
     return note_card(view, message)
 

@@ -63,6 +63,7 @@ class NoteView:
     agreed_on: date | None
     shared_on: date | None
     viewer_answers: bool = False  # the viewer is its DCS or a delegate (or a coordinator, on their behalf)
+    on_behalf: bool = False  # the viewer answers only as a coordinator, on the authority's behalf
 
     @property
     def status_label(self) -> str:
@@ -145,9 +146,11 @@ def record_sent(session: Session, profile: Profile | None, group_key: object, li
     return f"{what} recorded as sent. Each DCS has been asked to agree their authority's note."
 
 
-def _audit(session: Session, profile: Profile, channel: str, action: str, note: NoteAgreement, authority: Authority) -> None:
-    audit.record(session, person_id=profile.person_id, channel=channel, action=action,
-                 subject=audit.subject_of({"id": note.id, "version": note.version}), authority_code=authority.code)
+def _audit(session: Session, profile: Profile, channel: str, action: str, note: NoteAgreement, authority: Authority,
+           on_behalf: bool = False) -> None:
+    subject = {"id": note.id, "version": note.version, **({"on_behalf": True} if on_behalf else {})}
+    audit.record(session, person_id=profile.person_id, channel=channel, action=action, subject=audit.subject_of(subject),
+                 authority_code=authority.code)
 
 
 def _dcs(session: Session, authority_id: int) -> list[int]:
@@ -174,7 +177,9 @@ def _ask_to_agree(session: Session, note: NoteAgreement, group: Group, authority
     return len(people)
 
 
-def _own(session: Session, profile: Profile, note_id: object) -> tuple[NoteAgreement, Group, Authority]:
+def _own(session: Session, profile: Profile, note_id: object, on_behalf: bool = False) -> tuple[NoteAgreement, Group, Authority]:
+    """The note, if this person answers for its authority: its DCS or a delegate; or a coordinator who
+    says, explicitly (`on_behalf`), that they act on the authority's behalf."""
     try:
         note = session.get(NoteAgreement, int(cast(Any, note_id)))  # any value: int() raises for what is not a number
     except (TypeError, ValueError):
@@ -185,14 +190,18 @@ def _own(session: Session, profile: Profile, note_id: object) -> tuple[NoteAgree
     assert authority is not None  # a note's authority_id is a foreign key, as is its group_id
     if not (profile.is_coordinator or profile.holds_for(authority.code, Role.DCS, Role.DELEGATE)):
         raise NotAllowed(f"Only {authority.name}'s DCS (or a delegate, or a coordinator on their behalf) can agree its note.")
+    if not profile.holds_for(authority.code, Role.DCS, Role.DELEGATE) and not on_behalf:
+        raise NotAllowed(f"You are not {authority.name}'s DCS or delegate: to answer for its note, use the note card's button "
+                         f"'on {authority.name}'s behalf', which is recorded as such.")
     group = session.get(Group, note.group_id)
     assert group is not None
     return note, group, authority
 
 
 @unit_of_work
-def agree(session: Session, profile: Profile, note_id: object, version: object, now: datetime, today: date, *, channel: str = "") -> str:
-    note, group, authority = _own(session, profile, note_id)
+def agree(session: Session, profile: Profile, note_id: object, version: object, now: datetime, today: date, *, channel: str = "",
+          on_behalf: bool = False) -> str:
+    note, group, authority = _own(session, profile, note_id, on_behalf)
     if note.status == NoteStatus.AGREED:
         assert note.agreed_on is not None  # set whenever a note is agreed
         return f"{authority.name}'s note was already agreed on {long_date(note.agreed_on)}."
@@ -207,14 +216,15 @@ def agree(session: Session, profile: Profile, note_id: object, version: object, 
         enqueue(session, key=f"note/{note.id}/lead-member/1/{person_id}", kind="lead_member_share",
                 payload={**_payload(note, group, authority), "number": 1, **answerable(session, note.id, person_id, now)},
                 due_at=now, recipient_person_id=person_id)
-    _audit(session, profile, channel, "note.agree", note, authority)
+    _audit(session, profile, channel, "note.agree", note, authority, on_behalf)
     log.info("note %s agreed by person %s", note.id, profile.person_id)
     return f"Thank you: {authority.name}'s note is agreed. Please share it with your Lead Member, and say here when that is done."
 
 
 @unit_of_work
-def request_amendments(session: Session, profile: Profile, note_id: object, text: object, now: datetime, *, channel: str = "") -> str:
-    note, group, authority = _own(session, profile, note_id)
+def request_amendments(session: Session, profile: Profile, note_id: object, text: object, now: datetime, *, channel: str = "",
+                       on_behalf: bool = False) -> str:
+    note, group, authority = _own(session, profile, note_id, on_behalf)
     text = str(text or "").strip()
     if not text:
         raise Invalid({"amendments": "Say which amendments you would like: they go to the coordinators and the facilitator."})
@@ -234,20 +244,21 @@ def request_amendments(session: Session, profile: Profile, note_id: object, text
         enqueue(session, key=f"note/{note.id}/v{note.version}/amend/{count.isoformat()}/{person_id}", kind="note_amendments",
                 payload={**_payload(note, group, authority), "amendments": text, "from_name": profile.name},
                 due_at=now, recipient_person_id=person_id)
-    _audit(session, profile, channel, "note.amend.save", note, authority)
+    _audit(session, profile, channel, "note.amend.save", note, authority, on_behalf)
     log.info("note %s: amendments requested by person %s", note.id, profile.person_id)
     return "Thank you: your amendments have gone to the coordinators and the facilitator. You will be sent the revised note."
 
 
 @unit_of_work
-def confirm_shared(session: Session, profile: Profile, note_id: object, now: datetime, today: date, *, channel: str = "") -> str:
-    note, _group, authority = _own(session, profile, note_id)
+def confirm_shared(session: Session, profile: Profile, note_id: object, now: datetime, today: date, *, channel: str = "",
+                   on_behalf: bool = False) -> str:
+    note, _group, authority = _own(session, profile, note_id, on_behalf)
     if note.status != NoteStatus.AGREED:
         raise NotAllowed(f"{authority.name}'s note is not agreed yet: agree it first, then share it with your Lead Member.")
     if note.shared_on is not None:
         return f"Already recorded: shared with the Lead Member on {long_date(note.shared_on)}."
     note.shared_on, note.updated_at = today, now
-    _audit(session, profile, channel, "note.shared", note, authority)
+    _audit(session, profile, channel, "note.shared", note, authority, on_behalf)
     return "Thank you: the note is recorded as shared with your Lead Member."
 
 
@@ -262,7 +273,7 @@ def notes_for(session: Session, profile: Profile, today: date) -> list[NoteView]
     own = set(profile.authorities_as(Role.DCS, Role.DELEGATE))
     return [
         NoteView(n.id, g.key, g.name, a.code, a.name, n.link, n.version, n.sent_on, n.status, n.amendments, n.agreed_on, n.shared_on,
-                 viewer_answers=profile.is_coordinator or a.code in own)
+                 viewer_answers=profile.is_coordinator or a.code in own, on_behalf=a.code not in own)
         for n, g, a in rows if profile.is_coordinator or a.code in own or may_record(session, profile, g)
     ]
 

@@ -304,7 +304,8 @@ async def test_an_enquiry_a_coordinator_makes_for_an_authority_is_told_to_its_dc
 async def test_a_stage_cannot_be_entered_without_what_it_needs(assistant):
     await submit_enquiry(assistant)
     e = latest(assistant, Enquiry)
-    refused = await act(assistant, MODERATOR, "enquiry.override.save", {"id": e, "from": "received", "stage": "package_agreed", "reason": "Agreed on the phone"})
+    skip = {"id": e, "from": "received", "stage": "package_agreed", "reason": "Agreed on the phone"}
+    refused = await act(assistant, MODERATOR, "enquiry.override.save", skip)
     ids = [el.get("id") for el in refused["body"]]
     assert "stage-error" in ids and "Record the agreed package" in texts_in(refused)
     for later in ("practitioner_invited", "in_progress", "report_delivered", "closed"):

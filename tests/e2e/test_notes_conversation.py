@@ -189,3 +189,20 @@ async def test_copies_for_information_carry_no_code_and_a_forwarded_code_does_no
     assert escalations and not any("reference_code" in r.payload for r in escalations)
     follow_ups = [r for r in rows(assistant.database, "note_agreement") if r.idempotency_key.startswith("reminder/")]
     assert follow_ups and all(r.payload.get("reference_code") for r in follow_ups)
+
+
+async def test_a_coordinator_answers_for_a_note_only_on_the_authority_s_behalf_and_it_is_recorded(assistant):
+    from storage.audit import AuditEntry
+
+    await act(assistant, COORDINATOR, "note.sent.save", {"group": "1", "link": LINK})
+    note = note_of(assistant.database, "east-sussex")
+    refused = await act(assistant, COORDINATOR, "note.agree", {"id": note.id, "version": 1})  # no explicit choice
+    assert "not East Sussex's DCS or delegate" in texts_in(refused)
+    assert note_of(assistant.database, "east-sussex").status == "sent"
+    card = await act(assistant, COORDINATOR, "note.view", {"id": note.id})
+    assert "Agree the note on East Sussex's behalf" in str(card)
+    agreed = await press(assistant, COORDINATOR, card, "Agree the note on East Sussex's behalf")
+    assert "note is agreed" in texts_in(agreed) and note_of(assistant.database, "east-sussex").status == "agreed"
+    with assistant.database.session() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "note.agree"))
+        assert "on_behalf" in entry.subject
