@@ -9,12 +9,14 @@ second nomination or a second, identical ask is still possible where the rules a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from programme.errors import NotAllowed
 from storage.base import insert_unless_present, utcnow
 from storage.form_submissions import FormSubmission
 
@@ -24,6 +26,7 @@ class Answer(Protocol):
 
 
 A = TypeVar("A", bound=Answer)
+_TOKEN = re.compile(r"[A-Za-z0-9_.:#-]{1,64}")
 
 
 def submit_once(
@@ -42,6 +45,9 @@ def submit_once(
     has not committed yet is waited for, and then answered as it was."""
     if not token:
         raise ValueError(f"a {form} submission needs its form token")
+    if not _TOKEN.fullmatch(token):
+        # Tokens are ours (hex, or an item's token and number): anything else was not sent by us.
+        raise NotAllowed("This form's reference is not one I sent. Start again with a new form.")
     # Claimed by inserting the token: no read first, as the first submission is the usual one.
     claimed = insert_unless_present(
         session, FormSubmission.__table__,
@@ -51,6 +57,9 @@ def submit_once(
         stored = session.get(FormSubmission, token, populate_existing=True)
         if stored is None:  # pragma: no cover - the other submission kept nothing and let the token go
             return submit_once(session, token, form, person_id, act, replay)
+        if stored.person_id != person_id or stored.form != form:
+            # Someone else's form, or another kind: what they were told is theirs alone.
+            raise NotAllowed("This form was already sent by someone else. Start again with a new form.")
         return replay(stored.result)
     answer, keep = act()
     if keep:

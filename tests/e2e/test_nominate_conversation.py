@@ -13,7 +13,7 @@ from tests.support.activities import card_action, email_message, teams_message
 from tests.support.codes import code_sent
 from tests.support.connector import texts_in
 from tests.support.nominations import GOOD
-from tests.support.people import DCS, PARTICIPANT, STRANGER
+from tests.support.people import COORDINATOR, DCS, PARTICIPANT, STRANGER
 
 pytestmark = pytest.mark.assistant(roster=(DCS, PARTICIPANT))
 
@@ -149,3 +149,19 @@ async def test_a_dcs_cannot_nominate_someone_the_calendar_names_for_another_auth
     assert _nominations(assistant.database) == 0
     own = await _act(assistant, DCS, {"token": "t-own", **GOOD, "nominee_name": "Leo Brandwick", "nominee_email": "leo.brandwick@wokingham.example"})
     assert "Nomination received" in texts_in(own)  # Wokingham's own delegate: fine
+
+
+@pytest.mark.assistant(roster=(DCS, COORDINATOR))
+async def test_a_form_token_replayed_by_someone_else_shows_them_nothing_of_the_first_submission(assistant):
+    first = await _act(assistant, DCS, {"token": "t-harriet", **GOOD})
+    assert "Nomination received" in texts_in(first)
+    replayed = await _act(assistant, COORDINATOR, {"token": "t-harriet", **GOOD, "nominee_name": "Pat Other", "nominee_email": "pat@wokingham.example"})
+    assert "already sent by someone else" in texts_in(replayed) and "Sam Example" not in texts_in(replayed)
+    assert _nominations(assistant.database) == 1
+
+
+@pytest.mark.parametrize("token", ["x" * 65, "bad\x00token", "\ud800", "a b"])
+async def test_a_form_token_we_did_not_send_is_refused_with_a_clear_message(assistant, token):
+    refused = await _act(assistant, DCS, {"token": token, **GOOD})
+    assert "not one I sent" in texts_in(refused)
+    assert _nominations(assistant.database) == 0
