@@ -206,6 +206,8 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
             return unknown_person_card(turn.coordinators_email)
         if handler is None:
             return message_card("Sorry", "That button is no longer in use. Type `help` to see what I can do.", attention=True)
+        if not _ids_in_range(data):
+            return message_card("Sorry", "That button refers to something I can't find. Open the list again with its command.", attention=True)
         try:
             # What the action changes is audited where it is changed, in the programme's services.
             return await handler(known, data)
@@ -271,6 +273,22 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         if any(member.id == bot_id for member in members_removed):
             with self._database.session() as session:
                 forget_conversation(session, turn_context.activity)
+
+
+ID_KEYS = frozenset({"id", "person_id", "person", "ask", "offer", "assignment", "nomination", "note", "version", "group"})
+MAX_ID = 2**31 - 1  # the largest id any table holds, on SQLite and PostgreSQL alike
+
+
+def _ids_in_range(data: dict[str, Any]) -> bool:
+    """Whether the ids a card's data carries could be ids at all: a forged 1e308 or 2**63 is refused
+    here with a clear answer, not sent to the database to fail there."""
+    for key, value in data.items():
+        if key not in ID_KEYS or value is None or isinstance(value, bool):
+            continue
+        text = str(value).strip()
+        if isinstance(value, float) or (text.lstrip("-").isdigit() and abs(int(text[:20])) > MAX_ID) or len(text) > 64:
+            return False
+    return True
 
 
 def _allowed(turn: Turn) -> list[str]:

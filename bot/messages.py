@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -36,13 +37,22 @@ def make_messages_handler(
     async def messages(request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "Content-Type must be application/json"}, status=415)
+        if (request.content_length or 0) > MAX_BODY:
+            return web.json_response({"error": f"the body is over {MAX_BODY} bytes"}, status=413)
         try:
-            body = await request.json()
+            raw = await request.content.read(MAX_BODY + 1)
+            if len(raw) > MAX_BODY:
+                return web.json_response({"error": f"the body is over {MAX_BODY} bytes"}, status=413)
+            body = cleaned(json.loads(raw))
+            if not isinstance(body, dict):
+                raise ValueError("not a JSON object")
             activity = Activity().deserialize(body)
-        except (json.JSONDecodeError, DeserializationError, TypeError, ValueError, AttributeError):
+        except (json.JSONDecodeError, DeserializationError, TypeError, ValueError, AttributeError, RecursionError, UnicodeDecodeError):
             return web.json_response({"error": "the body is not a Bot Framework activity"}, status=400)
         if not activity.type:
             return web.json_response({"error": "the activity has no type"}, status=400)
+        if activity.type == "invoke" and activity.name == "adaptiveCard/action" and not _is_card_action(activity.value):
+            return web.json_response({"error": "an adaptiveCard/action invoke's value must be {action: {verb, data}}"}, status=400)
 
         try:
             authenticated = await authentication.authenticate_request(
@@ -61,6 +71,32 @@ def make_messages_handler(
         return _invoke_body(invoke_response.status, invoke_response.body)
 
     return messages
+
+
+MAX_BODY = 512 * 1024  # an activity is a few kilobytes; an email with its HTML a few hundred at most
+MAX_DEPTH = 32  # activities nest a few levels deep; JSON nested deeper is refused, not recursed into
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def cleaned(value: object, depth: int = 0) -> object:
+    """The JSON body with every text made safe to store and show: lone surrogates (which no database
+    or encoder takes) become U+FFFD, and NUL, other control characters and terminal escape sequences
+    go (line breaks and tabs stay). Deeper than MAX_DEPTH is refused."""
+    if depth > MAX_DEPTH:
+        raise ValueError("nested too deeply")
+    if isinstance(value, str):
+        return _CONTROL.sub("", _SURROGATE.sub("\ufffd", value))
+    if isinstance(value, dict):
+        return {cleaned(k, depth + 1): cleaned(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [cleaned(v, depth + 1) for v in value]
+    return value
+
+
+def _is_card_action(value: object) -> bool:
+    action = value.get("action") if isinstance(value, dict) else None
+    return isinstance(action, dict) and isinstance(action.get("verb"), str) and isinstance(action.get("data", {}), dict)
 
 
 def _invoke_body(status: int, body: object) -> web.Response:
