@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from programme.forms import Form, Kind, hint
 from programme.text import STRAIGHT
 
+MAX_LINE = 20_000  # characters of a line looked at for its label and value
 MAX_LINES = 2_000  # a form's reply is short; the rest of a long email is not read as fields
 # A list marker or number before a label: "•", "-", "*", "1.", "2)", "a)", "(3)".
 _MARKER = r"(?:[•·▪◦*>\-–—]+|\(?\d{1,2}[.)]|\(?[a-h][.)])?"
@@ -92,7 +93,8 @@ def read_lines(form: Form, body: str) -> Lines:
             continue  # the form's own hint, copied back
         if _SEPARATOR.match(line):
             continue
-        match = _LINE.match(line)
+        # Whitespace runs made single first: the label's pattern then does bounded work on any line.
+        match = _LINE.match(" ".join(line[:MAX_LINE].split()))
         name = _field_named(labels, match.group(1)) if match else None
         if name is not None and match is not None:
             if current is not None and pending:

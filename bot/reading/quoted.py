@@ -41,6 +41,9 @@ _LINE_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6]|ul|ol|table|blockqu
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile("[\u00a0\u2007\u202f\t]")
+_SPACE_RUN = re.compile(" {8,}")
+_STAND_IN = re.compile("\ue010\\d+\ue011")
+LIBRARY_LINE = 300  # lines longer than this are not shown to the reply library (see _latest_reply)
 # The quote starts the library does not know, or knows only with a date in them.
 _QUOTE_START = re.compile(
     r"^(?:>|On\s.{0,300}\bwrote:$|-{2,}\s*Original Message\s*-{2,}|-{2,}\s*Forwarded message\s*-{2,}|_{10,}$|From:\s.{0,300}(?:Sent|Date):)",
@@ -85,6 +88,8 @@ def unquoted(text: str | None) -> str:
     body = (text or "")[:MAX_BODY]
     body = _as_lines(body) if _HTML.search(body) else body
     body = _INVISIBLE.sub("", _SPACES.sub(" ", body.replace("\r\n", "\n").replace("\r", "\n")))
+    # Long runs of spaces mean nothing to a reader, and the library's signature search is quadratic in them.
+    body = _SPACE_RUN.sub(" ", body)
     lines = _before_quote(body.split("\n"))
     lines = _latest_reply(lines)
     lines = _without_banner(lines)
@@ -118,11 +123,16 @@ def _latest_reply(lines: list[str]) -> list[str]:
     text = "\n".join(lines)
     if not text.strip():
         return []
-    message = EmailMessage(text=text, languages=_LANGUAGES, keep_hyphen_lists=True).read()
+    # The library's header patterns take time growing faster than a line's length: it is shown long
+    # lines as short stand-ins (no header or signature is that long), and they are put back after.
+    long_lines = {f"\ue010{n}\ue011": line for n, line in enumerate(lines) if len(line) > LIBRARY_LINE}
+    shown = "\n".join(f"\ue010{n}\ue011" if len(line) > LIBRARY_LINE else line for n, line in enumerate(lines))
+    message = EmailMessage(text=shown, languages=_LANGUAGES, keep_hyphen_lists=True).read()
     if not message.replies:
         return lines
     reply = message.replies[0]
     found = reply.body if reply.body.strip() else reply.content
+    found = _STAND_IN.sub(lambda m: long_lines.get(m.group(0), m.group(0)), found)
     # The library takes a line starting "--" for a signature: our `---` separators must stay.
     if "\n---" in text and found.count("---") < text.count("---"):
         return lines

@@ -160,7 +160,7 @@ async def test_a_form_token_replayed_by_someone_else_shows_them_nothing_of_the_f
     assert _nominations(assistant.database) == 1
 
 
-@pytest.mark.parametrize("token", ["x" * 65, "bad\x00token", "\ud800", "a b"])
+@pytest.mark.parametrize("token", ["x" * 65, "bad/token", "\ud800", "a b"])
 async def test_a_form_token_we_did_not_send_is_refused_with_a_clear_message(assistant, token):
     refused = await _act(assistant, DCS, {"token": token, **GOOD})
     assert "not one I sent" in texts_in(refused)
