@@ -8,6 +8,7 @@ coordinator is shown the new preview and asked again, so what is applied is exac
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from typing import Any
@@ -19,7 +20,7 @@ from bot.cards.elements import card, execute, heading, paragraph
 from bot.cards.programme_cards import message_card
 from bot.turn import KnownTurn
 from programme import held_codes
-from programme.calendar.file import CalendarProblems, parse_calendar
+from programme.calendar.file import CalendarProblems, CalendarSpec, parse_calendar
 from programme.calendar.importer import import_calendar, require_importer
 from programme.errors import ProgrammeError
 
@@ -56,14 +57,19 @@ async def _read(item: dict[str, Any]) -> str:
     if len(data) > MAX_BYTES:
         raise ValueError(f"the file is larger than {MAX_BYTES // 1000} kB")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError("the file is not UTF-8 text; save it as UTF-8") from None
+    if "\x00" in text:
+        raise ValueError("the file holds a NUL character, so it is not a text file; save it again as plain UTF-8 text")
+    return text
 
 
-def _preview(turn: KnownTurn, text: str, source: str) -> dict[str, Any]:
+def _preview(turn: KnownTurn, text: str, source: str, parsed: CalendarSpec | CalendarProblems | None = None) -> dict[str, Any]:
     try:
-        spec = parse_calendar(text, source=source)
+        if isinstance(parsed, CalendarProblems):
+            raise parsed
+        spec = parsed or parse_calendar(text, source=source)
     except CalendarProblems as problems:
         lines = "\n".join(f"- {p.place}: {p.message}" for p in problems.problems[:60])
         return card([heading("The calendar has problems"), paragraph(f"{source}: nothing was imported. Fix these and send it again:"),
@@ -99,7 +105,16 @@ async def received(turn: KnownTurn, item: dict[str, Any]) -> None:
     except (ValueError, aiohttp.ClientError, TimeoutError) as error:
         await turn.reply_card(message_card("The calendar", f"I could not read {source}: {error}.", attention=True))
         return
-    await turn.reply_card(_preview(turn, text, source), subject="The calendar: preview")
+    # Read off the event loop: a file is parsed within limits, but a large one still takes a moment.
+    parsed = await asyncio.to_thread(_parse, text, source)
+    await turn.reply_card(_preview(turn, text, source, parsed), subject="The calendar: preview")
+
+
+def _parse(text: str, source: str) -> CalendarSpec | CalendarProblems:
+    try:
+        return parse_calendar(text, source=source)
+    except CalendarProblems as problems:
+        return problems
 
 
 async def apply_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 Path = tuple[str | int | float | None, ...]  # keys (any YAML scalar, bool being an int) and list indices
 
 
+MAX_VALUES = 100_000  # a national calendar holds a few thousand
+MAX_DEPTH = 20
+
+
 class YamlSyntaxError(ValueError):
     def __init__(self, message: str, line: int | None):
         self.line = line
@@ -33,7 +37,10 @@ class LocatedDocument:
 
 
 def load_located(text: str) -> LocatedDocument:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # refuses a NUL or another character YAML does not allow, at once
+    except yaml.YAMLError as error:
+        raise YamlSyntaxError(str(error).split("\n")[0], None) from error
     try:
         root = loader.get_single_node()
         if root is None:
@@ -60,8 +67,14 @@ class _Builder:
         self.loader = loader
         self.document = document
         self.open: set[int] = set()  # nodes being built, so a recursive alias cannot loop for ever
+        self.built = 0  # values built: aliases repeating aliases (a "billion laughs") cannot grow without end
 
     def build(self, node: Node, path: Path) -> object:
+        self.built += 1
+        if self.built > MAX_VALUES or len(path) > MAX_DEPTH:
+            raise YamlSyntaxError(
+                f"the file holds more than {MAX_VALUES} values or nests deeper than {MAX_DEPTH} levels (aliases such as *name that "
+                "repeat others do that): write the calendar out in full", node.start_mark.line + 1)
         self.document.lines.setdefault(path, node.start_mark.line + 1)
         if id(node) in self.open:
             return None

@@ -513,3 +513,22 @@ def test_invalid_emails(value, fragment):
 
 def test_normalise_email():
     assert normalise_email("  Alex.Example@Kent.EXAMPLE ") == "alex.example@kent.example"
+
+
+BILLION_LAUGHS = (
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+    "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ni: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n"
+)
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    (BILLION_LAUGHS, "write the calendar out in full"),
+    ("cycle:\n  name: 2022-23\x00\n", "not valid YAML"),
+    ("a:\n" + "".join("  " * n + "- \n" for n in range(1, 60)), "YAML"),
+])
+def test_a_hostile_calendar_is_refused_with_a_problem_not_a_traceback_or_a_stall(text, said):
+    with pytest.raises(CalendarProblems) as raised:
+        parse_calendar(text)
+    assert said in str(raised.value.problems[0].message)
