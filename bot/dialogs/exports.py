@@ -32,7 +32,8 @@ async def export_command(turn: KnownTurn, command: Command) -> None:
     url = turn.links.url_for(what, turn.profile.person_id, turn.now)
     minutes = int(LIFETIME.total_seconds() // 60)
     await turn.reply_card(card(
-        [heading(f"Export: {what}"), paragraph(f"The link works for you only, for {minutes} minutes. It holds personal data: keep the file safe.")],
+        [heading(f"Export: {what}"), paragraph(f"Anyone who has this link can download the file for the next {minutes} minutes, so do not forward it. "
+                                                 "It holds personal data: keep the file safe.")],
         [{"type": "Action.OpenUrl", "title": f"Download {what}.csv", "url": url}],
     ), subject="Export")
 

@@ -41,6 +41,8 @@ async def test_in_teams_a_download_link_for_the_coordinator_only(assistant):
     card = await say(assistant, COORDINATOR, "export panel")
     url = card["actions"][0]["url"]
     assert card["actions"][0]["type"] == "Action.OpenUrl" and "/exports/" in url
+    # The words are true: the link works for whoever holds it, for ten minutes, so the card says so.
+    assert "Anyone who has this link" in texts_in(card) and "for you only" not in texts_in(card)
     path = "/exports/" + url.split("/exports/")[1]
     response = await assistant.client.get(path)
     assert response.status == 200 and response.content_type == "text/csv"
