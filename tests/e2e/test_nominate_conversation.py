@@ -165,3 +165,21 @@ async def test_a_form_token_we_did_not_send_is_refused_with_a_clear_message(assi
     refused = await _act(assistant, DCS, {"token": token, **GOOD})
     assert "not one I sent" in texts_in(refused)
     assert _nominations(assistant.database) == 0
+
+
+async def test_a_nomination_is_audited_once_however_often_it_is_sent_and_by_email_too(assistant):
+    from storage.audit import AuditEntry
+
+    for _ in range(5):
+        await _act(assistant, DCS, {"token": "t-audit", **GOOD})
+    await _act(assistant, DCS, {"token": "t-refused", **GOOD, "job_title": ""})  # refused: no entry
+    await assistant.post(email_message(assistant.service_url, DCS["email"], "nominate"))
+    form = assistant.connector.sent[-1]
+    filled = "\n".join(f"{label}: {value}" for label, value in (
+        ("Colleague's full name", "Ola Example"), ("Colleague's work email", "ola.example@wokingham.example"), ("Job title", "Head of SEND"),
+        ("Service area", "Education"), ("The nomination covers", "both"), ("Areas of expertise", "SEND"),
+        ("My colleague has agreed to be nominated", "yes")))
+    await assistant.post(email_message(assistant.service_url, DCS["email"], filled, subject=f"RE: {form['channelData']['subject']}"))
+    with assistant.database.session() as session:
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "nomination.submit")).all()
+        assert sorted(e.channel for e in entries) == ["email", "msteams"]
