@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from programme import audit
 from programme.errors import Invalid, NotAllowed
+from programme.feedback import export_feedback_rows
 from programme.moderation.days_report import DaysReport, days_by_authority, days_report_rows
 from programme.moderation.export import export_enquiry_rows
 from programme.panel.register import export_panel_rows
@@ -21,6 +22,7 @@ WHAT = {
     "enquiries": export_enquiry_rows,
     "asks-offers": export_asks_offers_rows,
     "matches": export_matches_rows,
+    "feedback": export_feedback_rows,
 }
 CHOICES = (*WHAT, "days")
 

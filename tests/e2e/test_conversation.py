@@ -245,3 +245,24 @@ async def test_removing_the_app_marks_the_conversation_inactive(assistant):
     assert (await assistant.post(removal)).status in (200, 201)
     with assistant.database.session() as session:
         assert session.scalar(select(ConversationReferenceRecord.active)) is False
+
+
+async def test_feedback_reaches_each_coordinator_who_can_list_and_export_it(assistant):
+    await _say(assistant, DCS, "feedback The reminders came at a good time.")
+    with assistant.database.session() as session:
+        from storage.outbox import OutboxMessage
+
+        notices = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "feedback_received")).all()
+        recipients = [n.recipient_person_id for n in notices]
+        assert recipients and len(set(recipients)) == len(recipients)  # each coordinator, once
+        assert all(n.payload["from_name"] == "Harriet Quillfeather" for n in notices)
+    assistant.connector.sent.clear()
+    await _say(assistant, COORDINATOR, "feedback")
+    listed = assistant.connector.texts_of_cards()
+    assert "Feedback: 1" in listed and "The reminders came at a good time." in listed and "Harriet Quillfeather" in listed
+    assistant.connector.sent.clear()
+    await _say(assistant, DELEGATE, "feedback")  # not a coordinator: asked for their words, nothing listed
+    assert "Write your feedback after the word" in assistant.connector.texts_of_cards()
+    await assistant.post(email_message(assistant.service_url, COORDINATOR["email"], "export feedback"))
+    exported = assistant.connector.sent[-1]
+    assert exported["attachments"] and "feedback" in exported["attachments"][0]["name"]

@@ -48,6 +48,7 @@ ASSIGNMENT = {
     "status": "Invited: discussion to come",
 }
 SAMPLES = {
+    "feedback_received": {"feedback_id": 3, "text": "The reminders came at a good time.", "from_name": "Sam Example", "channel": "Teams"},
     "team_member_added": {
         "person_name": "Sam Example",
         "role_label": "participant",
