@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text, update
@@ -88,6 +88,7 @@ def run_planning(session: Session, now: datetime, zone: ZoneInfo) -> Planning:
         facts = load_facts(session, cycle, zone)
         planned = plan(facts)
         _stop_met(session, cycle.name, {p.key for p in planned}, now)
+        _move_unsent(session, cycle.name, planned, now)
         result = due(planned, now, facts.settings.late_limit_working_days, zone)
         # Most of what is due was written by an earlier round: one read instead of one insert each.
         written = set(session.scalars(select(OutboxMessage.idempotency_key).where(
@@ -122,6 +123,28 @@ def _stop_met(session: Session, cycle: str, planned: set[str], now: datetime) ->
                         .values(status=OutboxStatus.CANCELLED, last_error=CONDITION_MET, updated_at=now))
     if revive:
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(revive)).values(status=OutboxStatus.PENDING, last_error=None, updated_at=now))
+
+
+def _move_unsent(session: Session, cycle: str, planned: list[Planned], now: datetime) -> None:
+    """A reminder written but not yet sent follows its plan: when a challenge date moves, its due time
+    and what it says (the date) move with it, so it is not sent at the old time with the old date."""
+    by_key = {p.key: p for p in planned}
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.idempotency_key, OutboxMessage.due_at, OutboxMessage.payload)
+        .where(OutboxMessage.idempotency_key.like(f"reminder/{cycle}/%"), OutboxMessage.status == OutboxStatus.PENDING)
+    ).all()
+    for row_id, key, due_at, payload in rows:
+        reminder = by_key.get(key)
+        if reminder is None or _same_moment(due_at, reminder.due_at):
+            continue
+        kept = {name: value for name, value in (payload or {}).items() if name == "reference_code"}  # its code still answers
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
+                        .values(due_at=reminder.due_at, payload={**reminder.payload, **kept}, updated_at=now))
+
+
+def _same_moment(stored: datetime, planned: datetime) -> bool:
+    stored = stored if stored.tzinfo else stored.replace(tzinfo=UTC)  # SQLite keeps no zone
+    return stored == planned
 
 
 def _write(session: Session, reminder: Planned, status: str, now: datetime) -> bool:

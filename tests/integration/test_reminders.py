@@ -240,3 +240,20 @@ def test_a_reminder_not_yet_sent_stops_when_its_condition_is_met_and_comes_back_
         session.commit()
         run_planning(session, nine(date(2022, 10, 24)) + timedelta(minutes=30), LONDON)
         assert session.scalar(select(OutboxMessage.status).where(OutboxMessage.idempotency_key == key)) == "pending"
+
+
+def test_a_reminder_written_but_not_sent_moves_with_its_challenge_date(database_with_cycle):
+    database = database_with_cycle
+    with database.session() as session:
+        run_planning(session, nine(date(2022, 12, 2)), LONDON)  # Triad 2's window opens: written, not yet sent
+        pending = session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("reminder/%/moderation_opens/kent/%"),
+                                                              OutboxMessage.status == "pending")).all()
+        assert pending
+        triad2 = session.scalar(select(Group).where(Group.key == "2"))
+        triad2.challenge_date = date(2023, 3, 24)  # four weeks later
+        session.commit()
+        run_planning(session, nine(date(2022, 12, 2)) + timedelta(hours=1), LONDON)  # the next round, before the dispatcher sent them
+        moved = session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("reminder/%/moderation_opens/kent/%"))).all()
+        due = {r.due_at if r.due_at.tzinfo else r.due_at.replace(tzinfo=UTC) for r in moved}
+        assert due == {nine(date(2022, 12, 30))}  # twelve weeks before the new date, not at once
+        assert all(r.payload["challenge_date"] == "2023-03-24" for r in moved)
