@@ -41,8 +41,9 @@ ROUTES = (
 ROUTE_TITLES = {c.value: c.title for c in ROUTES}
 
 _INTRO = {
-    ASK: "Support your authority would like from others in the region. Only your authority and the "
-         "programme coordinators see an ask; other authorities hear of it only when a coordinator confirms a match.",
+    ASK: "Support your authority would like from others in the region. Only your authority, the facilitator of "
+         "its group this cycle (who may record it on the day) and the programme coordinators see an ask; other authorities "
+         "hear of it only when a coordinator confirms a match.",
     OFFER: "Good practice others could learn from. Every registered person can see an offer's theme, "
            "title, description and authority; its contact is shared only when a coordinator confirms a match.",
     "suggestion": "The plenary's suggestions: priorities for next year's regional improvement plan, topics for "

@@ -153,3 +153,15 @@ async def test_a_plenary_suggestion_is_saved_as_a_suggestion_in_teams_and_by_ema
     answer = await reply(assistant, DCS["email"], form, filled)
     assert "Saved" in answer["text"], answer["text"]
     assert sorted(i.kind for i in items(assistant.database)) == ["networking", "priority"]  # never an ask
+
+
+async def test_the_facilitator_of_an_authority_s_group_sees_and_corrects_its_asks_and_no_other_authority_s(assistant):
+    """The rule written in docs/using.md (Who sees what): the authority, its group's facilitator this cycle, the coordinators."""
+    await record(assistant, DCS, "asks", ASK)
+    await record(assistant, KENT, "asks", {**ASK, "authority": "kent", "title": "Kent's own ask", "contact_email": "grace.albury@kent.example"})
+    wokingham_ask, kent_ask = items(assistant.database)
+    seen = texts_in(await say(assistant, FACILITATOR, "my asks"))
+    assert "Preparing for adulthood" in seen and "harriet.quillfeather@wokingham.example" in seen
+    assert "Kent's own ask" not in seen
+    assert "Change this ask" in texts_in(await act(assistant, FACILITATOR, "support.edit", {"id": wokingham_ask.id}))
+    assert "can't find item" in texts_in(await act(assistant, FACILITATOR, "support.edit", {"id": kent_ask.id}))
