@@ -18,6 +18,7 @@ from storage.outbox import enqueue
 from storage.people import Person, RoleAssignment
 
 FEEDBACK_LIMIT = 2000
+UNKNOWN_SENDER = "Someone not in the calendar"
 CHANNELS = {"msteams": "Teams", "email": "email", "emulator": "the Playground", "webchat": "web chat"}
 
 
@@ -33,7 +34,7 @@ def record_feedback(session: Session, person_id: int | None, channel_id: str, te
     session.add(row)
     session.flush()
     sender = session.get(Person, person_id) if person_id is not None else None
-    payload = {"feedback_id": row.id, "text": text, "from_name": sender.name if sender else "Someone not in the calendar",
+    payload = {"feedback_id": row.id, "text": text, "from_name": sender.name if sender else UNKNOWN_SENDER,
                "channel": CHANNELS.get(channel_id, channel_id)}
     coordinators = session.scalars(select(RoleAssignment.person_id).where(
         RoleAssignment.role == Role.COORDINATOR.value, RoleAssignment.active.is_(True)).distinct())
@@ -58,7 +59,7 @@ def list_feedback(session: Session, profile: Profile) -> list[FeedbackView]:
         raise NotAllowed("Only the programme coordinators read the feedback. To send some, write `feedback` and your words.")
     rows = session.execute(select(Feedback, Person.name).outerjoin(Person, Person.id == Feedback.person_id)
                            .order_by(Feedback.created_at.desc(), Feedback.id.desc())).all()
-    return [FeedbackView(f.id, f.created_at, name or "Someone not in the calendar", CHANNELS.get(f.channel_id, f.channel_id), f.text)
+    return [FeedbackView(f.id, f.created_at, name or UNKNOWN_SENDER, CHANNELS.get(f.channel_id, f.channel_id), f.text)
             for f, name in rows]
 
 

@@ -13,6 +13,8 @@ Sections, and what each one means:
 - self-assessments not yet received that are due within two weeks, or overdue before the day;
 - notes of a session sent and not yet agreed, with the working days they have waited;
 - asks, offers and plenary suggestions recorded since `since`, and the suggested matches for them;
+- feedback received since `since` (each piece as written, the longest cut with a pointer to
+  `feedback`, which lists it whole);
 - deliveries that failed for good and are not yet retried or cancelled, and the reminders (rows
   keyed "reminder/...", of every kind: moderation, self-assessment, asks and offers, notes) marked
   missed since `since`, too late to send after an outage or a late import: the design's "listed in
@@ -37,6 +39,8 @@ from sqlalchemy.orm import Session
 
 from programme.calendar.cycle_settings import CycleSettings
 from programme.errors import NotAllowed
+from programme.feedback import CHANNELS as FEEDBACK_CHANNELS
+from programme.feedback import UNKNOWN_SENDER
 from programme.moderation.stages import OPEN_STAGES, Stage
 from programme.notes.agreement import NoteStatus
 from programme.panel.nomination import ACTIVE_STATUSES, AREAS, COVERS, NominationStatus
@@ -49,6 +53,7 @@ from programme.support.matching import all_suggestions
 from programme.unit_of_work import unit_of_work
 from storage.calendar import Cycle, Group, NoteAgreement, SelfAssessment
 from storage.conversations import ConversationReferenceRecord
+from storage.feedback import Feedback
 from storage.moderation import Enquiry, EnquiryEvent
 from storage.outbox import OutboxMessage, OutboxStatus, enqueue
 from storage.panel import Nomination
@@ -62,6 +67,7 @@ WEEK = timedelta(days=7)
 DUE_AHEAD = timedelta(days=14)  # a self-assessment due this soon is listed
 AHEAD = timedelta(days=28)  # the dates section: the next four weeks
 WAITING_SHOWN = 5
+FEEDBACK_SHOWN_CHARS = 400  # a longer piece is cut in the digest; `feedback` lists it whole
 FAILED_SHOWN = 20
 CHANNELS = ("teams", "email")
 COORDINATOR_ROLES = (Role.COORDINATOR.value, Role.MODERATION_COORDINATOR.value)
@@ -154,6 +160,15 @@ class SuggestedMatch:
 
 
 @dataclass(frozen=True)
+class NewFeedback:
+    on: date
+    from_name: str
+    channel: str
+    text: str  # as written, or its first FEEDBACK_SHOWN_CHARS characters and an ellipsis
+    cut: bool
+
+
+@dataclass(frozen=True)
 class FailedDelivery:
     outbox_id: int
     kind: str
@@ -197,6 +212,7 @@ class Digest:
     new_items: tuple[NewItem, ...]
     suggestions: tuple[SuggestedMatch, ...]
     suggestions_total: int  # every suggestion not yet confirmed, new or not
+    new_feedback: tuple[NewFeedback, ...]
     failed_deliveries: tuple[FailedDelivery, ...]  # the latest FAILED_SHOWN
     failed_total: int
     missed_reminders: tuple[MissedReminder, ...]
@@ -234,6 +250,7 @@ def build_digest(session: Session, now: datetime, zone: ZoneInfo, *, since: date
         self_assessments=tuple(sorted(self_assessments, key=lambda s: (not s.overdue, s.deadline, s.group, s.authority))),
         notes_not_agreed=tuple(notes_not_agreed(session, cycles, today)),
         new_items=new_items, suggestions=suggestions, suggestions_total=suggestions_total,
+        new_feedback=_feedback(session, since, zone),
         failed_deliveries=failed, failed_total=failed_total,
         missed_reminders=_missed(session, since, zone),
         coming_dates=tuple(sorted(dates + _reports_due(session, today), key=lambda d: (d.on, d.what))),
@@ -430,6 +447,22 @@ def _missed(session: Session, since: datetime, zone: ZoneInfo) -> tuple[MissedRe
     )
 
 
+# -- feedback -------------------------------------------------------------------------------------
+
+
+def _feedback(session: Session, since: datetime, zone: ZoneInfo) -> tuple[NewFeedback, ...]:
+    """Feedback received since `since`, oldest first, as `programme.feedback` names its senders and channels."""
+    rows = session.execute(select(Feedback, Person.name).outerjoin(Person, Person.id == Feedback.person_id)
+                           .where(Feedback.created_at >= since).order_by(Feedback.created_at, Feedback.id))
+    shown = []
+    for row, name in rows:
+        cut = len(row.text) > FEEDBACK_SHOWN_CHARS
+        text = row.text[:FEEDBACK_SHOWN_CHARS].rstrip() + "…" if cut else row.text
+        shown.append(NewFeedback(row.created_at.astimezone(zone).date(), name or UNKNOWN_SENDER,
+                                 FEEDBACK_CHANNELS.get(row.channel_id, row.channel_id), text, cut))
+    return tuple(shown)
+
+
 # -- for the outbox and the template ------------------------------------------------------------
 
 
@@ -485,6 +518,8 @@ def digest_payload(digest: Digest) -> dict[str, Any]:
             for s in digest.suggestions
         ],
         "suggestions_total": digest.suggestions_total,
+        "new_feedback": [{"on": _day(f.on), "from_name": f.from_name, "channel": f.channel, "text": f.text, "cut": f.cut}
+                         for f in digest.new_feedback],
         "failed_deliveries": [
             {"id": f.outbox_id, "kind": f.kind, "recipient": f.recipient, "channel": CHANNEL_NAMES.get(f.channel, f.channel),
              "error": f.error, "on": _day(f.on)}

@@ -31,6 +31,7 @@ from programme.digest.weekly import (
 from programme.reminders.planning import run_planning
 from storage.calendar import Cycle, Group, NoteAgreement, SelfAssessment
 from storage.conversations import ConversationReferenceRecord
+from storage.feedback import Feedback
 from storage.moderation import Enquiry, EnquiryEvent
 from storage.outbox import OutboxMessage
 from storage.panel import Nomination
@@ -375,3 +376,33 @@ def test_the_clock_queues_the_digest_on_monday_mornings():
     assert job.trigger.get_next_fire_time(None, after_sunday) == datetime(2022, 12, 19, 8, 0, tzinfo=UTC)
     summer_sunday = datetime(2023, 6, 4, 12, 0, tzinfo=UTC)
     assert job.trigger.get_next_fire_time(None, summer_sunday) == datetime(2023, 6, 5, 7, 0, tzinfo=UTC)  # 08:00 BST
+
+
+def test_feedback_received_since_the_last_digest_with_the_longest_cut_and_a_pointer_to_it_whole(programme):
+    before = " ".join(Renderer().render("digest", digest_payload(digest_at(programme, DECEMBER))).text.split())
+    assert "No feedback since Mon 12 Dec 2022." in before
+    long_text = "The moderation reminder came at a good time. " * 20  # 900 characters
+    with programme.session() as session:
+        records = Records(session)
+        session.add_all([
+            Feedback(person_id=records.person("grace.albury"), channel_id="email", text="Old news.", created_at=utc(2023, 1, 20)),
+            Feedback(person_id=records.person("grace.albury"), channel_id="msteams", text="The “asks” form was quick.",
+                     created_at=utc(2023, 1, 24)),
+            Feedback(person_id=None, channel_id="email", text=long_text, created_at=utc(2023, 1, 27)),
+        ])
+        session.commit()
+        digest = build_digest(session, JANUARY, LONDON)
+
+    assert [(f.from_name, f.on, f.channel, f.cut) for f in digest.new_feedback] == [
+        ("Grace Albury", date(2023, 1, 24), "Teams", False),
+        ("Someone not in the calendar", date(2023, 1, 27), "email", True),
+    ]  # the piece of the week before was in last week's digest
+    assert digest.new_feedback[0].text == "The “asks” form was quick."
+    assert long_text.startswith(digest.new_feedback[1].text.rstrip("…")) and len(digest.new_feedback[1].text) <= 401
+
+    rendered = Renderer().render("digest", digest_payload(digest))
+    text = " ".join(rendered.text.split())
+    assert "Grace Albury, Tue 24 Jan 2023, by Teams: “The “asks” form was quick.”" in text
+    assert "lists every piece whole" in text and "Old news." not in text
+    card_text = " ".join(block.get("text", "") for block in rendered.card["body"])
+    assert "The “asks” form was quick." in card_text
