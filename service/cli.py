@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import-calendar", help="import or update a cycle from a YAML calendar file")
     importer.add_argument("file", type=Path)
     importer.add_argument("--dry-run", action="store_true", help="report what would change; change nothing")
+    importer.add_argument("--past-cycle", action="store_true",
+                          help="the file is the record of an earlier year: import a cycle that has already ended")
 
     demo = commands.add_parser("demo-calendar", help="import the example cycle moved forward so its dates lie ahead")
     demo.add_argument("--output", type=Path, default=PROJECT_ROOT / "var" / "demo-calendar.yaml")
@@ -141,8 +143,16 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
         for problem in problems.problems:
             print(f"  {problem.place}: {problem.message}", file=sys.stderr)
         return 1
+    from programme.calendar.spec import PastCycle
+
+    today = utcnow().astimezone(zone_of(settings)).date()
     with command_database(settings, migrate=True) as database:
-        report = import_calendar(database.sessions, spec, dry_run=args.dry_run, channel=CLI)
+        try:
+            report = import_calendar(database.sessions, spec, dry_run=args.dry_run, today=today, past_cycle=args.past_cycle, channel=CLI)
+        except PastCycle as past:
+            print(f"{args.file}: {past.problems[0].message}.", file=sys.stderr)
+            print("To import it as the record of an earlier year, run the import again with --past-cycle.", file=sys.stderr)
+            return 1
     print(report.format())
     return 0
 
@@ -152,7 +162,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(demo_calendar_text(EXAMPLE_CALENDAR.read_text(encoding="utf-8"), utcnow().astimezone(zone_of(settings)).date()), encoding="utf-8")
-    args.file, args.dry_run = args.output, False
+    args.file, args.dry_run, args.past_cycle = args.output, False, False
     return _import(settings, args)
 
 

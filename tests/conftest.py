@@ -7,7 +7,7 @@ import pytest
 
 from programme.calendar.importer import import_calendar, load_calendar_file
 from storage.database import Database
-from tests.support.calendars import EXAMPLE
+from tests.support.calendars import AS_RECORD, EXAMPLE
 from tests.support.databases import POSTGRES_URL, _empty, _fresh_postgres
 
 
@@ -45,5 +45,5 @@ def sqlite_database(tmp_path) -> Database:
 
 @pytest.fixture
 def database_with_cycle(database):
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     return database

@@ -4,6 +4,10 @@ The answer is the same report as `import-calendar --dry-run`: every problem with
 would change. Nothing changes until the coordinator presses *Apply these changes* (by email: replies
 with those words). Applying re-checks: if the stored calendar changed since the preview, the
 coordinator is shown the new preview and asked again, so what is applied is exactly what was seen.
+
+A cycle that has already ended is refused with a question: *Preview it as a past cycle* (the
+record of an earlier year, as `import-calendar --past-cycle`) previews it, and the preview applied
+is imported as a past cycle.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from bot.turn import KnownTurn
 from programme import held_codes
 from programme.calendar.file import CalendarProblems, CalendarSpec, parse_calendar
 from programme.calendar.importer import import_calendar, require_importer
+from programme.calendar.spec import PastCycle
 from programme.errors import ProgrammeError
 
 log = logging.getLogger(__name__)
@@ -65,7 +70,8 @@ async def _read(item: dict[str, Any]) -> str:
     return text
 
 
-def _preview(turn: KnownTurn, text: str, source: str, parsed: CalendarSpec | CalendarProblems | None = None) -> dict[str, Any]:
+def _preview(turn: KnownTurn, text: str, source: str, parsed: CalendarSpec | CalendarProblems | None = None, *,
+             past_cycle: bool = False) -> dict[str, Any]:
     try:
         if isinstance(parsed, CalendarProblems):
             raise parsed
@@ -74,11 +80,18 @@ def _preview(turn: KnownTurn, text: str, source: str, parsed: CalendarSpec | Cal
         lines = "\n".join(f"- {p.place}: {p.message}" for p in problems.problems[:60])
         return card([heading("The calendar has problems"), paragraph(f"{source}: nothing was imported. Fix these and send it again:"),
                      paragraph(lines)])
-    report = import_calendar(_sessions(turn), spec, dry_run=True).format()
+    try:
+        report = import_calendar(_sessions(turn), spec, dry_run=True, today=turn.today, past_cycle=past_cycle).format()
+    except PastCycle as past:
+        # Held as the preview is: only this coordinator can go on, once.
+        code = held_codes.hold(turn.session, address=turn.profile.email, purpose=held_codes.Purpose.CALENDAR_PREVIEW,
+                               record={"text": text, "source": source, "report": "", "ask": "past_cycle"}, now=turn.now)
+        return card([heading("A cycle already ended"), paragraph(f"{source}: {past.problems[0].message}.", attention=True),
+                     {"type": "ActionSet", "actions": [execute("Preview it as a past cycle", "calendar.past", {"preview": code})]}])
     # Held for the coordinator who saw it: only they can apply it, once, and only while it is what they saw.
     code = held_codes.hold(turn.session, address=turn.profile.email, purpose=held_codes.Purpose.CALENDAR_PREVIEW,
-                           record={"text": text, "source": source, "report": _digest(report)}, now=turn.now)
-    return card([heading("What the calendar would change"), paragraph(report),
+                           record={"text": text, "source": source, "report": _digest(report), "past_cycle": past_cycle}, now=turn.now)
+    return card([heading("What the calendar would change" + (", as a past cycle" if past_cycle else "")), paragraph(report),
                  paragraph("Nothing has changed yet. Apply exactly these changes?", subtle=True),
                  {"type": "ActionSet", "actions": [execute("Apply these changes", "calendar.apply", {"preview": code}, style="positive")]}])
 
@@ -117,23 +130,44 @@ def _parse(text: str, source: str) -> CalendarSpec | CalendarProblems:
         return problems
 
 
-async def apply_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
-    require_importer(turn.profile)  # refused: the router shows why
+def _held(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The preview's held document, used up; None if it was already used, or is unknown or not this coordinator's."""
     held = held_codes.find(turn.session, str(data.get("preview") or "")[:20], turn.profile.email, turn.now,
                            purposes=[held_codes.Purpose.CALENDAR_PREVIEW])
     if held is None or not held_codes.use(turn.session, held, turn.now):
+        return None
+    return dict(held.record)
+
+
+async def past_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
+    """The coordinator says the ended cycle is the record of an earlier year: preview it as one."""
+    require_importer(turn.profile)
+    document = _held(turn, data)
+    if document is None or document.get("ask") != "past_cycle":
+        return message_card("The calendar", "This question was already answered, or is unknown: send the file again.", attention=True)
+    return _preview(turn, document["text"], document["source"], past_cycle=True)
+
+
+async def apply_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
+    require_importer(turn.profile)  # refused: the router shows why
+    document = _held(turn, data)
+    if document is None or document.get("ask"):
         return message_card("The calendar", "This preview was already applied, or is unknown: send the file again.", attention=True)
-    document = held.record
+    past_cycle = bool(document.get("past_cycle"))
     spec = parse_calendar(document["text"], source=document["source"])
-    now_report = import_calendar(_sessions(turn), spec, dry_run=True).format()
+    try:
+        now_report = import_calendar(_sessions(turn), spec, dry_run=True, today=turn.today, past_cycle=past_cycle).format()
+    except PastCycle:
+        now_report = ""  # the cycle ended since the preview: ask again
     if _digest(now_report) != document["report"]:
-        fresh = _preview(turn, document["text"], document["source"])
+        fresh = _preview(turn, document["text"], document["source"], past_cycle=past_cycle)
         fresh["body"].insert(1, paragraph("The stored calendar changed since your preview: here is what the file would change now.", attention=True))
         return fresh
-    report = import_calendar(_sessions(turn), spec, dry_run=False, person_id=turn.profile.person_id, channel=turn.channel)
+    report = import_calendar(_sessions(turn), spec, dry_run=False, today=turn.today, past_cycle=past_cycle,
+                             person_id=turn.profile.person_id, channel=turn.channel)
     log.info("calendar imported from the assistant by person %s", turn.profile.person_id)
     return card([heading("The calendar is imported"), paragraph(report.format())])
 
 
-ACTIONS = {"calendar.apply": apply_from_card}
+ACTIONS = {"calendar.apply": apply_from_card, "calendar.past": past_from_card}
 COMMANDS: dict[str, Any] = {}

@@ -43,6 +43,8 @@ class ImportReport:
     # what the file holds: authorities, groups, people, roles
     totals: dict[str, int] = field(default_factory=dict)
     changes: dict[str, list[str]] = field(default_factory=dict)
+    # what was imported as the file says but may be a mistake, e.g. a challenge day already past
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, section: str, item: str) -> None:
         if section not in SECTIONS:
@@ -75,6 +77,8 @@ class ImportReport:
         plural = "s" if self.change_count != 1 else ""
         verb = "would be made" if self.dry_run else "made"
         text = [f"{prefix}Cycle {self.cycle} from {self.source}: {self.change_count} change{plural} {verb}."]
+        text.extend(textwrap.fill(f"Warning: {warning}", WIDTH, initial_indent="  ", subsequent_indent="      ",
+                                  break_long_words=False, break_on_hyphens=False) for warning in self.warnings)
         for section, items in self._sections():
             if section in COUNTED and len(items) > LIST_AFTER:
                 # a first import adds dozens of people: one per line reads better than a paragraph

@@ -18,7 +18,7 @@ from programme import audit
 from programme.calendar.file import parse_calendar
 from programme.calendar.group_notices import tell_group_changed
 from programme.calendar.import_report import ImportReport, day
-from programme.calendar.spec import FORMAT_LABELS, CalendarProblems, CalendarSpec, GroupSpec, Problem
+from programme.calendar.spec import FORMAT_LABELS, CalendarProblems, CalendarSpec, GroupSpec, PastCycle, Problem
 from programme.errors import NotAllowed
 from programme.people.profile import Profile
 from programme.people.roles import group_scope
@@ -55,11 +55,17 @@ def load_calendar_file(path: str | Path) -> CalendarSpec:
     return parse_calendar(text, source=str(path))
 
 
-def import_calendar(sessions: sessionmaker[Session], spec: CalendarSpec, *, dry_run: bool, person_id: int | None = None,
-                    channel: str | None = None) -> ImportReport:
+def import_calendar(sessions: sessionmaker[Session], spec: CalendarSpec, *, dry_run: bool, today: date, past_cycle: bool = False,
+                    person_id: int | None = None, channel: str | None = None) -> ImportReport:
     """Import the file in one transaction of its own, or (`dry_run`) only report what would change.
     `channel` says where the import was asked for (the command line, an email, Teams), for the audit
-    trail with `person_id`, who asked; without it nothing is recorded (a test's own calendar)."""
+    trail with `person_id`, who asked; without it nothing is recorded (a test's own calendar).
+
+    `today` is the programme's date. A cycle that ended before it is refused (PastCycle) unless the
+    coordinator says it is a past cycle (`past_cycle`), the record of an earlier year; inside a
+    current cycle, a group added or moved to a day already past is imported with a warning."""
+    if spec.cycle.ends_on < today and not past_cycle:
+        raise PastCycle(spec.source, spec.cycle.name, spec.cycle.starts_on, spec.cycle.ends_on)
     totals = {
         "authorities": len(spec.authorities),
         "groups": len(spec.groups),
@@ -70,26 +76,30 @@ def import_calendar(sessions: sessionmaker[Session], spec: CalendarSpec, *, dry_
     with sessions() as session:
         if dry_run:
             # Closing the session without a commit rolls back: a dry run writes nothing.
-            cycle_id = _Import(session, spec, report).run()
+            cycle_id = _Import(session, spec, report, today, past_cycle).run()
         else:
-            cycle_id = _apply(session, spec, report, person_id, channel)
+            cycle_id = _apply(session, spec, report, today, past_cycle, person_id, channel)
     log.info("calendar import for cycle id %s: %d changes%s", cycle_id, report.change_count, " (dry run)" if dry_run else "")
     return report
 
 
 @unit_of_work
-def _apply(session: Session, spec: CalendarSpec, report: ImportReport, person_id: int | None, channel: str | None) -> int:
-    cycle_id = _Import(session, spec, report).run()
+def _apply(session: Session, spec: CalendarSpec, report: ImportReport, today: date, past_cycle: bool, person_id: int | None,
+           channel: str | None) -> int:
+    cycle_id = _Import(session, spec, report, today, past_cycle).run()
     if channel is not None:
-        audit.record(session, person_id=person_id, channel=channel, action="import-calendar", subject=f"cycle={spec.cycle.name}"[:200])
+        subject = f"cycle={spec.cycle.name}" + (" past-cycle" if past_cycle else "")
+        audit.record(session, person_id=person_id, channel=channel, action="import-calendar", subject=subject[:200])
     return cycle_id
 
 
 class _Import:
-    def __init__(self, session: Session, spec: CalendarSpec, report: ImportReport):
+    def __init__(self, session: Session, spec: CalendarSpec, report: ImportReport, today: date, past_cycle: bool):
         self.session = session
         self.spec = spec
         self.report = report
+        self.today = today
+        self.past_cycle = past_cycle
         self.changed: list[tuple[Group, list[str]]] = []  # groups whose date, format or venue changed
 
     def run(self) -> int:
@@ -160,6 +170,10 @@ class _Import:
         for spec in self.spec.groups:
             group = existing.get(spec.key)
             is_new = group is None
+            if spec.date < self.today and not self.past_cycle and (group is None or group.challenge_date != spec.date):
+                self.report.warnings.append(
+                    f"{spec.name}'s challenge day, {day(spec.date)}, is already past: check the date. It is imported as the file says; "
+                    "reminders already overdue beyond the cycle's late limit are not sent, and the digest lists them as missed.")
             if group is None:
                 group = existing[spec.key] = Group(cycle_id=cycle.id, key=spec.key, active=True, **_group_fields(spec))
                 self.session.add(group)

@@ -35,6 +35,17 @@ class CalendarProblems(ValueError):
         super().__init__(f"{source} has {count}:\n" + "\n".join(f"  {problem}" for problem in problems))
 
 
+class PastCycle(CalendarProblems):
+    """The file's cycle ended before today and the coordinator did not say it is a past cycle."""
+
+    def __init__(self, source: str, name: str, starts_on: date, ends_on: date):
+        self.name, self.starts_on, self.ends_on = name, starts_on, ends_on
+        span = f"{starts_on.day} {starts_on:%b %Y} to {ends_on.day} {ends_on:%b %Y}"
+        super().__init__(source, [Problem("cycle", (
+            f"the {name} cycle runs from {span}, so it is wholly in the past and nothing was imported. If the file is the "
+            "record of an earlier year, import it as a past cycle; if not, check the cycle's dates and the year"))])
+
+
 @dataclass(frozen=True)
 class CycleSpec:
     name: str

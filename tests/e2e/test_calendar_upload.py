@@ -3,6 +3,7 @@ then applying exactly the previewed change, or asking again if the stored calend
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (ROOT / "examples" / "south-east-2022-23.yaml").read_text(encoding="utf-8")
 HANDBOOK = (ROOT / "tests" / "fixtures" / "handbook-original-2022-23.yaml").read_text(encoding="utf-8")
 MOVED = EXAMPLE.replace("date: 2023-02-24", "date: 2023-03-10")
+AFTER_THE_CYCLE = datetime(2023, 5, 2, 9, 0, tzinfo=UTC)  # 2022-23 ended on 31 March 2023
 
 pytestmark = pytest.mark.assistant(roster=(DCS, COORDINATOR))
 
@@ -83,3 +85,41 @@ async def test_in_teams_a_file_from_the_chat_and_a_confirm_after_a_change_meanwh
     done = await act(assistant, COORDINATOR, button(again, "Apply these changes")["verb"], button(again, "Apply these changes")["data"])
     assert "The calendar is imported" in texts_in(done) and triad_2_date(assistant.database) == "2023-03-10"
     assert "already applied" in texts_in(await act(assistant, COORDINATOR, apply["verb"], apply["data"]))
+
+
+def _reply(assistant, text: str, to: dict) -> dict:
+    quoted = "\n\nOn Monday, the assistant wrote:\n> " + to["text"].replace("\n", "\n> ")
+    return email_message(assistant.service_url, COORDINATOR["email"], text + quoted, subject=f"RE: {to['channelData']['subject']}")
+
+
+@pytest.mark.assistant(now=AFTER_THE_CYCLE, roster=(DCS, COORDINATOR))
+async def test_by_email_a_cycle_already_ended_is_asked_about_then_imported_only_as_a_past_cycle(assistant):
+    await assistant.post(with_file(email_message(assistant.service_url, COORDINATOR["email"], "Last year's"), "calendar.yaml", MOVED))
+    asked = assistant.connector.sent[-1]
+    assert "A cycle already ended" in asked["text"] and "wholly in the past and nothing was imported" in asked["text"]
+    assert "Preview it as a past cycle" in asked["text"] and "Apply these changes" not in asked["text"]
+    assert triad_2_date(assistant.database) == "2023-02-24"
+
+    await assistant.post(_reply(assistant, "Preview it as a past cycle", asked))
+    preview = assistant.connector.sent[-1]
+    assert "What the calendar would change, as a past cycle" in preview["text"] and "Dates moved" in preview["text"]
+    assert triad_2_date(assistant.database) == "2023-02-24"
+    await assistant.post(_reply(assistant, "Apply these changes", preview))
+    assert "The calendar is imported" in assistant.connector.sent[-1]["text"]
+    assert triad_2_date(assistant.database) == "2023-03-10"
+    with assistant.database.session() as session:
+        assert session.scalar(select(AuditEntry.subject).where(AuditEntry.channel == "email")) == "cycle=2022-23 past-cycle"
+
+
+@pytest.mark.assistant(now=AFTER_THE_CYCLE, roster=(DCS, COORDINATOR))
+async def test_in_teams_the_past_cycle_question_is_answered_once(assistant):
+    await assistant.post(with_file(teams_message(assistant.service_url, "", user_id=COORDINATOR["id"],
+                                                 aad_object_id=COORDINATOR["aadObjectId"]), "calendar.yaml", MOVED))
+    asked = assistant.connector.cards()[-1]
+    past = button(asked, "Preview it as a past cycle")
+    preview = await act(assistant, COORDINATOR, past["verb"], past["data"])
+    assert "as a past cycle" in texts_in(preview) and "Dates moved" in texts_in(preview)
+    assert "already answered" in texts_in(await act(assistant, COORDINATOR, past["verb"], past["data"]))
+    apply = button(preview, "Apply these changes")
+    assert "The calendar is imported" in texts_in(await act(assistant, COORDINATOR, apply["verb"], apply["data"]))
+    assert triad_2_date(assistant.database) == "2023-03-10"

@@ -43,14 +43,22 @@ def test_import_reports_every_problem_and_writes_nothing(database_url, capsys):
     assert _groups(database_url) == 0
 
 
+def test_a_cycle_already_ended_is_refused_without_past_cycle(database_url, capsys):
+    assert main(["import-calendar", str(EXAMPLE)]) == 1  # 2022-23 ended on 31 March 2023
+    error = capsys.readouterr().err
+    assert "wholly in the past and nothing was imported" in error and "again with --past-cycle" in error
+    assert "Traceback" not in error
+    assert _groups(database_url) == 0
+
+
 def test_dry_run_then_import_then_reimport(database_url, capsys):
-    assert main(["import-calendar", str(EXAMPLE), "--dry-run"]) == 0
+    assert main(["import-calendar", str(EXAMPLE), "--dry-run", "--past-cycle"]) == 0
     assert "Dry run" in capsys.readouterr().out
     assert _groups(database_url) == 0
-    assert main(["import-calendar", str(EXAMPLE)]) == 0
+    assert main(["import-calendar", str(EXAMPLE), "--past-cycle"]) == 0
     assert _groups(database_url) == 6
     capsys.readouterr()
-    assert main(["import-calendar", str(EXAMPLE)]) == 0
+    assert main(["import-calendar", str(EXAMPLE), "--past-cycle"]) == 0
     assert "no changes" in capsys.readouterr().out
 
 

@@ -22,7 +22,7 @@ def test_the_command_line_prints_the_digest_without_queuing_and_queues_it_once(t
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'digest.sqlite3'}")
     monkeypatch.delenv("MicrosoftAppId", raising=False)
-    assert main(["import-calendar", str(EXAMPLE)]) == 0
+    assert main(["import-calendar", str(EXAMPLE), "--past-cycle"]) == 0
     capsys.readouterr()
 
     assert main(["digest", "--dry-run", "--on", "2022-12-19"]) == 0

@@ -9,7 +9,7 @@ import pytest
 from programme.calendar.importer import import_calendar, load_calendar_file
 from service.cli import main
 from storage.database import Database
-from tests.support.calendars import EXAMPLE
+from tests.support.calendars import AS_RECORD, EXAMPLE
 from tests.support.panel import _nominate_three
 
 
@@ -20,7 +20,7 @@ def cli_database(tmp_path, monkeypatch):
     monkeypatch.delenv("MicrosoftAppId", raising=False)
     database = Database(url)
     database.upgrade()
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     with database.session() as session:
         _nominate_three(session)
     database.dispose()

@@ -14,9 +14,12 @@ from programme.calendar.cycle_settings import CycleSettings
 from programme.calendar.demo import demo_calendar_text
 from programme.calendar.file import CalendarProblems, parse_calendar
 from programme.calendar.importer import import_calendar, load_calendar_file
+from programme.calendar.spec import PastCycle
 from programme.people.roles import REGION_SCOPE, authority_scope, group_scope
+from storage.audit import AuditEntry
 from storage.calendar import Cycle, Group, GroupMember
 from storage.people import Authority, Person, RoleAssignment
+from tests.support.calendars import AS_RECORD
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "south-east-2022-23.yaml"
@@ -52,12 +55,12 @@ def roles_of(session, email: str) -> list[RoleAssignment]:
 
 @pytest.fixture
 def imported(database):
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     return database
 
 
 def test_import_creates_the_cycle(database):
-    report = import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    report = import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
 
     assert report.changed and not report.dry_run
     assert report.counts["Authorities added"] == 19
@@ -100,7 +103,7 @@ def test_importing_the_same_file_again_changes_nothing(imported):
     with imported.sessions() as session:
         before = {g.key: (g.id, g.updated_at) for g in session.scalars(select(Group))}
 
-    report = import_calendar(imported.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    report = import_calendar(imported.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
 
     assert not report.changed
     assert report.format() == (
@@ -114,7 +117,7 @@ def test_importing_the_same_file_again_changes_nothing(imported):
 
 
 def test_a_dry_run_reports_but_writes_nothing(database):
-    report = import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=True)
+    report = import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=True, **AS_RECORD)
 
     assert report.dry_run and report.counts["Groups added"] == 6
     assert report.format().startswith("Dry run, nothing saved. Cycle 2022-23")
@@ -127,7 +130,7 @@ def test_a_dry_run_of_a_correction_leaves_the_old_values(imported):
     data = example()
     data["groups"][4]["date"] = date(2023, 2, 7)
 
-    report = import_calendar(imported.sessions, spec_of(data), dry_run=True)
+    report = import_calendar(imported.sessions, spec_of(data), dry_run=True, **AS_RECORD)
 
     assert report.lines() == ["Dates moved: Triad 5 from 31 Jan 2023 to 7 Feb 2023"]
     with imported.sessions() as session:
@@ -147,7 +150,7 @@ def test_a_corrected_file_updates_in_place(imported):
     triad1[0]["lead_reviewer_for"], triad1[1]["lead_reviewer_for"], triad1[2]["lead_reviewer_for"] = (
         "east-sussex", "surrey", "wokingham")
 
-    report = import_calendar(imported.sessions, spec_of(data), dry_run=False)
+    report = import_calendar(imported.sessions, spec_of(data), dry_run=False, **AS_RECORD)
 
     lines = report.lines()
     assert "Dates moved: Triad 5 from 31 Jan 2023 to 7 Feb 2023" in lines
@@ -175,7 +178,7 @@ def test_a_person_dropped_is_deactivated_and_comes_back(imported):
     dropped = next(p for p in data["people"] if p["email"] == email)
     data["people"].remove(dropped)
 
-    report = import_calendar(imported.sessions, spec_of(data), dry_run=False)
+    report = import_calendar(imported.sessions, spec_of(data), dry_run=False, **AS_RECORD)
 
     assert f"People deactivated: 1 (Maya Okafield <{email}>)" in report.lines()
     assert f"Roles deactivated: 1 ({email} as participant for East Sussex)" in report.lines()
@@ -185,7 +188,7 @@ def test_a_person_dropped_is_deactivated_and_comes_back(imported):
         assert not person.active
         assert [r.active for r in roles_of(session, email)] == [False]
 
-    report = import_calendar(imported.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    report = import_calendar(imported.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
 
     assert f"People reactivated: 1 (Maya Okafield <{email}>)" in report.lines()
     with imported.sessions() as session:
@@ -204,7 +207,7 @@ def test_a_removed_group_is_deactivated_with_its_members_and_facilitator_role(im
                       if not any(r.get("authority") in {"slough", "buckinghamshire", "southampton"} for r in p["roles"])]
     next(p for p in data["people"] if p["email"].startswith("alexis"))["roles"].pop()
 
-    report = import_calendar(imported.sessions, spec_of(data), dry_run=False)
+    report = import_calendar(imported.sessions, spec_of(data), dry_run=False, **AS_RECORD)
 
     assert "Groups deactivated: Triad 6" in report.lines()
     assert "Authorities deactivated: Slough, Buckinghamshire, Southampton" in report.lines()
@@ -214,7 +217,7 @@ def test_a_removed_group_is_deactivated_with_its_members_and_facilitator_role(im
         scopes = {r.scope: r.active for r in roles_of(session, "alexis.tremayle@seslip.example")}
         assert scopes == {group_scope("2022-23", "3"): True, group_scope("2022-23", "6"): False}
 
-    import_calendar(imported.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(imported.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     with imported.sessions() as session:
         triad6 = group_by_key(session, "6")
         assert triad6.active and all(m.active for m in triad6.members)
@@ -233,7 +236,7 @@ def test_roles_added_from_the_assistant_survive_an_import(imported):
                                        authority_id=kent.id, source="assistant"))
         session.commit()
 
-    report = import_calendar(imported.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    report = import_calendar(imported.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
 
     assert not report.changed
     with imported.sessions() as session:
@@ -253,7 +256,7 @@ def test_an_assistant_role_removed_from_the_assistant_is_restored_when_the_file_
     next(p for p in data["people"] if p["email"] == "grace.albury@kent.example")["roles"].append(
         {"role": "participant", "authority": "kent"})
 
-    report = import_calendar(imported.sessions, spec_of(data), dry_run=False)
+    report = import_calendar(imported.sessions, spec_of(data), dry_run=False, **AS_RECORD)
 
     assert report.lines() == ["Roles reactivated: 1 (grace.albury@kent.example as participant for Kent)"]
     with imported.sessions() as session:
@@ -265,7 +268,7 @@ def test_another_cycle_leaves_this_cycles_groups_and_facilitators_alone(imported
     demo = parse_calendar(demo_calendar_text(EXAMPLE.read_text(encoding="utf-8"), date(2026, 9, 1)), "demo")
     assert demo.cycle.name != "2022-23"
 
-    report = import_calendar(imported.sessions, demo, dry_run=False)
+    report = import_calendar(imported.sessions, demo, dry_run=False, **AS_RECORD)
 
     assert report.counts["Groups added"] == 6
     assert "Roles deactivated" not in report.counts
@@ -289,7 +292,7 @@ def test_an_error_part_way_rolls_everything_back(database, monkeypatch):
 
     monkeypatch.setattr(calendar_import._Import, "deactivate_absent_people", fail)
     with pytest.raises(RuntimeError):
-        import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+        import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     for model in (Cycle, Authority, Group, Person, RoleAssignment):
         assert count(database, model) == 0
 
@@ -298,7 +301,7 @@ def test_settings_changes_are_reported_and_stored(imported):
     data = example()
     data["cycle"]["settings"]["send_time"] = "10:00"
 
-    report = import_calendar(imported.sessions, spec_of(data), dry_run=False)
+    report = import_calendar(imported.sessions, spec_of(data), dry_run=False, **AS_RECORD)
 
     assert report.lines() == ["Cycle settings changed: send_time from 09:00 to 10:00"]
     with imported.sessions() as session:
@@ -309,3 +312,38 @@ def test_a_missing_file_is_a_clear_problem(tmp_path):
     with pytest.raises(CalendarProblems) as caught:
         load_calendar_file(tmp_path / "nowhere.yaml")
     assert caught.value.problems[0].message.endswith("does not exist; check the path")
+
+
+def test_a_cycle_wholly_in_the_past_is_refused_unless_it_is_imported_as_a_past_cycle(database):
+    spec = load_calendar_file(EXAMPLE)
+    after_it = date(2023, 4, 3)  # the 2022-23 cycle ended on 31 March 2023
+
+    with pytest.raises(PastCycle) as refused:
+        import_calendar(database.sessions, spec, dry_run=False, today=after_it)
+    assert "wholly in the past" in str(refused.value) and "1 Apr 2022 to 31 Mar 2023" in str(refused.value)
+    assert isinstance(refused.value, CalendarProblems)  # every entry point already shows a calendar's problems
+    assert count(database, Cycle) == 0 and count(database, Person) == 0
+
+    report = import_calendar(database.sessions, spec, dry_run=False, today=after_it, past_cycle=True, person_id=None, channel="cli")
+    assert count(database, Group) == 6
+    assert report.warnings == []  # a past cycle's days are all past: saying so for each would say nothing
+    with database.sessions() as session:
+        assert session.scalar(select(AuditEntry.subject)) == "cycle=2022-23 past-cycle"  # the choice is on the record
+
+
+def test_a_groups_day_already_past_inside_the_current_cycle_is_imported_with_a_warning(database):
+    spec = load_calendar_file(EXAMPLE)
+    mid_cycle = date(2023, 1, 20)  # Triad 6 met on 5 January and Triad 1 on the 16th
+
+    report = import_calendar(database.sessions, spec, dry_run=False, today=mid_cycle)
+    assert [w.split(",")[0] for w in report.warnings] == ["Triad 1's challenge day", "Triad 6's challenge day"]
+    assert "16 Jan 2023, is already past: check the date" in report.warnings[0]
+    assert "  Warning: Triad 1's challenge day" in report.format()
+    assert count(database, Group) == 6  # imported as the file says
+
+    assert import_calendar(database.sessions, spec, dry_run=True, today=mid_cycle).warnings == []  # nothing new: no warning again
+    data = example()
+    data["groups"][4]["date"] = date(2023, 1, 17)  # Triad 5 moved to a day already past, by mistake
+    data["groups"][3]["date"] = date(2023, 3, 7)  # Triad 4 moved later: no warning
+    moved = import_calendar(database.sessions, spec_of(data), dry_run=True, today=mid_cycle)
+    assert len(moved.warnings) == 1 and moved.warnings[0].startswith("Triad 5's challenge day, 17 Jan 2023, is already past")

@@ -37,6 +37,7 @@ from storage.outbox import OutboxMessage
 from storage.panel import Nomination
 from storage.people import Authority, Person, RoleAssignment
 from storage.support import SupportItem
+from tests.support.calendars import AS_RECORD
 
 LONDON = ZoneInfo("Europe/London")  # the programme's local time in these tests
 
@@ -116,7 +117,7 @@ class Records:
 
 @pytest.fixture
 def cycle_database(database):
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     return database
 
 

@@ -18,6 +18,7 @@ from storage.form_submissions import FormSubmission
 from storage.outbox import OutboxMessage
 from storage.panel import Nomination
 from tests.support.assistant import EXAMPLE
+from tests.support.calendars import AS_RECORD
 
 NOW = datetime(2022, 10, 3, 9, 0, tzinfo=UTC)
 FORM = {
@@ -38,7 +39,7 @@ def _profile(session, email):
 
 @pytest.fixture
 def calendar(database):
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     return database
 
 
@@ -105,7 +106,7 @@ def test_malformed_submissions_never_crash_and_never_store(sqlite_database, subm
     database = sqlite_database
     with database.session() as session:
         if _count(session, FormSubmission) == 0 and find_person(session, email="harriet.quillfeather@wokingham.example") is None:
-            import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+            import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
         dcs = _profile(session, "harriet.quillfeather@wokingham.example")
         outcome = submit_nomination(session, dcs, "fuzz", submitted, NOW)
         assert not outcome.done and outcome.errors and all(isinstance(m, str) and m for m in outcome.errors.values())

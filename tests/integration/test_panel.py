@@ -18,6 +18,7 @@ from storage.outbox import OutboxMessage
 from storage.panel import Nomination
 from storage.people import RoleAssignment
 from tests.support.assistant import EXAMPLE
+from tests.support.calendars import AS_RECORD
 from tests.support.panel import (
     COORDINATOR,
     KENT_DCS,
@@ -37,7 +38,7 @@ LATER = datetime(2022, 10, 10, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def calendar(database):
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     return database
 
 

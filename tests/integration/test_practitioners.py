@@ -20,6 +20,7 @@ from storage.calendar import Cycle
 from storage.moderation import Assignment, Enquiry
 from storage.people import Authority, Person, RoleAssignment
 from tests.support.assistant import EXAMPLE
+from tests.support.calendars import AS_RECORD
 
 # Authorities and groups as in the example calendar: Triad 1 is Wokingham, East Sussex and Surrey.
 WOKINGHAM, EAST_SUSSEX, SURREY, KENT, OXFORDSHIRE, MEDWAY = 1, 2, 3, 4, 5, 6
@@ -181,7 +182,7 @@ COORDINATOR = "jo.carverley@seslip.example"
 
 @pytest.fixture
 def calendar(database):
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     return database
 
 

@@ -17,6 +17,7 @@ from storage.moderation import Enquiry
 from storage.outbox import OutboxMessage
 from storage.people import Authority, Person
 from storage.support import SupportItem
+from tests.support.calendars import AS_RECORD
 from tests.support.reminders import LONDON, nine
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
@@ -165,11 +166,11 @@ def test_a_moved_date_or_venue_in_the_calendar_tells_the_groups_people_once(data
     assert "date: 2023-02-24" in text
     moved.write_text(text.replace("date: 2023-02-24", "date: 2023-03-10"), encoding="utf-8")
 
-    import_calendar(database.sessions, load_calendar_file(moved), dry_run=True)
+    import_calendar(database.sessions, load_calendar_file(moved), dry_run=True, **AS_RECORD)
     with database.session() as session:
         assert session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "group_changed")).all() == []
     for _ in range(2):  # importing the same file again tells nobody twice
-        import_calendar(database.sessions, load_calendar_file(moved), dry_run=False)
+        import_calendar(database.sessions, load_calendar_file(moved), dry_run=False, **AS_RECORD)
     with database.session() as session:
         told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "group_changed")).all()
         kent_dcs = session.scalar(select(Person.id).where(Person.email == "grace.albury@kent.example"))
@@ -185,7 +186,7 @@ def test_two_planners_on_postgresql_plan_once(postgres_database):
     from tests.support.databases import _empty
 
     _empty(postgres_database)
-    import_calendar(postgres_database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(postgres_database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
 
     def planner(_):
         with postgres_database.session() as session:

@@ -14,6 +14,7 @@ from programme.people.profile import load_profile
 from programme.support.directory import confirm_match, directory
 from programme.support.items import load_item, own_items, recording_authorities, submit_items, update_item, withdraw_item
 from storage.people import Person
+from tests.support.calendars import AS_RECORD
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "south-east-2022-23.yaml"
 TODAY = date(2023, 1, 20)  # after Triad 1's day
@@ -26,7 +27,7 @@ OFFER = {**ASK, "authority": "surrey", "title": "A joint transitions team", "des
 
 @pytest.fixture
 def session(database):
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     with database.session() as session:
         yield session
 

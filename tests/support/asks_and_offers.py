@@ -15,7 +15,7 @@ from storage.calendar import Cycle
 from storage.database import Database
 from storage.people import Authority
 from storage.support import SupportItem, SupportMatch
-from tests.support.calendars import EXAMPLE
+from tests.support.calendars import AS_RECORD, EXAMPLE
 
 # Fictional asks and offers in the handbook's themes, as they might be recorded after a challenge day.
 WOKINGHAM, KENT, SURREY, READING, OXFORDSHIRE, MEDWAY, BRIGHTON = range(1, 8)
@@ -101,7 +101,7 @@ def _add(session, authority: str, item: Item, *, cycle: str | None = "2022-23", 
 
 def _programme(database: Database) -> dict[str, int]:
     """Asks and offers of the example cycle, a few that must not be suggested, and one confirmed match."""
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     with database.session() as session:
         session.add(Cycle(name="2023-24", starts_on=datetime(2023, 4, 1).date(), ends_on=datetime(2024, 3, 31).date()))
         session.flush()

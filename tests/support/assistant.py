@@ -12,7 +12,7 @@ from programme.calendar.importer import import_calendar, load_calendar_file
 from service.bootstrap import create_app
 from service.settings import settings_from
 from storage.database import Database
-from tests.support.calendars import EXAMPLE
+from tests.support.calendars import AS_RECORD, EXAMPLE
 from tests.support.connector import ConnectorStandIn
 
 __all__ = ["EXAMPLE", "EXAMPLE_NOW", "RunningAssistant", "start_assistant"]
@@ -34,7 +34,7 @@ class RunningAssistant:
 async def start_assistant(
     database: Database, *, now: datetime = EXAMPLE_NOW, settings: dict | None = None
 ) -> tuple[RunningAssistant, TestServer]:
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     connector = ConnectorStandIn()
     connector_server = TestServer(connector.app())
     await connector_server.start_server()

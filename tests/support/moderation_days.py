@@ -14,7 +14,7 @@ from storage.calendar import Cycle
 from storage.database import Database
 from storage.moderation import Assignment, Enquiry
 from storage.people import Authority, Person
-from tests.support.calendars import EXAMPLE
+from tests.support.calendars import AS_RECORD, EXAMPLE
 
 RECEIVED = datetime(2022, 10, 3, 9, 30, tzinfo=UTC)
 COORDINATOR = "robin.ashcombe@hampshire.example"
@@ -58,7 +58,7 @@ def _assign(session, enquiry, email, authority, status, *, agreed, worked=None) 
 
 def _programme(database: Database) -> None:
     """The example cycle with three enquiries and their practitioners, and one enquiry in the next cycle."""
-    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False)
+    import_calendar(database.sessions, load_calendar_file(EXAMPLE), dry_run=False, **AS_RECORD)
     with database.session() as session:
         session.add(Person(name="Ola Penrose", email="ola.penrose@hampshire.example"))
         session.add(Cycle(name="2023-24", starts_on=date(2023, 4, 1), ends_on=date(2024, 3, 31)))

@@ -135,6 +135,7 @@ SAMPLES = {
         "suggestions": [{"ask": "Preparing for adulthood", "ask_authority": "Wokingham", "offer": "Transitions to adult services",
                          "offer_authority": "Surrey", "reason": "Same theme (SEND)."}],
         "suggestions_total": 3,
+        "new_feedback": [{"on": "Tue 13 Dec 2022", "from_name": "Grace Albury", "channel": "email", "text": "Clear reminders.", "cut": False}],
         "failed_deliveries": [{"id": 42, "kind": "reminder_moderation", "recipient": "Grace Albury", "channel": "email",
                                "error": "SMTP 550", "on": "Fri 16 Dec 2022"}],
         "failed_total": 2,
