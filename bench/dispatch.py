@@ -5,6 +5,7 @@
     .venv/bin/python -m bench.dispatch --share 0.5        # this process's half of the tenant budget
     .venv/bin/python -m bench.dispatch --latency 0.05     # the stand-in answers after 50 ms
     .venv/bin/python -m bench.dispatch --database-url postgresql+psycopg://...@127.0.0.1/empty_db
+    .venv/bin/python -m bench.dispatch --people 0 --emails 600 --busy 120   # email beside one busy conversation
 
 Teams: `--people` people, each with an active Teams conversation reference in one tenant and one
 `delivery_test` notification due, in a temporary SQLite database (or an EMPTY database at
@@ -21,6 +22,12 @@ Email: `--emails` rows for addresses (channel email), sent by the same Dispatche
 SmtpEmailSender (notify/email_smtp.py, no TLS, no login) into an aiosmtpd server in a child
 process that counts each Message-ID; then the same number again straight through the sender
 (`--concurrency` at a time), to show what the dispatcher's bookkeeping costs.
+
+Beside a busy conversation (`--busy N`): the same `--emails` rows again, with N Teams messages for
+one person queued before them (older, so claimed first), both through one Dispatcher running as in
+service (`run`), Teams against the stand-in. It reports when the last email was accepted, against
+the emails alone, and when the busy conversation's last message went, against the least its limits
+allow: one conversation's rate limit must not hold up other recipients or other channels.
 
 Every socket is confined to 127.0.0.1 (bench.turns.confine_to_loopback); each phase is bounded by
 `--time-limit`, and each child process ends when this one closes its stdin (or after its own
@@ -405,7 +412,121 @@ async def email_phase(args, workdir: Path) -> EmailResult:
     )
 
 
+@dataclass
+class MixedResult:
+    emails: int
+    busy: int
+    emails_seconds: float  # until the last email was accepted
+    busy_seconds: float | None  # until the busy conversation's last message was sent (None: not within the time limit)
+    busy_minimum: float
+    busy_strict_minimum: float
+    emails_lost: int
+    emails_duplicated: int
+    busy_delivered: int
+    busy_duplicated: int
+    violations: int
+
+
+def seed_busy(database, service_url: str, count: int) -> None:
+    """One person with a Teams conversation and `count` messages due for them, older than the emails."""
+    from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
+
+    from storage.conversations import ConversationReferenceRecord
+    from storage.outbox import enqueue
+    from storage.people import Person
+
+    due = datetime.now(UTC) - timedelta(minutes=5)
+    with database.session() as session:
+        person = Person(email="busy@bench.example", name="Busy Person")
+        session.add(person)
+        session.flush()
+        reference = ConversationReference(
+            activity_id="1700000099999", user=ChannelAccount(id="29:bench-busy"), bot=ChannelAccount(id=f"28:{APP_ID}"),
+            conversation=ConversationAccount(id="a:bench-busy", tenant_id=TENANT, conversation_type="personal"),
+            channel_id="msteams", service_url=service_url,
+        )
+        session.add(ConversationReferenceRecord(
+            person_id=person.id, channel_id="msteams", user_id="29:bench-busy", tenant_id=TENANT, conversation_id="a:bench-busy",
+            service_url=service_url, reference=reference.serialize(),
+        ))
+        for n in range(count):
+            enqueue(session, key=f"bench/busy/{n}", kind="delivery_test", payload={"person_name": person.name},
+                    due_at=due + timedelta(milliseconds=n), recipient_person_id=person.id, channel="teams")
+        session.commit()
+
+
+async def mixed_phase(args, workdir: Path) -> MixedResult:
+    from notify.dispatcher import Dispatcher
+    from notify.rate_limit import TeamsLimits
+    from notify.render import Renderer
+    from notify.teams import TeamsProactiveSender
+    from service.bootstrap import build_bot_framework, build_email_sender
+    from service.settings import settings_from
+    from storage.base import utcnow
+    from tests.support.auth import StaticCredentialsFactory
+
+    database = prepare(f"sqlite:///{workdir / 'mixed.sqlite3'}")
+    connector = Child(["-m", "tests.support.teams_connector", "--port", "0", "--latency", str(args.latency),
+                       "--lifetime", str(args.time_limit + 60)], workdir / "teams-connector-mixed.log")
+    sink = Child(["-m", "bench.dispatch", "--smtp-sink", "--lifetime", str(args.time_limit + 60)], workdir / "smtp-mixed.log")
+    try:
+        seed_busy(database, connector.address, args.busy)
+        ids = seed_emails(database, args.emails)
+        host, port = sink.address.rsplit(":", 1)
+        email = build_email_sender(settings_from({
+            "MAIL_BACKEND": "smtp", "SMTP_HOST": host, "SMTP_PORT": port, "SMTP_SECURITY": "none",
+            "MAIL_FROM": "assistant@bench.example", "ASSISTANT_MAILBOX": "assistant@bench.example"}))
+        settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "bench-secret"})
+        _, adapter = build_bot_framework(settings, StaticCredentialsFactory(APP_ID))
+        teams = TeamsProactiveSender(adapter, APP_ID, limits=TeamsLimits(share=args.share))
+        dispatcher = Dispatcher(database, renderer=Renderer(), email=email, teams=teams, name="bench-mixed", clock=utcnow,
+                                **dispatcher_options(args))
+        stop = asyncio.Event()
+        started = time.monotonic()
+        running = asyncio.create_task(dispatcher.run(stop, idle_seconds=0.05))
+        emails_seconds = busy_seconds = None
+        while time.monotonic() - started < args.time_limit and busy_seconds is None:
+            await asyncio.sleep(0.05)
+            if emails_seconds is None and statuses(database, "bench/email/").get("sent", 0) == args.emails:
+                emails_seconds = time.monotonic() - started
+            if statuses(database, "bench/busy/").get("sent", 0) == args.busy:
+                busy_seconds = time.monotonic() - started
+        stop.set()
+        await running
+        await dispatcher.close()
+        stats = await asyncio.to_thread(_get_json, f"{connector.address}_stats")
+    finally:
+        connector.stop()
+        received = json.loads(sink.stop().strip().splitlines()[-1])
+    database.dispose()
+    counts = Counter({int(k): v for k, v in received["counts"].items()})
+    busy_count = stats["per_conversation"].get("a:bench-busy", 0)
+    minimum, strict_minimum, _ = least_time(Counter({"a:bench-busy": args.busy}), 50.0)
+    return MixedResult(
+        emails=args.emails, busy=args.busy,
+        emails_seconds=emails_seconds if emails_seconds is not None else float("nan"), busy_seconds=busy_seconds,
+        busy_minimum=minimum, busy_strict_minimum=strict_minimum, emails_lost=sum(1 for i in ids if counts[i] == 0),
+        emails_duplicated=sum(v - 1 for i, v in counts.items() if v > 1),
+        busy_delivered=busy_count, busy_duplicated=max(busy_count - args.busy, 0), violations=stats["violations"],
+    )
+
+
 # --- report -------------------------------------------------------------------------------------
+
+
+def report_mixed(result: MixedResult, alone: float | None) -> str:
+    against = f"   (alone: {alone:.2f} s)" if alone is not None else ""
+    busy = f"{result.busy_seconds:8.2f} s" if result.busy_seconds is not None else "   not done"
+    return "\n".join([
+        f"Beside a busy conversation: {result.emails} emails with {result.busy} Teams messages for one person queued before them",
+        f"  last email accepted   {result.emails_seconds:8.2f} s{against}",
+        f"  busy conversation done{busy}   (least its limits allow: {result.busy_minimum:.2f} s at the sustained "
+        f"rate, {result.busy_strict_minimum:.2f} s less the first window's burst)",
+        f"  emails lost {result.emails_lost}, duplicated {result.emails_duplicated}; busy delivered {result.busy_delivered}, "
+        f"duplicated {result.busy_duplicated}; limit violations {result.violations}",
+    ])
+
+
 
 
 def report_teams(result: TeamsResult, args) -> str:
@@ -449,6 +570,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--people", type=int, default=1000, help="Teams notifications, one per person (1000)")
     p.add_argument("--emails", type=int, default=1000, help="emails (1000); 0 skips the email phase")
+    p.add_argument("--busy", type=int, default=0, help="Teams messages for one person, sent beside the emails (0: no such phase)")
     p.add_argument("--share", type=float, default=1.0, help="this dispatcher's share of the tenant budget (1.0)")
     p.add_argument("--latency", type=float, default=0.0, help="seconds the Teams stand-in takes to answer (0)")
     p.add_argument("--batch-size", type=int, default=0, help="dispatcher batch size (its default)")
@@ -467,8 +589,13 @@ async def amain(args) -> int:
         if args.people:
             result = await teams_phase(args, workdir)
             print(report_teams(result, args), flush=True)
+        alone = None
         if args.emails:
-            print(report_email(await email_phase(args, workdir)), flush=True)
+            email_result = await email_phase(args, workdir)
+            alone = email_result.dispatcher_seconds
+            print(report_email(email_result), flush=True)
+        if args.busy:
+            print(report_mixed(await mixed_phase(args, workdir), alone), flush=True)
     except BaseException:
         print(f"bench.dispatch: failed; the databases and the child processes' logs are in {workdir}", flush=True)
         raise

@@ -6,6 +6,14 @@ only takes rows still free, marked with a token unique to this claim. A claim la
 `claim_seconds` and is renewed while a send is under way, so a slow send (waiting out a
 Retry-After, say) is never taken over; a process that dies mid-send leaves a claim that expires,
 and the row is sent again then. That is the only way a message can go twice.
+
+No recipient holds up another. Rows are claimed as room frees (up to `batch_size` in hand), not
+batch by batch, so one slow send never holds back the rows claimed after it. Email and Teams have
+their own send slots (`concurrency` each). In Teams, one conversation's rows go one at a time and
+at most `queue_per_conversation` wait in hand behind it; the rest are put back in the outbox for a
+moment later, as is a row whose conversation or tenant would have to wait longer than `max_wait`
+seconds for Teams' rate limits. A row put back is not an attempt: nothing is sent, nothing is
+counted, and it comes due again when the limits should allow it.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import asyncio
 import logging
 import random
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +61,15 @@ class _Job:
     replaces: tuple[str | None, str | None] | None = None  # the earlier message's (channel, Teams id)
 
 
+@dataclass
+class _Conversation:
+    """A Teams conversation with rows in this dispatcher's hands: one is sent at a time."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0  # rows holding or waiting for the lock
+    put_back: int = 0  # rows put back while it had a queue, to spread their return
+
+
 def _conversation_type(reference: dict[str, Any]) -> str:
     return (reference.get("conversation") or {}).get("conversationType") or "personal"
 
@@ -73,6 +90,8 @@ class Dispatcher:
         max_attempts: int = 10,
         backoff_base: float = 30.0,
         backoff_cap: float = 3600.0,
+        queue_per_conversation: int = 7,
+        max_wait: float = 2.0,
     ):
         self._database = database
         self._renderer = renderer
@@ -82,17 +101,20 @@ class Dispatcher:
         self.name = name or f"dispatcher-{uuid.uuid4().hex[:8]}"
         self._claim = timedelta(seconds=claim_seconds)
         self._batch_size = batch_size
-        self._sending = asyncio.Semaphore(concurrency)
+        self._slots = {TEAMS: asyncio.Semaphore(concurrency), EMAIL: asyncio.Semaphore(concurrency)}
+        self._conversations: dict[str, _Conversation] = {}  # Teams conversations with rows in hand
+        self._queue_per_conversation = queue_per_conversation
+        self._max_wait = max_wait
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
 
     # -- claiming -------------------------------------------------------------------------
 
-    def claim(self) -> tuple[str, list[int]]:
+    def claim(self, limit: int | None = None) -> tuple[str, list[int]]:
         now = self._clock()
         token = f"{self.name}/{uuid.uuid4().hex}"
-        return token, claim_due(self._database.sessions, now, token, until=now + self._claim, limit=self._batch_size)
+        return token, claim_due(self._database.sessions, now, token, until=now + self._claim, limit=limit or self._batch_size)
 
     def _renew(self, row_id: int, token: str) -> None:
         renew_claim(self._database.sessions, row_id, token, self._clock() + self._claim)
@@ -111,46 +133,126 @@ class Dispatcher:
 
     async def drain(self, *, max_rounds: int = 10_000) -> int:
         """Send everything due now; returns how many rows were claimed in all."""
-        total = 0
-        for _ in range(max_rounds):
-            claimed = await self.run_once()
-            if not claimed:
-                break
-            total += claimed
-        return total
+        return await self._pump(None, idle_seconds=0.0, max_rounds=max_rounds)
 
     async def run(self, stop: asyncio.Event, *, idle_seconds: float = 2.0) -> None:
         log.info("dispatcher %s started", self.name)
-        while not stop.is_set():
-            try:
-                claimed = await self.run_once()
-            except Exception:
-                log.exception("dispatcher %s: a round failed; trying again shortly", self.name)
-                claimed = 0
-            if not claimed:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
-                except TimeoutError:
-                    pass
+        await self._pump(stop, idle_seconds=idle_seconds)
         log.info("dispatcher %s stopped", self.name)
 
+    async def _pump(self, stop: asyncio.Event | None, *, idle_seconds: float, max_rounds: int | None = None) -> int:
+        """Keep up to `batch_size` rows in hand, claiming more once half of them are done, until
+        `stop` (then the sends under way finish) or, without `stop`, until nothing is due or in hand."""
+        in_hand: set[asyncio.Task[None]] = set()
+        stopping = asyncio.ensure_future(stop.wait()) if stop is not None else None
+        total = rounds = 0
+        try:
+            while stop is None or not stop.is_set():
+                room = self._batch_size - len(in_hand)
+                claimed = 0
+                if room >= max(1, self._batch_size // 2) or not in_hand:
+                    try:
+                        token, ids = self.claim(room)
+                    except Exception:
+                        if stop is None:
+                            raise
+                        log.exception("dispatcher %s: a claim failed; trying again shortly", self.name)
+                        ids = []
+                    for row_id in ids:
+                        in_hand.add(asyncio.create_task(self._deliver(row_id, token)))
+                    claimed = len(ids)
+                    total += claimed
+                    rounds += 1
+                if (stop is None and not in_hand) or (max_rounds is not None and rounds >= max_rounds):
+                    break
+                # Wait for room (a send done), for `stop`, or, when nothing more was due, a while.
+                waiting: set[asyncio.Future[Any]] = set(in_hand) | ({stopping} if stopping is not None else set())
+                full = claimed == room and claimed > 0
+                if waiting:
+                    done, _ = await asyncio.wait(waiting, timeout=None if full or stop is None else idle_seconds,
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                    in_hand -= done
+                elif stop is not None:
+                    await asyncio.sleep(idle_seconds)
+            if in_hand:
+                await asyncio.wait(in_hand)  # the sends under way finish, and are recorded
+        finally:
+            if stopping is not None:
+                stopping.cancel()
+        return total
+
     async def _deliver(self, row_id: int, token: str) -> None:
-        async with self._sending:
+        try:
             job = self._load(row_id, token)
             if job is None:
                 return
-            renewer = asyncio.create_task(self._keep_claim(row_id, token))
-            try:
-                channel = await self._send(job)
-            except DeliveryFailure as failure:
-                self._failed(job, token, failure)
-            except Exception as error:  # noqa: BLE001 - an unexpected error is retried, not lost
-                log.error("outbox %s: unexpected %s while sending", row_id, type(error).__name__)
-                self._failed(job, token, TemporaryFailure(f"unexpected {type(error).__name__}"))
-            else:
-                self._sent(job, token, *channel)
-            finally:
-                renewer.cancel()
+            conversation = self._teams_conversation(job)
+            if conversation is None:
+                async with self._slots[EMAIL]:
+                    await self._attempt(job, token)
+                return
+            await self._deliver_in_teams(job, token, conversation)
+        except Exception:
+            log.exception("outbox %s: delivery failed unexpectedly; it will be retried when its claim expires", row_id)
+
+    def _teams_conversation(self, job: _Job) -> str | None:
+        """The stored Teams conversation the row will go to, or None for a row that goes by email."""
+        if job.teams_reference is None or self._teams is None or job.channel not in (TEAMS, "best"):
+            return None
+        if job.replaces is not None and job.replaces[0] != TEAMS:
+            return None  # nothing to update in Teams
+        return job.conversation_id or f"reference/{job.teams_reference_id}"
+
+    async def _deliver_in_teams(self, job: _Job, token: str, key: str) -> None:
+        """One at a time per conversation; a long queue or a long wait for the limits goes back to the outbox."""
+        conversation = self._conversations.get(key)
+        if conversation is None:
+            conversation = self._conversations[key] = _Conversation()
+        if conversation.users > self._queue_per_conversation:
+            conversation.put_back += 1
+            self._put_back(job, token, self._burst_seconds() * (1 + (conversation.put_back - 1) // self._queue_per_conversation),
+                           "its conversation has a queue")
+            self._forget(key, conversation)
+            return
+        conversation.users += 1
+        try:
+            async with conversation.lock:
+                assert self._teams is not None  # as _teams_conversation says
+                wait = self._teams.expected_wait(job.conversation_id, job.tenant_id)
+                if wait > self._max_wait:
+                    self._put_back(job, token, wait, "Teams' rate limits")
+                    return
+                async with self._slots[TEAMS]:
+                    await self._attempt(job, token)
+        finally:
+            conversation.users -= 1
+            self._forget(key, conversation)
+
+    def _forget(self, key: str, conversation: _Conversation) -> None:
+        if conversation.users == 0 and self._conversations.get(key) is conversation:
+            del self._conversations[key]
+
+    def _burst_seconds(self) -> float:
+        return 1.0  # Teams' shortest window: `queue_per_conversation` rows of a conversation a second
+
+    def _put_back(self, job: _Job, token: str, seconds: float, why: str) -> None:
+        """Not an attempt: the row is due again in `seconds`, unclaimed, its attempts as they were."""
+        self._record(job, token, status=OutboxStatus.PENDING, next_attempt_at=self._clock() + timedelta(seconds=seconds))
+        log.info("outbox %s: put back for %.1f s (%s)", job.id, seconds, why)
+
+    async def _attempt(self, job: _Job, token: str) -> None:
+        renewer = asyncio.create_task(self._keep_claim(job.id, token))
+        try:
+            channel = await self._send(job)
+        except DeliveryFailure as failure:
+            self._failed(job, token, failure)
+        except Exception as error:  # noqa: BLE001 - an unexpected error is retried, not lost
+            log.error("outbox %s: unexpected %s while sending", job.id, type(error).__name__)
+            self._failed(job, token, TemporaryFailure(f"unexpected {type(error).__name__}"))
+        else:
+            self._sent(job, token, *channel)
+        finally:
+            renewer.cancel()
 
     async def _keep_claim(self, row_id: int, token: str) -> None:
         interval = max(self._claim.total_seconds() / 3, 0.05)

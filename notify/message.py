@@ -74,3 +74,7 @@ class TeamsSender(Protocol):
         """Open the one-to-one chat with someone we only know from a team or group chat."""
         ...
 
+    def expected_wait(self, conversation_id: str, tenant_id: str | None) -> float:
+        """Seconds a send to this conversation would wait for Teams' rate limits, as things stand."""
+        ...
+

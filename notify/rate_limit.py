@@ -162,6 +162,16 @@ class TeamsLimits:
     def tracked_conversations(self) -> int:
         return len(self._conversations)
 
+    def wait_for(self, conversation_id: str | None, tenant_id: str | None) -> float:
+        """Seconds until a request to this conversation could start, as the windows stand now, not
+        counting requests still waiting: for the dispatcher to put off a send that would wait long,
+        instead of holding a send slot meanwhile. Never blocks, creates nothing."""
+        now = self._clock()
+        scopes = [self._tenants.get(tenant_id or "")]
+        if conversation_id is not None:
+            scopes.append(self._conversations.get(conversation_id))
+        return max((scope.wait_for(now, self.margin) for scope in scopes if scope is not None), default=0.0)
+
     @asynccontextmanager
     async def reserve(self, conversation_id: str | None, tenant_id: str | None) -> AsyncIterator[None]:
         permit = await self.acquire(conversation_id, tenant_id)

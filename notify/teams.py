@@ -142,6 +142,9 @@ class TeamsProactiveSender:
 
     # -- sending --------------------------------------------------------------------------
 
+    def expected_wait(self, conversation_id: str, tenant_id: str | None) -> float:
+        return self._limits.wait_for(conversation_id, tenant_id)
+
     async def send_teams(self, message: TeamsMessage) -> str | None:
         """Posts the message; returns the id Teams gave it, so it can be updated later."""
         return await self._post(message, None)

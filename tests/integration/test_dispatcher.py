@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -208,3 +209,100 @@ async def test_a_newer_version_of_a_teams_card_replaces_it_in_place_and_an_email
     assert len(sender.teams) == 1 and len(sender.emails) == 1  # nothing posted anew
     assert _row(database, "card/t/update").status == "sent" and _row(database, "card/t/update").delivered_channel == "teams"
     assert _row(database, "card/e/update").status == "sent" and _row(database, "card/e/update").delivered_channel == "none"
+
+
+class StallingSender(RecordingSender):
+    """Sends to one Teams conversation hang, as when Teams makes it wait out a Retry-After, until `go` is set."""
+
+    def __init__(self, stalled: str):
+        super().__init__()
+        self.stalled = stalled
+        self.go = asyncio.Event()
+        self.in_flight: dict[str, int] = {}
+        self.most_in_flight: dict[str, int] = {}
+
+    async def send_teams(self, message):
+        key = message.conversation_id
+        self.in_flight[key] = self.in_flight.get(key, 0) + 1
+        self.most_in_flight[key] = max(self.most_in_flight.get(key, 0), self.in_flight[key])
+        try:
+            if key == self.stalled:
+                await self.go.wait()
+            return await super().send_teams(message)
+        finally:
+            self.in_flight[key] -= 1
+
+
+async def _until(predicate, seconds=20.0):
+    """Waits for what the test is about to happen, or fails saying it did not."""
+    async with asyncio.timeout(seconds):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
+async def test_a_stalled_teams_conversation_holds_up_no_other_recipient_and_no_email(database):
+    clock = Clock()
+    with database.session() as session:
+        busy = _person(session, "busy@kent.example", teams=True)
+        others = [_person(session, f"teams{n}@kent.example", teams=True) for n in range(30)]
+        for n in range(40):  # older than everything else: claimed first
+            _enqueue(session, busy.id, f"busy/{n}", channel="teams", due=NOW - timedelta(minutes=5))
+        for n, person in enumerate(others):
+            _enqueue(session, person.id, f"teams/{n}", channel="teams")
+        for n in range(200):
+            enqueue(session, key=f"email/{n}", kind="delivery_test", payload={"person_name": "R"}, due_at=NOW,
+                    recipient_address=f"reader{n}@surrey.example", channel="email")
+        session.commit()
+    sender = StallingSender(f"a:{busy.id}")
+    dispatcher = _dispatcher(database, sender, clock, batch_size=20, concurrency=4)
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop, idle_seconds=0.05))
+
+    # Everyone else is served while the busy conversation's first message hangs.
+    await _until(lambda: len(sender.emails) == 200 and len(sender.teams) == 30)
+    assert sender.most_in_flight[f"a:{busy.id}"] == 1  # one at a time per conversation
+    with database.session() as session:
+        waiting = session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.startswith("busy/"))).all()
+        assert all(row.status in ("pending", "sending") for row in waiting) and all(row.attempts == 0 for row in waiting)
+        assert sum(row.status == "sending" for row in waiting) <= 1 + 7  # the rest went back to the outbox
+        assert all(row.next_attempt_at is not None for row in waiting if row.status == "pending")
+
+    # The conversation frees: every message of it is sent, once, as the clock reaches each put back.
+    sender.go.set()
+
+    async def advancing():
+        while True:
+            clock.now += timedelta(seconds=1)
+            await asyncio.sleep(0.02)
+
+    ticking = asyncio.create_task(advancing())
+    await _until(lambda: len(sender.teams) == 70)
+    ticking.cancel()
+    stop.set()
+    await running
+    sent = [m.message_id for m in sender.teams]
+    assert len(sent) == len(set(sent)) == 70
+    with database.session() as session:
+        assert set(session.scalars(select(OutboxMessage.status))) == {"sent"}
+        assert set(session.scalars(select(OutboxMessage.attempts))) == {0}  # a row put back is not an attempt
+
+
+async def test_a_conversation_that_would_wait_long_for_the_rate_limits_is_put_back_not_waited_for(database):
+    sender, clock = RecordingSender(), Clock()
+    with database.session() as session:
+        limited = _person(session, "limited@kent.example", teams=True)
+        free = _person(session, "free@kent.example", teams=True)
+        _enqueue(session, limited.id, "limited", channel="teams")
+        _enqueue(session, free.id, "free", channel="teams")
+        session.commit()
+    sender.waits[f"a:{limited.id}"] = 25.0  # its 60 per 30 seconds are used up
+
+    assert await _dispatcher(database, sender, clock).drain() == 2
+    assert [m.conversation_id for m in sender.teams] == [f"a:{free.id}"]
+    row = _row(database, "limited")
+    assert (row.status, row.attempts, row.next_attempt_at.replace(tzinfo=UTC)) == ("pending", 0, NOW + timedelta(seconds=25))
+
+    sender.waits.clear()
+    clock.now += timedelta(seconds=25)
+    assert await _dispatcher(database, sender, clock).drain() == 1
+    assert _row(database, "limited").status == "sent"

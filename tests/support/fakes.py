@@ -22,6 +22,10 @@ class RecordingSender:
     updates: list[tuple[str, TeamsMessage]] = field(default_factory=list)
     failures: list[Exception] = field(default_factory=list)
     delay: float = 0.0
+    waits: dict[str, float] = field(default_factory=dict)  # what expected_wait says, per conversation
+
+    def expected_wait(self, conversation_id: str, tenant_id: str | None) -> float:
+        return self.waits.get(conversation_id, 0.0)
 
     async def _maybe_fail(self):
         if self.delay:

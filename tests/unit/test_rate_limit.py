@@ -273,3 +273,18 @@ async def test_a_share_outside_zero_to_one_is_refused():
         TeamsLimits(share=0)
     with pytest.raises(ValueError):
         TeamsLimits(share=1.5)
+
+
+async def test_the_expected_wait_is_how_long_the_next_request_would_wait_and_never_blocks():
+    time = VirtualTime()
+    limiter = limits(time)
+    assert limiter.wait_for("conv", "tenant") == 0.0 and limiter.tracked_conversations == 0  # nothing created
+
+    for _ in range(60):  # the 60 per 30 seconds used up, seven at a time
+        permit = await limiter.acquire("conv", "tenant")
+        permit.release()
+        time.now += 0.2
+    assert limiter.wait_for("conv", "tenant") == pytest.approx(30.05 - 12.0, abs=0.01)  # the first leaves its window at 30 s
+    assert limiter.wait_for("other", "tenant") == 0.0  # another conversation of the tenant is free
+    time.now += 18.1
+    assert limiter.wait_for("conv", "tenant") == 0.0
