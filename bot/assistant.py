@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -50,6 +51,7 @@ from bot.turn import KnownTurn, Turn
 from notify.render import Renderer
 from programme.errors import ProgrammeError
 from programme.held_codes import Held, Purpose
+from programme.unit_of_work import AlreadyHandled, for_activity
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
     async def _turn(self, context: TurnContext, session: Session) -> Turn:
         now = self._clock()
         today = now.astimezone(self._timezone).date()
+        repeated = not for_activity(session, activity_key(context.activity))
         # Its own unit of work: the connection goes back to the pool before the dialog awaits the
         # network, so a slow reply never holds a connection others are waiting for.
         person, profile = await identify(context, session, today)
@@ -139,7 +142,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         return kind(
             context=context, session=session, person=person, profile=profile, today=today, now=now, zone=self._timezone,
             moderation_mailbox=self._moderation_mailbox, coordinators_email=self._coordinators_email,
-            library_url=self._library_url, links=self._links, renderer=self._renderer,
+            library_url=self._library_url, links=self._links, renderer=self._renderer, repeated=repeated,
         )
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -150,41 +153,51 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         command = parse_command(text)
         with self._database.session() as session:
             turn = await self._turn(turn_context, session)
-            if turn.by_email and not command.word:
-                command = parse_command(subject_words(turn.subject))  # a command in the subject, the body left empty
-            known = turn.known()
-            if known is not None and known.by_email and await self._email_reply(known, command):
+            if turn.repeated:
+                # Delivered again (a retry, a second web process): answered the first time, and nothing changes twice.
+                log.info("activity %s: already handled", activity.id)
                 return
-            if known is not None and (attachment := calendar_upload.calendar_attachment(known)) is not None:
-                await calendar_upload.received(known, attachment)
+            try:
+                await self._message(turn, turn_context, command)
+            except AlreadyHandled:
+                log.info("activity %s: handled meanwhile by another delivery; its changes were rolled back", activity.id)
+
+    async def _message(self, turn: Turn, turn_context: TurnContext, command: Command) -> None:
+        if turn.by_email and not command.word:
+            command = parse_command(subject_words(turn.subject))  # a command in the subject, the body left empty
+        known = turn.known()
+        if known is not None and known.by_email and await self._email_reply(known, command):
+            return
+        if known is not None and (attachment := calendar_upload.calendar_attachment(known)) is not None:
+            await calendar_upload.received(known, attachment)
+            return
+        if command.word and ((command.word not in self._open_commands and command.word not in self._commands)
+                             or (command.word in NO_ARGUMENTS and command.args)):
+            meaning = understand(command, self._open_commands.keys() | self._commands.keys(), _allowed(turn))
+            if meaning.command is None and known is None:
+                await greeting.welcome(turn)  # someone the programme does not know: how to be registered
                 return
-            if command.word and ((command.word not in self._open_commands and command.word not in self._commands)
-                                 or (command.word in NO_ARGUMENTS and command.args)):
-                meaning = understand(command, self._open_commands.keys() | self._commands.keys(), _allowed(turn))
-                if meaning.command is None and known is None:
-                    await greeting.welcome(turn)  # someone the programme does not know: how to be registered
-                    return
-                if meaning.command is None and known is not None and (held := known.held_code()) is not None \
-                        and await answering.not_an_answer(known, held.purpose):
-                    return
-                if meaning.command is None:
-                    # What was written is not logged: it may be anything.
-                    await turn.reply_card(suggestion_card(meaning.suggestions, by_email=turn.by_email), subject="Did you mean...?")
-                    return
-                command = meaning.command
-            handler = self._open_commands.get(command.word)
-            known_handler = self._commands.get(command.word)
-            if handler is None and known_handler is None:
-                await greeting.welcome(turn)  # nothing written: the welcome
+            if meaning.command is None and known is not None and (held := known.held_code()) is not None \
+                    and await answering.not_an_answer(known, held.purpose):
                 return
-            log.info("activity %s: command %s on %s", turn_context.activity.id, command.word, turn.channel)
-            if handler is not None:
-                await handler(turn, command)
-            elif known is None:
-                await turn.reply_card(unknown_person_card(turn.coordinators_email))
-            else:
-                assert known_handler is not None  # when neither was found, the turn was answered above
-                await known_handler(known, command)
+            if meaning.command is None:
+                # What was written is not logged: it may be anything.
+                await turn.reply_card(suggestion_card(meaning.suggestions, by_email=turn.by_email), subject="Did you mean...?")
+                return
+            command = meaning.command
+        handler = self._open_commands.get(command.word)
+        known_handler = self._commands.get(command.word)
+        if handler is None and known_handler is None:
+            await greeting.welcome(turn)  # nothing written: the welcome
+            return
+        log.info("activity %s: command %s on %s", turn_context.activity.id, command.word, turn.channel)
+        if handler is not None:
+            await handler(turn, command)
+        elif known is None:
+            await turn.reply_card(unknown_person_card(turn.coordinators_email))
+        else:
+            assert known_handler is not None  # when neither was found, the turn was answered above
+            await known_handler(known, command)
 
     async def on_adaptive_card_invoke(
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
@@ -195,7 +208,10 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         with self._database.session() as session:
             turn = await self._turn(turn_context, session)
             log.info("activity %s: card action %s", turn_context.activity.id, verb)
-            content = await self._act(turn, verb or "", data if isinstance(data, dict) else {})
+            if turn.repeated:
+                content = message_card("Already done", "This press arrived twice: it was done the first time, and nothing was changed again.")
+            else:
+                content = await self._act(turn, verb or "", data if isinstance(data, dict) else {})
         return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=fitted(content))
 
     async def _act(self, turn: Turn, verb: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -289,6 +305,14 @@ def _ids_in_range(data: dict[str, Any]) -> bool:
         if isinstance(value, float) or (text.lstrip("-").isdigit() and abs(int(text[:20])) > MAX_ID) or len(text) > 64:
             return False
     return True
+
+
+def activity_key(activity: Any) -> str | None:
+    """What names one activity across its deliveries, hashed: its channel, conversation and id."""
+    if not activity.id:
+        return None
+    conversation = activity.conversation.id if activity.conversation else ""
+    return hashlib.sha256(f"{activity.channel_id}\n{conversation}\n{activity.id}".encode()).hexdigest()
 
 
 def _allowed(turn: Turn) -> list[str]:

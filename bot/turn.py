@@ -36,6 +36,7 @@ class Turn:
     library_url: str = ""  # the peer challenge library's address, from the settings
     links: ExportLinks | None = None  # signed download links for exports
     renderer: Renderer | None = None  # the notifications' own templates, for a card that shows one (the digest)
+    repeated: bool = False  # the activity arrived before and its effects are recorded: it changes nothing again
 
     def full_profile(self) -> Profile | None:
         """The profile with groups, Lead Reviewer pairs and key dates, for the cards that show them."""

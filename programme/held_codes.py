@@ -22,7 +22,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from programme.unit_of_work import unit_of_work
+from programme.unit_of_work import bookkeeping, unit_of_work
 from storage.held_codes import HeldCode
 from storage.people import Person
 
@@ -72,7 +72,7 @@ def new_code(purpose: Purpose) -> str:
     return kind.prefix + "".join(secrets.choice(ALPHABET) for _ in range(kind.length))
 
 
-@unit_of_work
+@bookkeeping
 def hold(session: Session, *, address: str, purpose: Purpose, record: dict[str, Any], now: datetime) -> str:
     """A new code for `address`: a reply from that address carrying it acts on `record`."""
     kind = KINDS[purpose]

@@ -7,6 +7,7 @@ from storage.calendar import Cycle, Group, GroupMember, NoteAgreement, SelfAsses
 from storage.conversations import ConversationReferenceRecord
 from storage.feedback import Feedback
 from storage.form_submissions import FormSubmission
+from storage.handled_activities import HandledActivity
 from storage.held_codes import HeldCode
 from storage.moderation import Assignment, Enquiry, EnquiryEvent, PanelAvailability
 from storage.outbox import OutboxMessage
@@ -28,6 +29,7 @@ __all__ = [
     "FormSubmission",
     "Group",
     "GroupMember",
+    "HandledActivity",
     "HeldCode",
     "Nomination",
     "NoteAgreement",

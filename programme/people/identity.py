@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from programme.people.profile import Profile, load_profile
-from programme.unit_of_work import unit_of_work
+from programme.unit_of_work import bookkeeping
 from storage import conversations
 from storage.conversations import ConversationReferenceRecord
 from storage.people import Person
@@ -72,7 +72,7 @@ def known_sender(session: Session, sender: Sender) -> Known:
     return Known(find_person(session, aad_object_id=sender.aad_object_id), record)
 
 
-@unit_of_work
+@bookkeeping
 def recognise(session: Session, sender: Sender, known: Known, person: Person | None, today: date, *, teams: bool) -> Profile | None:
     """Remember this conversation (and, in Teams, the person's Entra id) and say who they are in the
     programme today: their roles, enough for permission checks and help. None: not registered.
@@ -92,7 +92,7 @@ def recognise(session: Session, sender: Sender, known: Known, person: Person | N
     return load_profile(session, person, today, detail=False) if person is not None else None
 
 
-@unit_of_work
+@bookkeeping
 def forget_conversation(session: Session, channel: str, user_id: str) -> None:
     """The app was removed or the bot left: stop using this conversation for proactive messages."""
     record = conversations.stored(session, channel, user_id)
