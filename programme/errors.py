@@ -21,3 +21,7 @@ class Invalid(ProgrammeError):
     def __init__(self, fields: dict[str, str]):
         self.fields = dict(fields)
         super().__init__(" ".join(self.fields.values()))
+
+
+class TooEarly(ProgrammeError):
+    """A step the programme's dates do not allow yet (notes before the challenge day, say)."""

@@ -17,7 +17,7 @@ from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import Invalid, ProgrammeError
 from programme.forms import Field, Form, Kind
-from programme.notes.agreement import NoteView, agree, confirm_shared, notes_for, record_sent, recording_groups, request_amendments
+from programme.notes.agreement import NoteView, agree, confirm_shared, not_yet, notes_for, record_sent, recording_groups, request_amendments
 
 LINK_FORM = Form("notes_sent", "The notes were sent", "Each DCS of the group is then asked to agree their authority's note.", (
     Field("link", "Link to the notes", max_length=1000, help="https://..."),), submit_label="Record the notes as sent")
@@ -71,6 +71,9 @@ def overview_card(turn: KnownTurn, message: str | None = None) -> dict[str, Any]
             body.append(subheading(f"{group.name}, {long_date(group.challenge_date)}"))
             body.append(paragraph("\n".join(f"- {v.authority_name}: {v.status_label} (version {v.version})" for v in mine)
                                   or "Notes not yet recorded as sent.", subtle=not mine))
+            if turn.today < group.challenge_date:
+                body.append(paragraph(not_yet(group), subtle=True))
+                continue
             actions = [execute(f"Notes sent for {group.name}", "note.sent", {"group": group.key})]
             actions += [execute(f"Revised note for {v.authority_name}", "note.revised", {"group": group.key, "authority": v.authority_code})
                         for v in mine if v.awaiting_revision]

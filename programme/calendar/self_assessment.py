@@ -14,7 +14,7 @@ from programme import audit
 from programme.calendar.cycle_settings import CycleSettings
 from programme.dates import long_date
 from programme.errors import Invalid, NotAllowed, NotFound
-from programme.people.profile import Profile, current_cycle
+from programme.people.profile import Profile, current_cycle, group_of
 from programme.people.roles import Role
 from programme.unit_of_work import unit_of_work
 from storage.calendar import Cycle, Group, GroupMember, SelfAssessment
@@ -43,13 +43,6 @@ def _cycle(session: Session, today: date, name: str | None = None) -> Cycle:
     if cycle is None:
         raise NotFound(f"There is no cycle {name}." if name else "There is no cycle yet: import the calendar first.")
     return cycle
-
-
-def _group_of(session: Session, cycle: Cycle, authority_id: int) -> Group | None:
-    return session.scalar(
-        select(Group).join(GroupMember, GroupMember.group_id == Group.id)
-        .where(Group.cycle_id == cycle.id, Group.active.is_(True), GroupMember.authority_id == authority_id, GroupMember.active.is_(True))
-    )
 
 
 def statuses(session: Session, profile: Profile, today: date) -> list[Status]:
@@ -125,7 +118,7 @@ def mark_received(session: Session, profile: Profile | None, authority_code: obj
     record.received_on = today
     record.received_by_person_id = profile.person_id if profile else None
     session.flush()
-    group = _group_of(session, cycle, authority.id)
+    group = group_of(session, cycle, authority.id)
     ready = group is not None and _tell_if_all_in(session, cycle, group, now, library_url)
     _audit(session, profile, channel, "sa.received", authority)
     log.info("self-assessment of authority %s marked received", authority.id)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from programme import audit
 from programme.dates import long_date
-from programme.errors import Invalid, NotAllowed, NotFound
+from programme.errors import Invalid, NotAllowed, NotFound, TooEarly
 from programme.held_codes import Purpose, for_person
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
@@ -118,6 +118,8 @@ def record_sent(session: Session, profile: Profile | None, group_key: object, li
     cycle, group = _group(session, today, group_key)
     if not may_record(session, profile, group):
         raise NotAllowed(f"Only the coordinators or {group.name}'s facilitator record that its notes were sent.")
+    if today < group.challenge_date:
+        raise TooEarly(not_yet(group))
     link = _link(link)
     members = session.scalars(select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.active.is_(True)).order_by(GroupMember.position)).all()
     if authority_code:
@@ -276,6 +278,11 @@ def notes_for(session: Session, profile: Profile, today: date) -> list[NoteView]
                  viewer_answers=profile.is_coordinator or a.code in own, on_behalf=a.code not in own)
         for n, g, a in rows if profile.is_coordinator or a.code in own or may_record(session, profile, g)
     ]
+
+
+def not_yet(group: Group) -> str:
+    """Why a group's notes cannot be recorded as sent yet: its day has not come."""
+    return f"{group.name} meets on {long_date(group.challenge_date)}: its notes can be recorded as sent from that day."
 
 
 def recording_groups(session: Session, profile: Profile, today: date) -> list[Group]:

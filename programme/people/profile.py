@@ -207,14 +207,15 @@ def _authority_view(
 ) -> AuthorityView:
     authority = session.scalar(select(Authority).where(Authority.code == code))
     assert authority is not None  # the code of an authority a role is held for
-    group = _group_of(session, cycle, authority.id) if cycle else None
+    group = group_of(session, cycle, authority.id) if cycle else None
     view = _group_view(cycle, group) if cycle and group else None  # a group only with a cycle: said again for the type checker
     roles = {h.role for h in held if h.authority_code == code}
     dates = _key_dates(cycle, view, roles, today) if cycle and view else ()
     return AuthorityView(code=code, name=authority.name, group=view, key_dates=dates)
 
 
-def _group_of(session: Session, cycle: Cycle, authority_id: int) -> Group | None:
+def group_of(session: Session, cycle: Cycle, authority_id: int) -> Group | None:
+    """The authority's group in the cycle, if it is in one (the one lookup of it)."""
     return session.scalar(
         select(Group)
         .join(GroupMember, GroupMember.group_id == Group.id)

@@ -17,14 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from programme import audit
+from programme.dates import long_date
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.forms import FormFor, check, form_for
-from programme.people.profile import Profile, current_cycle
+from programme.people.profile import Profile, current_cycle, group_of
 from programme.people.roles import Role
 from programme.submit_once import submit_once
 from programme.support.form import ASK, KIND_NOUNS, OFFER, ItemStatus, edit_form, item_form
 from programme.unit_of_work import unit_of_work
-from storage.calendar import Group, GroupMember
+from storage.calendar import Cycle, Group, GroupMember
 from storage.people import Authority, RoleAssignment
 from storage.support import SupportItem
 
@@ -101,6 +102,18 @@ def submit_items(
     return submit_once(session, token, f"support_{kind}", profile.person_id, act, replayed)
 
 
+def _before_the_day(session: Session, cycle: Cycle | None, code: str, today: date) -> dict[str, str] | None:
+    """Asks, offers and suggestions come from the challenge day (the session's reflection and the
+    plenary): an authority's are recorded from its group's day on. None when they may be."""
+    authority = session.scalar(select(Authority).where(Authority.code == code))
+    group = group_of(session, cycle, authority.id) if cycle is not None and authority is not None else None
+    if group is None or group.challenge_date <= today:
+        return None
+    return {"authority": (
+        f"{authority.name if authority else code}'s asks, offers and suggestions come from its challenge day: {group.name} "
+        f"meets on {long_date(group.challenge_date)}, so they can be recorded from then.")}
+
+
 def replayed(result: dict[str, Any]) -> Outcome:
     return Outcome(result["done"], result["message"], tuple(result.get("item_ids", ())))
 
@@ -119,6 +132,10 @@ def _save(session: Session, profile: Profile, token: str, kind: str, items: Sequ
         return Outcome(False, "Nothing was saved: please correct the details below.",
                        errors=tuple(c.errors for c in checked), raw=tuple(c.raw for c in checked))
     cycle = current_cycle(session, today)
+    early = [_before_the_day(session, cycle, c.values["authority"], today) for c in checked]
+    if any(early):
+        return Outcome(False, "Nothing was saved: " + next(e for e in early if e)["authority"],
+                       errors=tuple(e or {} for e in early), raw=tuple(c.raw for c in checked))
     own = set(profile.authorities_as(*OWN_ROLES))
     saved = []
     for number, c in enumerate(checked, start=1):

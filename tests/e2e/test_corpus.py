@@ -117,7 +117,7 @@ async def test_an_enquiry_by_email(assistant, message):
         assert {key: getattr(enquiry, key) for key in expect} == expect
 
 
-@pytest.mark.assistant(roster=ROSTER)
+@pytest.mark.assistant(now=AFTER_THE_DAY, roster=ROSTER)  # asks come from the challenge day
 @pytest.mark.parametrize("message", _of("asks_form"))
 async def test_asks_by_email(assistant, message):
     form = await send(assistant, DCS["email"], "asks")

@@ -64,6 +64,7 @@ async def test_a_line_the_form_does_not_have_is_questioned_and_nothing_is_saved(
         assert nomination.job_title == "Head of service" and nomination.covers == "both" and nomination.areas == ["send"]
 
 
+@pytest.mark.assistant(now=datetime(2023, 1, 20, 10, tzinfo=UTC), roster=ENQUIRY_ASSISTANT["roster"])  # after Triad 1's day
 async def test_when_one_of_several_asks_has_a_problem_every_item_comes_back_as_written(assistant):
     form = await send(assistant, DCS["email"], "asks")
     item = ("Theme: {theme}\nShort title: {title}\nDescription: {description}\nHow it could be taken forward: bilateral\n"

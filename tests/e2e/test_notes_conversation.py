@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from programme.reminders.planning import run_planning
 from programme.reminders.working_days import send_moment
@@ -206,3 +206,16 @@ async def test_a_coordinator_answers_for_a_note_only_on_the_authority_s_behalf_a
     with assistant.database.session() as session:
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "note.agree"))
         assert "on_behalf" in entry.subject
+
+
+async def test_notes_cannot_be_recorded_as_sent_before_the_groups_day(assistant):
+    # 20 January 2023: Triad 1 met on the 16th; Triad 2 meets on 24 February.
+    overview = await say(assistant, COORDINATOR, "notes")
+    assert "Notes sent for Triad 1" in str(overview) and "Notes sent for Triad 2" not in str(overview)
+    assert "Triad 2 meets on Friday 24 February 2023: its notes can be recorded as sent from that day." in texts_in(overview)
+
+    early = await act(assistant, COORDINATOR, "note.sent.save", {"group": "2", "link": LINK})  # a card kept from before, or forged
+    assert "its notes can be recorded as sent from that day" in texts_in(early)
+    assert rows(assistant.database, "note_agreement") == []
+    with assistant.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(NoteAgreement)) == 0

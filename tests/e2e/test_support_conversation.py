@@ -4,6 +4,7 @@ repeated submission, the email round trip, who sees what, and a coordinator conf
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -27,7 +28,9 @@ OFFER = {
 UNRELATED = {**OFFER, "theme": "fostering", "title": "Foster carer recruitment campaign",
              "description": "A campaign with local radio that doubled enquiries from prospective foster carers."}
 
-pytestmark = pytest.mark.assistant(roster=(DCS, PARTICIPANT, SURREY, COORDINATOR, FACILITATOR, KENT, MEMBER))
+# Asks and offers come from the challenge day: by 1 March 2023 every group of the example cycle has met.
+AFTER_THE_DAYS = datetime(2023, 3, 1, 10, tzinfo=UTC)
+pytestmark = pytest.mark.assistant(now=AFTER_THE_DAYS, roster=(DCS, PARTICIPANT, SURREY, COORDINATOR, FACILITATOR, KENT, MEMBER))
 
 
 async def record(assistant, user, command: str, values: dict) -> dict:
@@ -165,3 +168,19 @@ async def test_the_facilitator_of_an_authority_s_group_sees_and_corrects_its_ask
     assert "Kent's own ask" not in seen
     assert "Change this ask" in texts_in(await act(assistant, FACILITATOR, "support.edit", {"id": wokingham_ask.id}))
     assert "can't find item" in texts_in(await act(assistant, FACILITATOR, "support.edit", {"id": kent_ask.id}))
+
+
+@pytest.mark.assistant(roster=(DCS, COORDINATOR))  # 1 September 2022: months before Triad 1's day, 16 January 2023
+async def test_asks_before_the_challenge_day_are_refused_in_teams_and_by_email_and_nothing_is_saved(assistant):
+    form = await say(assistant, DCS, "asks")
+    early = await act(assistant, DCS, button(form, "Save")["verb"], {**button(form, "Save")["data"], **ASK})
+    assert "come from its challenge day: Triad 1 meets on Monday 16 January 2023" in texts_in(early)
+    assert any(e.get("id") == "title" and e.get("value") == ASK["title"] for e in early["body"])  # what was written is kept
+
+    by_email = await send(assistant, COORDINATOR["email"], "asks")
+    lines = "\n".join(f"{label}: {value}" for label, value in (
+        ("Authority", "Wokingham"), ("Theme", "SEND"), ("Title", ASK["title"]), ("Description", ASK["description"]),
+        ("Route", "Bilateral"), ("Contact name", "Harriet Quillfeather"), ("Contact email", DCS["email"])))
+    answer = await reply(assistant, COORDINATOR["email"], by_email, lines)
+    assert "can be recorded from then" in answer["text"]
+    assert items(assistant.database) == []

@@ -32,7 +32,7 @@ import pytest
 
 from tests.support.playground import PROJECT_ROOT, running_playgrounds
 from tests.support.playground_browser import Person, Screenshots, fact, labelled, long_date, people_at_their_playgrounds, step
-from tests.support.playground_database import Database
+from tests.support.playground_database import Database, the_day_has_come
 
 pytestmark = pytest.mark.playground
 
@@ -251,6 +251,7 @@ def test_a_dcs_agrees_her_note_from_the_card(tools, tmp_path):
     started = time.monotonic()
     with running_playgrounds(tmp_path / "run", PEOPLE) as stack:
         print(f"\nOne assistant and {len(stack.people)} Playgrounds started in {time.monotonic() - started:.1f} s")
+        the_day_has_come(stack.database_url, "1")  # Triad 1 meets today: its notes and asks open
         database = NotesDatabase(stack.database_url)
         try:
             with people_at_their_playgrounds(stack, database, shots, notes, tmp_path) as people:

@@ -35,7 +35,7 @@ import pytest
 
 from tests.support.playground import PROJECT_ROOT, running_playgrounds
 from tests.support.playground_browser import Person, Screenshots, fact, labelled, people_at_their_playgrounds, step
-from tests.support.playground_database import Database
+from tests.support.playground_database import Database, the_day_has_come
 
 pytestmark = pytest.mark.playground
 
@@ -340,6 +340,7 @@ def test_an_ask_and_an_offer_are_matched_by_a_coordinator_and_both_dcss_are_told
     started = time.monotonic()
     with running_playgrounds(tmp_path / "run", PEOPLE) as stack:
         print(f"\nOne assistant and {len(stack.people)} Playgrounds started in {time.monotonic() - started:.1f} s")
+        the_day_has_come(stack.database_url, "1")  # Triad 1 meets today: its notes and asks open
         database = SupportDatabase(stack.database_url)
         try:
             with people_at_their_playgrounds(stack, database, shots, notes, tmp_path) as people:
