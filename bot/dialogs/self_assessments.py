@@ -28,7 +28,10 @@ def status_card(turn: KnownTurn, message: str | None = None) -> dict[str, Any]:
             group = status.group_name
             body.append(subheading(group))
         state = f"received {long_date(status.received_on)}" if status.received_on else ("sent, not yet received" if status.sent else "not yet sent")
-        body.append(facts([(status.authority_name, f"{state}; due {long_date(status.deadline)}")]))
+        shown = [(status.authority_name, f"{state}; due {long_date(status.deadline)}")]
+        if status.link:
+            shown.append(("Sent as", status.link))  # the document the DCS sent, for the coordinators to open
+        body.append(facts(shown))
         actions = []
         if status.may_mark_received:
             actions.append(execute(f"Mark {status.authority_name} received", "sa.received", {"authority": status.authority_code}))

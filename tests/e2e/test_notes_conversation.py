@@ -152,6 +152,8 @@ async def test_self_assessments_sent_then_received_and_the_group_told_when_all_a
     bad = await press(assistant, DCS, form, "Record it as sent", link="attached")
     assert any(e.get("id") == "link-error" for e in bad["body"])
     await press(assistant, DCS, form, "Record it as sent", link="https://sharepoint.example/wokingham/sa.docx")
+    listed = await say(assistant, COORDINATOR, "self-assessment")  # the coordinators see the link that was sent
+    assert "Sent as" in texts_in(listed) and "https://sharepoint.example/wokingham/sa.docx" in texts_in(listed)
     assert "Only the coordinators" in texts_in(await act(assistant, DCS, "sa.received", {"authority": "wokingham"}))
     for code in ("wokingham", "east-sussex"):
         await act(assistant, COORDINATOR, "sa.received", {"authority": code})
