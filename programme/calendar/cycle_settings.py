@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, time, timedelta
 from typing import Any, TypeGuard
 
+from programme.reminders.working_days import on_or_after, on_or_before
 from programme.validation import closest, join_choices
 
 SettingPath = tuple[str, ...]
@@ -86,6 +87,14 @@ class CycleSettings:
             "asks_offers_prompt_working_days": list(self.asks_offers_prompt_working_days),
             "late_limit_working_days": self.late_limit_working_days,
         }
+
+    def moderation_window(self, challenge_date: date) -> tuple[date, date]:
+        """The moderation window's first and last days for a challenge date: `opens` weeks before,
+        moved on to a working day, and `closes` weeks before, moved back to one. The one rule: the
+        reminders go on these days, and `status` and the digest show them."""
+        weeks = self.moderation_window_weeks
+        return (on_or_after(challenge_date - timedelta(weeks=weeks.opens)),
+                on_or_before(challenge_date - timedelta(weeks=weeks.closes)))
 
     def dissemination_deadline(self, challenge_date: date, override: date | None = None) -> date:
         """A group's self-assessment deadline: its own if the calendar sets one, else the offset."""

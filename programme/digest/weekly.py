@@ -47,7 +47,7 @@ from programme.panel.nomination import ACTIVE_STATUSES, AREAS, COVERS, Nominatio
 from programme.people.profile import Profile
 from programme.people.roles import Role
 from programme.reminders.facts import load_facts
-from programme.reminders.working_days import on_or_after, on_or_before, working_days_between
+from programme.reminders.working_days import working_days_between
 from programme.support.form import KIND_NOUNS, THEME_TITLES, ItemStatus
 from programme.support.matching import all_suggestions
 from programme.unit_of_work import unit_of_work
@@ -319,13 +319,6 @@ def _enquiries(session: Session, now: datetime, zone: ZoneInfo) -> tuple[tuple[C
 # -- the calendar: moderation window, self-assessments, dates ---------------------------------
 
 
-def _window(settings: CycleSettings, challenge_date: date) -> tuple[date, date]:
-    """The window's first and last days, moved to working days as the reminders move them."""
-    weeks = settings.moderation_window_weeks
-    return (on_or_after(challenge_date - timedelta(weeks=weeks.opens)),
-            on_or_before(challenge_date - timedelta(weeks=weeks.closes)))
-
-
 def _calendar_sections(session: Session, cycle: Cycle, today: date, zone: ZoneInfo) -> tuple[list[InWindow], list[SelfAssessmentDue], list[ComingDate]]:
     """The moderation window, the self-assessments and the coming dates of one cycle."""
     facts = load_facts(session, cycle, zone)  # the same reading of the records as the reminders'
@@ -333,7 +326,7 @@ def _calendar_sections(session: Session, cycle: Cycle, today: date, zone: ZoneIn
         SelfAssessment.cycle_id == cycle.id, (SelfAssessment.link != "") | SelfAssessment.sent_by_person_id.is_not(None))))
     window, assessments, dates = [], [], []
     for group in facts.groups:
-        opens, closes = _window(facts.settings, group.challenge_date)
+        opens, closes = facts.settings.moderation_window(group.challenge_date)
         in_window = opens <= today <= closes
         overdue = group.deadline < today <= group.challenge_date
         due = today <= group.deadline <= today + DUE_AHEAD

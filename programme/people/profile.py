@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -248,13 +248,12 @@ def _group_view(cycle: Cycle, group: Group) -> GroupView:
 
 
 def _key_dates(cycle: Cycle, group: GroupView, roles: set[Role], today: date) -> tuple[KeyDate, ...]:
-    window = CycleSettings.from_mapping(cycle.settings).moderation_window_weeks
-    opens, closes = window.opens, window.closes
+    opens, closes = CycleSettings.from_mapping(cycle.settings).moderation_window(group.challenge_date)
     dates = []
     if roles & {Role.DCS, Role.DELEGATE}:
         dates += [
-            KeyDate(group.challenge_date - timedelta(weeks=opens), "Moderation window opens: the time to seek moderation"),
-            KeyDate(group.challenge_date - timedelta(weeks=closes), "Moderation window closes"),
+            KeyDate(opens, "Moderation window opens: the time to seek moderation"),
+            KeyDate(closes, "Moderation window closes"),
         ]
     if roles & {Role.DCS, Role.DELEGATE, Role.PARTICIPANT}:
         dates.append(KeyDate(group.self_assessment_deadline, "Self-assessment due for dissemination to the group"))

@@ -19,7 +19,7 @@ from programme.calendar.cycle_settings import CycleSettings
 from programme.dates import long_date
 from programme.held_codes import Purpose
 from programme.notes.agreement import NoteStatus
-from programme.reminders.working_days import add_working_days, on_or_after, on_or_before, send_moment
+from programme.reminders.working_days import add_working_days, on_or_before, send_moment
 
 
 @dataclass(frozen=True)
@@ -115,10 +115,8 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
                 answers=answers,
             ))
 
-    window = settings.moderation_window_weeks
     for group in facts.groups:
-        opens = on_or_after(group.challenge_date - timedelta(weeks=window.opens))
-        closes = on_or_before(group.challenge_date - timedelta(weeks=window.closes))
+        opens, closes = settings.moderation_window(group.challenge_date)
         due_early = on_or_before(group.deadline - timedelta(days=settings.self_assessment_reminder_days))
         due_last = add_working_days(group.deadline, -1)
         overdue = add_working_days(group.deadline, 1)

@@ -258,3 +258,27 @@ def test_a_reminder_written_but_not_sent_moves_with_its_challenge_date(database_
         due = {r.due_at if r.due_at.tzinfo else r.due_at.replace(tzinfo=UTC) for r in moved}
         assert due == {nine(date(2022, 12, 30))}  # twelve weeks before the new date, not at once
         assert all(r.payload["challenge_date"] == "2023-03-24" for r in moved)
+
+
+def test_the_moderation_window_is_one_rule_the_reminder_status_and_digest_give_the_same_days(database):
+    """Triad 2 moved to Monday 20 March 2023: twelve weeks before is Boxing Day, and the 27th is a
+    bank holiday too, so the window opens on Wednesday 28 December; eight weeks before is Monday
+    23 January, a working day."""
+    from programme.digest.weekly import build_digest
+    from programme.people.profile import load_profile
+
+    from programme.calendar.file import parse_calendar
+
+    moved = EXAMPLE.read_text(encoding="utf-8").replace("date: 2023-02-24", "date: 2023-03-20")
+    import_calendar(database.sessions, parse_calendar(moved, source="moved.yaml"), dry_run=False, **AS_RECORD)
+    with database.session() as session:
+        person = session.scalar(select(Person).where(Person.email == "daniel.ferrowby@west-sussex.example"))  # West Sussex's DCS
+        planned = {p.rule: p.on for p in planned_reminders(session, LONDON)
+                   if p.person.id == person.id and p.rule.startswith("moderation")}
+        shown = {d.what: d.on for a in load_profile(session, person, date(2022, 12, 1)).authorities for d in a.key_dates}
+        coming = {d.what: d.on for d in build_digest(session, datetime(2022, 12, 19, 8, tzinfo=UTC), LONDON).coming_dates}
+
+    assert planned == {"moderation_opens": date(2022, 12, 28), "moderation_closing": date(2023, 1, 23)}
+    assert shown["Moderation window opens: the time to seek moderation"] == date(2022, 12, 28)  # `status`, as the reminder
+    assert shown["Moderation window closes"] == date(2023, 1, 23)
+    assert coming["Triad 2: the moderation window opens"] == date(2022, 12, 28)  # the digest, as the reminder
