@@ -98,6 +98,8 @@ def mark_sent(session: Session, profile: Profile, authority_code: object, link: 
         raise Invalid({"link": "Give the link to the document, starting with https:// (for example its SharePoint address)."})
     cycle = _cycle(session, today)
     record = _record(session, cycle, authority)
+    if record.link == link:
+        return f"No change: {authority.name}'s self-assessment is already recorded as sent with that link."  # not audited
     record.link, record.sent_by_person_id, record.updated_at = link, profile.person_id, now
     _audit(session, profile, channel, "sa.sent.save", authority)
     log.info("self-assessment of authority %s marked sent by person %s", authority.id, profile.person_id)

@@ -63,6 +63,8 @@ def agree_package(session: Session, profile: Profile, enquiry_id: object, submit
     current = Stage(enquiry.stage)
     if current == Stage.PACKAGE_AGREED and expected in (None, Stage.PACKAGE_AGREED):
         # Changing the package before anyone is invited: no stage change, nothing to tell.
+        if all(getattr(enquiry, name) == value for name, value in changes.items()):
+            return f"No change: the package for enquiry {enquiry.id} already reads so."  # a no-op is not audited
         for name, value in changes.items():
             setattr(enquiry, name, value)
         audit.record(session, person_id=profile.person_id, channel=channel, action=PACKAGE_SAVED,

@@ -202,6 +202,8 @@ def update_item(session: Session, profile: Profile, item_id: object, submitted: 
     checked = check(edit_form(item.kind), submitted)
     if not checked.ok:
         raise Invalid(checked.errors)
+    if all(getattr(item, name) == value for name, value in checked.values.items()):
+        return f"No change: '{item.title}' already reads so."  # a no-op is not audited
     for name, value in checked.values.items():
         setattr(item, name, value)
     item.updated_at = now

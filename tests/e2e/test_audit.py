@@ -105,3 +105,25 @@ async def test_every_kind_of_change_a_coordinator_makes_leaves_an_entry(assistan
     assert {"group.save", "team.add", "export panel", "sa.received", "delivery.retry"} <= actions
     kinds = {(e.action, e.channel) for e in trail(assistant.database)}
     assert ("export panel", "email") in kinds and ("group.save", "msteams") in kinds
+
+
+async def test_a_press_that_changes_nothing_is_not_recorded_as_a_change(assistant):
+    """Each press below arrives twice as two activities (a double click, a card kept and pressed
+    again): the second changes nothing, says so, and leaves no audit entry."""
+    await submit_enquiry(assistant)
+    e = latest(assistant, Enquiry)
+    await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "received", "to": "discussion_arranged"})
+    package = {"id": e, "from": "discussion_arranged", "days": "3", "scope": "Scope", "report_due": "2022-12-09"}
+    await act(assistant, MODERATOR, "enquiry.package.save", package)
+    again = await act(assistant, MODERATOR, "enquiry.package.save", {**package, "from": "package_agreed"})
+    assert "No change: the package for enquiry" in texts_in(again)
+    await act(assistant, MODERATOR, "enquiry.stage", {"id": e, "from": "received", "to": "discussion_arranged"})  # a stale card
+
+    link = {"authority": "wokingham", "link": "https://sharepoint.example/wokingham/sa.docx"}
+    await act(assistant, DCS, "sa.sent.save", link)
+    assert "No change" in texts_in(await act(assistant, DCS, "sa.sent.save", link))
+    await act(assistant, MODERATOR, "sa.received", {"authority": "wokingham"})
+    assert "already marked received" in texts_in(await act(assistant, MODERATOR, "sa.received", {"authority": "wokingham"}))
+
+    actions = [x.action for x in trail(assistant.database)]
+    assert actions == ["enquiry.submit", "enquiry.stage", "enquiry.package.save", "sa.sent.save", "sa.received"], actions

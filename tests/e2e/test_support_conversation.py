@@ -63,6 +63,8 @@ async def test_several_asks_a_repeat_a_change_and_a_withdrawal(assistant):
     assert any(e.get("id") == "contact_email-error" for e in wrong["body"])
     changed = await act(assistant, DCS, "support.update", {"id": first, **ASK, "title": "Preparing for adulthood from 14"})
     assert "is updated" in texts_in(changed) and items(assistant.database)[0].title == "Preparing for adulthood from 14"
+    same = await act(assistant, DCS, "support.update", {"id": first, **ASK, "title": "Preparing for adulthood from 14"})
+    assert "No change" in texts_in(same)  # pressed again: nothing changes, nothing is audited
     second = items(assistant.database)[1].id
     gone = await act(assistant, DCS, "support.withdraw", {"id": second})
     assert "is withdrawn" in texts_in(gone) and items(assistant.database)[1].status == "withdrawn"

@@ -264,10 +264,9 @@ def test_the_moderation_window_is_one_rule_the_reminder_status_and_digest_give_t
     """Triad 2 moved to Monday 20 March 2023: twelve weeks before is Boxing Day, and the 27th is a
     bank holiday too, so the window opens on Wednesday 28 December; eight weeks before is Monday
     23 January, a working day."""
+    from programme.calendar.file import parse_calendar
     from programme.digest.weekly import build_digest
     from programme.people.profile import load_profile
-
-    from programme.calendar.file import parse_calendar
 
     moved = EXAMPLE.read_text(encoding="utf-8").replace("date: 2023-02-24", "date: 2023-03-20")
     import_calendar(database.sessions, parse_calendar(moved, source="moved.yaml"), dry_run=False, **AS_RECORD)
