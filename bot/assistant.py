@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -52,6 +53,7 @@ from notify.render import Renderer
 from programme.errors import ProgrammeError
 from programme.held_codes import Held, Purpose
 from programme.unit_of_work import AlreadyHandled, for_activity
+from programme.validation import MAX_ID
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -292,7 +294,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
 
 
 ID_KEYS = frozenset({"id", "person_id", "person", "ask", "offer", "assignment", "nomination", "note", "version", "group"})
-MAX_ID = 2**31 - 1  # the largest id any table holds, on SQLite and PostgreSQL alike
+_WHOLE = re.compile(r"-?[0-9]{1,30}")  # ASCII digits only: "¹" and "٣" are digits to str.isdigit, not to int()
 
 
 def _ids_in_range(data: dict[str, Any]) -> bool:
@@ -302,7 +304,7 @@ def _ids_in_range(data: dict[str, Any]) -> bool:
         if key not in ID_KEYS or value is None or isinstance(value, bool):
             continue
         text = str(value).strip()
-        if isinstance(value, float) or (text.lstrip("-").isdigit() and abs(int(text[:20])) > MAX_ID) or len(text) > 64:
+        if isinstance(value, float) or (_WHOLE.fullmatch(text) and abs(int(text[:20])) > MAX_ID) or len(text) > 64:
             return False
     return True
 

@@ -79,3 +79,20 @@ def choice_problem(field: str, value: object, choices: Sequence[str]) -> str | N
     if isinstance(value, str) and value in choices:
         return None
     return f"{field} is '{value}'; use {join_choices(list(choices))}"
+
+
+MAX_ID = 2**31 - 1  # the largest id any table holds, on SQLite and PostgreSQL alike
+_WHOLE = re.compile(r"\s*#?\s*([0-9]{1,10})\s*")  # ASCII digits: "¹" and "٣" are digits to str.isdigit, not ids
+
+
+def record_id(value: object) -> int | None:
+    """A record's id from whatever a card, an email or a command line gave (12, "12", "#12"), or None
+    for anything that cannot be one (a bool, a float, text, 0, 2**63): the one reading of ids."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    if isinstance(value, str):
+        found = _WHOLE.fullmatch(value)
+        if found is None:
+            return None
+        value = int(found.group(1))
+    return value if 0 < value <= MAX_ID else None

@@ -23,6 +23,7 @@ from programme.errors import Invalid, NotAllowed, ProgrammeError
 from programme.forms import Field, Form, Kind
 from programme.moderation.assignment import MyPanel, accept, decline, leave_panel, my_assignments, record_discussion, set_availability, suggest_times
 from programme.moderation.views import view
+from programme.validation import record_id
 from storage.moderation import Assignment
 
 SUBJECT = "Your panel assignments"
@@ -109,7 +110,7 @@ async def view_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any
 async def discussed_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     message = record_discussion(turn.session, turn.profile, data.get("id"), now=turn.now, channel=turn.channel)
     # Recorded, so the id is there and names an existing invitation.
-    assignment = turn.session.get(Assignment, int(data["id"]))
+    assignment = turn.session.get(Assignment, record_id(data.get("id")) or 0)
     assert assignment is not None
     if assignment.person_id == turn.profile.person_id:
         return invitation_card(turn, assignment.id, message)

@@ -14,6 +14,7 @@ from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import Invalid, ProgrammeError
 from programme.panel.register import PanelEntry, areas_form, list_panel, my_nominations, update_areas, withdraw_nomination
+from programme.validation import record_id
 
 _FILTER = re.compile(r"(area|covers|authority)\s*[=:]\s*(\S+)", re.I)
 _WITHDRAW = re.compile(r"^withdraw\s+(?:nomination\s+)?#?(\d+)$", re.I)
@@ -106,19 +107,19 @@ async def confirmed(turn: KnownTurn, _action: str, params: dict[str, Any]) -> No
 
 
 async def withdraw_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
-    message = withdraw_nomination(turn.session, turn.profile, int(data.get("id", 0)), turn.now, channel=turn.channel)
+    message = withdraw_nomination(turn.session, turn.profile, record_id(data.get("id")) or 0, turn.now, channel=turn.channel)
     return _my_card(turn, message)
 
 
 async def edit_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
-    nomination_id = int(data.get("id", 0))
+    nomination_id = record_id(data.get("id")) or 0
     entry = next((e for e in my_nominations(turn.session, turn.profile) if e.nomination_id == nomination_id), None)
     values = {"covers": entry.covers_code, "areas": ",".join(entry.area_codes)} if entry else {}
     return form_card(areas_form(), verb="nomination.update", data={"id": nomination_id}, values=values)
 
 
 async def update_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
-    nomination_id = int(data.get("id", 0))
+    nomination_id = record_id(data.get("id")) or 0
     try:
         message = update_areas(turn.session, turn.profile, nomination_id, data.get("areas"), data.get("covers"), turn.now, channel=turn.channel)
     except Invalid as error:

@@ -13,6 +13,7 @@ from bot.turn import KnownTurn
 from programme import held_codes
 from programme.errors import Invalid, NotFound, ProgrammeError
 from programme.people.team import Team, TeamChange, add_team_member, check_new_member, find_member_by_email, load_team, remove_team_member, which_team
+from programme.validation import record_id
 
 # team add participant Sam Example, sam.example@kent.example   |   team remove sam.example@kent.example
 _ADD = re.compile(r"^add\s+(?P<role>delegate|participant)\s+(?P<name>[^,<]+?)\s*[,<]\s*(?P<email>\S+?)>?$", re.I)
@@ -124,8 +125,8 @@ async def add_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]
 
 async def remove_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
     result = remove_team_member(
-        turn.session, turn.profile, str(data.get("authority", "")), role=str(data.get("role", "")), person_id=int(data.get("person_id", 0)), now=turn.now,
-        channel=turn.channel,
+        turn.session, turn.profile, str(data.get("authority", "")), role=str(data.get("role", "")),
+        person_id=record_id(data.get("person_id")) or 0, now=turn.now, channel=turn.channel,
     )
     return team_card(result.team, message=result.message)
 

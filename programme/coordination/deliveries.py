@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from programme import audit
 from programme.errors import Invalid, NotAllowed
 from programme.people.profile import Profile
 from programme.unit_of_work import unit_of_work
+from programme.validation import record_id
 from storage.outbox import OutboxError, OutboxMessage, OutboxStatus, cancel_message, retry_message
 from storage.people import Person
 
@@ -69,10 +69,9 @@ def cancel(session: Session, profile: Profile | None, message_id: object, *, cha
 def _change(session: Session, profile: Profile | None, message_id: object, change: Callable[[int], OutboxMessage]) -> OutboxMessage:
     if profile is not None:
         _coordinator(profile)
-    try:
-        number = int(cast(Any, message_id))  # any value: int() raises for what is not a number
-    except (TypeError, ValueError):
-        raise Invalid({"id": "Give the notification's number, as listed."}) from None
+    number = record_id(message_id)
+    if number is None:
+        raise Invalid({"id": "Give the notification's number, as listed."})
     try:
         return change(number)
     except OutboxError as error:

@@ -30,6 +30,7 @@ from programme.panel.nomination import ACTIVE_STATUSES, NominationStatus
 from programme.people.profile import Profile
 from programme.people.roles import Role
 from programme.unit_of_work import unit_of_work
+from programme.validation import record_id
 from storage.moderation import Assignment, Enquiry, PanelAvailability
 from storage.outbox import enqueue
 from storage.panel import Nomination
@@ -63,7 +64,7 @@ def invite(
     if not profile.is_coordinator:
         raise NotAllowed("Only the moderation coordinators invite panel members to an enquiry.")
     enquiry, authority = load_for(session, profile, enquiry_id)
-    member = session.get(Person, int(cast("int | str", person_id))) if str(person_id).isdigit() else None  # digits: an id, or its text
+    member = session.get(Person, number) if (number := record_id(person_id)) is not None else None
     home = nominating_authority(session, member.id) if member is not None else None
     if member is None or home is None:
         raise NotFound("That person is not on the regional panel. Use 'Find a practitioner' to see who is.")
@@ -124,7 +125,7 @@ def _payload(session: Session, assignment: Assignment, enquiry: Enquiry, authori
 
 
 def _load(session: Session, assignment_id: object) -> tuple[Assignment, Enquiry, Authority, Person]:
-    assignment = session.get(Assignment, int(cast("int | str", assignment_id))) if str(assignment_id).isdigit() else None  # digits: an id, or its text
+    assignment = session.get(Assignment, number) if (number := record_id(assignment_id)) is not None else None
     if assignment is None:
         raise NotFound(f"There is no invitation {str(assignment_id)[:20]}. Use `my assignments` to see yours.")
     enquiry = session.get(Enquiry, assignment.enquiry_id)

@@ -9,7 +9,6 @@ match, then those who have given fewer days this cycle, so that the work is shar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -19,6 +18,7 @@ from programme.moderation.form import SMALL_PACKAGE, UNIVERSAL
 from programme.moderation.stages import DAYS_COUNTED
 from programme.panel.nomination import ACTIVE_STATUSES, AREAS, OPEN, NominationStatus
 from programme.people.roles import Role
+from programme.validation import record_id
 from storage.calendar import Group, GroupMember
 from storage.moderation import Assignment, Enquiry
 from storage.panel import Nomination
@@ -124,7 +124,7 @@ def _and(items: list[str]) -> str:
 
 
 def suggest_practitioners(session: Session, enquiry_id: object, *, limit: int = 10) -> list[Suggestion]:
-    enquiry = session.get(Enquiry, int(cast("int | str", enquiry_id))) if str(enquiry_id).isdigit() else None  # digits: an id, or its text
+    enquiry = session.get(Enquiry, number) if (number := record_id(enquiry_id)) is not None else None
     if enquiry is None:
         raise NotFound(f"There is no enquiry {str(enquiry_id)[:20]}.")
     groups = _groups(session, enquiry.cycle_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +14,7 @@ from programme.moderation.form import EXPERTISE, SUPPORT_SHORT, WORK
 from programme.moderation.stages import OPEN_ASSIGNMENT, AssignmentStatus, Stage
 from programme.people.profile import Profile
 from programme.people.roles import Role
+from programme.validation import record_id
 from storage.moderation import Assignment, Enquiry, EnquiryEvent
 from storage.people import Authority, Person
 
@@ -153,10 +153,8 @@ def is_enquirer(profile: Profile, authority_code: str) -> bool:
 
 def load_for(session: Session, profile: Profile, enquiry_id: object) -> tuple[Enquiry, Authority]:
     """The enquiry, if this person may see it: coordinators, and the enquiring authority's DCS and delegates."""
-    try:
-        enquiry = session.get(Enquiry, int(cast(Any, enquiry_id)))  # any value: int() raises for what is not a number
-    except (TypeError, ValueError):
-        enquiry = None
+    number = record_id(enquiry_id)
+    enquiry = session.get(Enquiry, number) if number is not None else None
     authority = session.get(Authority, enquiry.authority_id) if enquiry else None
     if enquiry is None or authority is None or not (
         profile.is_coordinator or is_enquirer(profile, authority.code) or enquiry.submitted_by_person_id == profile.person_id

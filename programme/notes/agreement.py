@@ -24,6 +24,7 @@ from programme.held_codes import Purpose, for_person
 from programme.people.profile import Profile, current_cycle
 from programme.people.roles import Role
 from programme.unit_of_work import unit_of_work
+from programme.validation import record_id
 from storage.calendar import Cycle, Group, GroupMember, NoteAgreement
 from storage.outbox import enqueue
 from storage.people import Authority, RoleAssignment
@@ -182,10 +183,8 @@ def _ask_to_agree(session: Session, note: NoteAgreement, group: Group, authority
 def _own(session: Session, profile: Profile, note_id: object, on_behalf: bool = False) -> tuple[NoteAgreement, Group, Authority]:
     """The note, if this person answers for its authority: its DCS or a delegate; or a coordinator who
     says, explicitly (`on_behalf`), that they act on the authority's behalf."""
-    try:
-        note = session.get(NoteAgreement, int(cast(Any, note_id)))  # any value: int() raises for what is not a number
-    except (TypeError, ValueError):
-        note = None
+    number = record_id(note_id)
+    note = session.get(NoteAgreement, number) if number is not None else None
     if note is None:
         raise NotFound(f"There is no note {str(note_id)[:20]}.")
     authority = session.get(Authority, note.authority_id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -23,6 +22,7 @@ from programme.panel.nomination import ACTIVE_STATUSES, AREAS, COVERS, OPEN, Nom
 from programme.people.profile import Profile
 from programme.people.roles import Role, authority_scope
 from programme.unit_of_work import unit_of_work
+from programme.validation import record_id
 from storage.outbox import OutboxMessage, OutboxStatus
 from storage.panel import Nomination
 from storage.people import Authority, Person, RoleAssignment
@@ -229,10 +229,8 @@ def _audit(session: Session, profile: Profile, channel: str, action: str, nomina
 
 
 def _to_change(session: Session, profile: Profile, nomination_id: object, doing: str) -> tuple[Nomination, Authority, Person]:
-    try:
-        nomination = session.get(Nomination, int(cast(Any, nomination_id)))  # any value: int() raises for what is not a number
-    except (TypeError, ValueError):
-        nomination = None
+    number = record_id(nomination_id)
+    nomination = session.get(Nomination, number) if number is not None else None
     if nomination is None:
         raise NotFound(f"There is no nomination {str(nomination_id)[:20]}. Use `my nominations` to see the ones you can change.")
     authority = session.get(Authority, nomination.authority_id)

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -24,6 +23,7 @@ from programme.support.form import ASK, OFFER, THEME_TITLES, THEMES, ItemStatus
 from programme.support.items import ItemView, item_view
 from programme.support.matching import Item, Suggested, all_suggestions, suggest_offers
 from programme.unit_of_work import unit_of_work
+from programme.validation import record_id
 from storage.base import insert_unless_present
 from storage.outbox import enqueue
 from storage.people import Authority, Person, RoleAssignment
@@ -140,10 +140,8 @@ def confirm_match(session: Session, profile: Profile, ask_id: object, offer_id: 
 
 
 def _item(session: Session, item_id: object, kind: str) -> tuple[SupportItem, Authority]:
-    try:
-        item = session.get(SupportItem, int(cast(Any, item_id)))  # any value: int() raises for what is not a number
-    except (TypeError, ValueError):
-        item = None
+    number = record_id(item_id)
+    item = session.get(SupportItem, number) if number is not None else None
     if item is None or item.kind != kind:
         raise NotFound(f"There is no {kind} {str(item_id)[:20]}.")
     authority = session.get(Authority, item.authority_id)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from programme.people.roles import Role
 from programme.submit_once import submit_once
 from programme.support.form import ASK, KIND_NOUNS, OFFER, ItemStatus, edit_form, item_form
 from programme.unit_of_work import unit_of_work
+from programme.validation import record_id
 from storage.calendar import Cycle, Group, GroupMember
 from storage.people import Authority, RoleAssignment
 from storage.support import SupportItem
@@ -181,10 +182,8 @@ def may_see(session: Session, profile: Profile, item: SupportItem, authority: Au
 
 
 def load_item(session: Session, profile: Profile, item_id: object, today: date, *, to_change: bool = False) -> tuple[SupportItem, Authority]:
-    try:
-        item = session.get(SupportItem, int(cast(Any, item_id)))  # any value: int() raises for what is not a number
-    except (TypeError, ValueError):
-        item = None
+    number = record_id(item_id)
+    item = session.get(SupportItem, number) if number is not None else None
     authority = session.get(Authority, item.authority_id) if item else None
     if item is None or authority is None or not may_see(session, profile, item, authority, today):
         raise NotFound(f"I can't find item {str(item_id)[:20]} among the ones you can see. Use `my asks` to list your authority's.")

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,3 +78,14 @@ def test_any_submission_is_answered_not_crashed_on(submitted):
     checked = check(FORM, submitted)
     assert checked.ok or (checked.errors and not set(checked.errors) & set(checked.values))
     assert all(isinstance(message, str) and message for message in checked.errors.values())
+
+
+@pytest.mark.parametrize("value, expected", [
+    (12, 12), ("12", 12), (" #12 ", 12), ("0012", 12), (2**31 - 1, 2**31 - 1),
+    (0, None), (-3, None), ("-3", None), (2**31, None), (2**63, None), ("9" * 30, None), ("¹", None), ("١٢", None), ("12a", None),
+    ("", None), (None, None), (True, None), (1.0, None), ("1e308", None), ([12], None), ({"id": 12}, None),
+])
+def test_a_record_id_is_read_one_way_from_whatever_arrives(value, expected):
+    from programme.validation import record_id
+
+    assert record_id(value) == expected
