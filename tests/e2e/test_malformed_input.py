@@ -4,6 +4,8 @@ PostgreSQL. Each is answered with a clear refusal, and nothing refused is writte
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -92,3 +94,27 @@ async def test_generated_card_submissions_are_answered_and_refused_ones_write_no
     said = str(body["value"])
     if after != before:  # something was saved: the card says so, and it is one record
         assert sum(a - b for a, b in zip(after, before, strict=True)) == 1, said
+
+
+JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=40)),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=12), children, max_size=4)),
+    max_leaves=30,
+)
+ACTIVITY_KEYS = ("type", "id", "channelId", "serviceUrl", "from", "recipient", "conversation", "text", "value", "name", "attachments",
+                 "channelData", "entities", "membersAdded", "action")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(body=st.one_of(
+    st.binary(max_size=300),
+    JSON.map(lambda value: json.dumps(value).encode()),
+    st.fixed_dictionaries({}, optional=dict.fromkeys(ACTIVITY_KEYS, JSON)).map(lambda value: json.dumps(value).encode()),
+))
+async def test_any_raw_body_is_answered_without_a_crash_or_a_write(assistant, body):
+    with assistant.database.session() as session:
+        before = [session.scalar(select(func.count()).select_from(table)) for table in COUNTED]
+    response = await assistant.client.post("/api/messages", data=body, headers={"content-type": "application/json"})
+    assert response.status in (200, 201, 202, 400, 401, 415), (response.status, body[:200])
+    with assistant.database.session() as session:
+        assert [session.scalar(select(func.count()).select_from(table)) for table in COUNTED] == before
