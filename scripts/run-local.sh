@@ -18,13 +18,13 @@ ASSISTANT=$!
 trap 'kill $ASSISTANT 2>/dev/null || true' EXIT INT TERM
 
 for _ in $(seq 1 60); do
-  curl -fs "http://localhost:$PORT/healthz" >/dev/null 2>&1 && break
+  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
   sleep 0.5
 done
 
 echo
-echo "The assistant is running on http://localhost:$PORT/api/messages"
+echo "The assistant is running on http://127.0.0.1:$PORT/api/messages (this machine only: see HOST in docs/operating.md)"
 echo "Open the Agents Playground at http://localhost:56150 and say hi. Ctrl+C stops both."
 echo
 M365_AGENTS_PLAYGROUND_CONFIG_PATH="$PWD/var/m365agentsplayground.yml" TEAMSAPPTESTER_BROWSER=none \
-  node_modules/.bin/agentsplayground -e "http://localhost:$PORT/api/messages" -c msteams
+  node_modules/.bin/agentsplayground -e "http://127.0.0.1:$PORT/api/messages" -c msteams

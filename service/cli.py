@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the assistant's web service")
-    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--host", default=None,
+                       help="the address to listen on (default: HOST, else 127.0.0.1 in local mode and 0.0.0.0 with MicrosoftAppId)")
     serve.add_argument("--port", type=int, default=None, help="default: PORT, or 3978")
 
     db = commands.add_parser("db", help="database schema")
@@ -121,8 +122,21 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # What start-up built lives as long as the process: keep the collector from scanning it again.
     gc.collect()
     gc.freeze()
-    web.run_app(app, host=args.host, port=args.port or settings.port, print=None, access_log=None)
+    host, port = args.host or settings.host, args.port or settings.port
+    print(_listening(settings, host, port), file=sys.stderr, flush=True)
+    web.run_app(app, host=host, port=port, print=None, access_log=None)
     return 0
+
+
+def _listening(settings: Settings, host: str, port: int) -> str:
+    """What `serve` says at start: where it listens, and who can reach it."""
+    where = f"Listening on http://{host}:{port}/api/messages"
+    if settings.authenticated:
+        return f"{where} (Bot Framework authentication on)."
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return f"{where}: local mode, without authentication, so only this machine can reach it (set HOST to change)."
+    return (f"{where}: WARNING: local mode, without authentication, on an address other machines can reach: anyone on the "
+            "network can act as anyone. Set MicrosoftAppId, or leave HOST unset to listen on 127.0.0.1 only.")
 
 
 def _db(settings: Settings, args: argparse.Namespace) -> int:

@@ -40,6 +40,7 @@ class Settings:
     app_tenant_id: str = ""
     database_url: str = ""
     port: int = 3978
+    host: str = "127.0.0.1"  # where `serve` listens: 127.0.0.1 in local mode, 0.0.0.0 when authenticated, or HOST
     app_env: str = "development"
     timezone: str = "Europe/London"
     mail_backend: str = "file"
@@ -185,6 +186,7 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         app_tenant_id=tenant,
         database_url=database_url,
         port=port,
+        host=get("HOST") or ("0.0.0.0" if get("MicrosoftAppId") else "127.0.0.1"),
         app_env=app_env,
         timezone=timezone,
         mail_backend=mail_backend,

@@ -104,3 +104,55 @@ def test_outbox_list_retry_and_cancel(database_url, capsys):
     assert main(["outbox", "retry", "1"]) == 0
     assert main(["outbox", "list", "--status", "nonsense"]) == 1
     assert "no status" in capsys.readouterr().err
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses of the sockets listening on `port`, as Linux's /proc/net/tcp lists them."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.rpartition(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the listening sockets from Linux's /proc")
+def test_serve_in_local_mode_listens_on_this_machine_only_and_says_so(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}", "MicrosoftAppId": "", "HOST": "", "PORT": str(port),
+           "MAIL_DIR": str(tmp_path / "mail"), "DISPATCHER": "off", "SCHEDULER": "off"}
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], cwd=tmp_path, env=env, stderr=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, text=True)
+    try:
+        said = ""
+        assert process.stderr is not None
+        for _ in range(20):  # the start-up lines, up to the one that says where it listens
+            said = process.stderr.readline()
+            if "Listening on" in said or not said:
+                break
+        for _ in range(100):
+            try:
+                with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert f"Listening on http://127.0.0.1:{port}/api/messages" in said and "only this machine can reach it" in said, said
+        assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1, and nothing else
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)

@@ -40,3 +40,18 @@ def test_sdk_overrides_reach_the_sdk_under_its_own_names():
 
 def test_postgres_urls_use_psycopg_3():
     assert settings_from({"DATABASE_URL": "postgresql://u@h/db"}).database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_local_mode_listens_on_this_machine_only_unless_host_says_otherwise():
+    assert settings_from({}).host == "127.0.0.1"  # unauthenticated: nobody else on the network can act as anyone
+    assert settings_from({"HOST": "0.0.0.0"}).host == "0.0.0.0"
+    authenticated = settings_from({"MicrosoftAppId": "0b5e7a00-0000-4000-8000-000000000001", "MicrosoftAppPassword": "x"})
+    assert authenticated.host == "0.0.0.0"  # behind a load balancer, every request's token is checked
+
+
+def test_serve_says_where_it_listens_and_warns_of_local_mode_on_the_network():
+    from service.cli import _listening
+
+    local = _listening(settings_from({}), "127.0.0.1", 3978)
+    assert "http://127.0.0.1:3978/api/messages" in local and "only this machine can reach it" in local
+    assert "WARNING" in _listening(settings_from({"HOST": "0.0.0.0"}), "0.0.0.0", 3978)
