@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import email_cards
 from bot.cards.commands import commands_for, suggestion_card
+from bot.cards.elements import card, paragraph
 from bot.cards.paging import fitted
 from bot.cards.programme_cards import message_card, unknown_person_card
 from bot.commands import Command, parse_command
@@ -45,6 +46,7 @@ from bot.dialogs import (
 )
 from bot.export_links import ExportLinks
 from bot.identity import forget_conversation, identify
+from bot.private import NOT_SENT, SENT_PRIVATELY, PrivateReplies
 from bot.reading.intents import NO_ARGUMENTS, allowed_commands, understand
 from bot.reading.quoted import unquoted
 from bot.reading.subjects import subject_words
@@ -101,6 +103,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         library_url: str = "",
         links: ExportLinks | None = None,
         renderer: Renderer | None = None,
+        private: PrivateReplies | None = None,
     ):
         self._database = database
         self._conversation_state = conversation_state
@@ -111,6 +114,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         self._library_url = library_url
         self._links = links
         self._renderer = renderer
+        self._private = private
         self._open_commands: dict[str, OpenCommandHandler] = {}
         self._commands: dict[str, CommandHandler] = {}
         self._actions: dict[str, ActionHandler] = {}
@@ -144,7 +148,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         return kind(
             context=context, session=session, person=person, profile=profile, today=today, now=now, zone=self._timezone,
             moderation_mailbox=self._moderation_mailbox, coordinators_email=self._coordinators_email,
-            library_url=self._library_url, links=self._links, renderer=self._renderer, repeated=repeated,
+            library_url=self._library_url, links=self._links, renderer=self._renderer, repeated=repeated, private=self._private,
         )
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -214,6 +218,10 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
                 content = message_card("Already done", "This press arrived twice: it was done the first time, and nothing was changed again.")
             else:
                 content = await self._act(turn, verb or "", data if isinstance(data, dict) else {})
+            if turn.shared:
+                # The answer replaces the card for everyone in the chat: it goes to the person alone.
+                sent = self._private is not None and await self._private.send(turn, content, None)
+                content = card([paragraph(SENT_PRIVATELY if sent else NOT_SENT)])
         return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=fitted(content))
 
     async def _act(self, turn: Turn, verb: str, data: dict[str, Any]) -> dict[str, Any]:

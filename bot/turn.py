@@ -15,6 +15,7 @@ from bot.cards.as_text import card_as_html, card_as_text
 from bot.cards.paging import fitted
 from bot.export_links import ExportLinks
 from bot.identity import EMAIL_CHANNEL
+from bot.private import NOT_SENT, SENT_PRIVATELY, PrivateReplies, is_shared
 from bot.reading.subjects import bare_subject
 from notify.render import Renderer
 from programme import held_codes
@@ -37,6 +38,7 @@ class Turn:
     links: ExportLinks | None = None  # signed download links for exports
     renderer: Renderer | None = None  # the notifications' own templates, for a card that shows one (the digest)
     repeated: bool = False  # the activity arrived before and its effects are recorded: it changes nothing again
+    private: PrivateReplies | None = None  # how an answer reaches the person alone, from a shared conversation
 
     def full_profile(self) -> Profile | None:
         """The profile with groups, Lead Reviewer pairs and key dates, for the cards that show them."""
@@ -57,6 +59,11 @@ class Turn:
         """An email's subject line (empty elsewhere): where the codes of answerable messages travel."""
         data = self.context.activity.channel_data
         return str(data.get("subject") or "") if isinstance(data, dict) else ""
+
+    @property
+    def shared(self) -> bool:
+        """A group chat or a channel: nothing personal is said here (bot/private.py)."""
+        return is_shared(self.context.activity)
 
     @property
     def by_email(self) -> bool:
@@ -86,8 +93,13 @@ class Turn:
         """By email, what a reference in this message that is not its sender's would be for."""
         return held_codes.shaped_for(self._code_texts()) if self.by_email else None
 
-    async def reply_card(self, card: dict[str, Any], *, subject: str | None = None) -> None:
-        """Send a card in chat; by email the same content as an HTML body with a text alternative."""
+    async def reply_card(self, card: dict[str, Any], *, subject: str | None = None, public: bool = False) -> None:
+        """Send a card in chat; by email the same content as an HTML body with a text alternative.
+        In a shared conversation only a `public` card is posted there: any other goes to the person alone."""
+        if self.shared and not public:
+            sent = self.private is not None and await self.private.send(self, card, subject)
+            await self.context.send_activity(MessageFactory.text(SENT_PRIVATELY if sent else NOT_SENT))
+            return
         if self.by_email:
             # Buttons and forms work by email too: the card is held under a code for the reply.
             card, code = email_cards.for_email(self.session, card, self.context.activity.from_property.id, self.now)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from notify.dispatcher import Dispatcher
     from notify.message import EmailSender
     from notify.render import Renderer
+    from notify.teams import TeamsProactiveSender
 
 log = logging.getLogger(__name__)
 
@@ -121,14 +122,20 @@ def build_bot_framework(
     return authentication, build_adapter(authentication)
 
 
-def build_dispatcher(settings: Settings, database: Database, adapter: CloudAdapter, clock: Clock,
-                     renderer: Renderer | None = None) -> Dispatcher:
-    from notify.dispatcher import Dispatcher
+def build_teams_sender(settings: Settings, adapter: CloudAdapter) -> TeamsProactiveSender:
+    """The one Teams sender of a process, with its share of Teams' rate limits."""
     from notify.rate_limit import TeamsLimits
-    from notify.render import Renderer
     from notify.teams import TeamsProactiveSender
 
-    teams = TeamsProactiveSender(adapter, settings.app_id, limits=TeamsLimits(share=settings.teams_tenant_share))
+    return TeamsProactiveSender(adapter, settings.app_id, limits=TeamsLimits(share=settings.teams_tenant_share))
+
+
+def build_dispatcher(settings: Settings, database: Database, adapter: CloudAdapter, clock: Clock,
+                     renderer: Renderer | None = None, teams: TeamsProactiveSender | None = None) -> Dispatcher:
+    from notify.dispatcher import Dispatcher
+    from notify.render import Renderer
+
+    teams = teams or build_teams_sender(settings, adapter)
     return Dispatcher(
         database,
         renderer=renderer or Renderer(zone=zone_of(settings)),
@@ -205,6 +212,7 @@ def create_app(
     from bot.app import web_application
     from bot.assistant import Assistant
     from bot.export_links import ExportLinks
+    from bot.private import PrivateReplies
     from notify.render import Renderer
     from storage.bot_state import DatabaseStorage
 
@@ -219,14 +227,16 @@ def create_app(
     links = ExportLinks(settings.export_link_key.encode() or secrets.token_bytes(32),
                         settings.public_url or f"http://localhost:{settings.port}")
     renderer = Renderer(zone=zone)  # the notifications' templates: the dispatcher's, and the digest card's
+    teams = build_teams_sender(settings, adapter)  # shared by the dispatcher and private answers: one count of the limits
     assistant = Assistant(
         database, ConversationState(DatabaseStorage(database.sessions)), clock, zone,
         moderation_mailbox=settings.moderation_mailbox, coordinators_email=settings.coordinators_email,
         library_url=settings.library_url, links=links, renderer=renderer,
+        private=PrivateReplies(teams, build_email_sender(settings)),
     )
     background: list[CleanupContext] = []
     if settings.dispatcher_enabled:
-        background.append(dispatcher_context(build_dispatcher(settings, database, adapter, clock, renderer)))
+        background.append(dispatcher_context(build_dispatcher(settings, database, adapter, clock, renderer, teams)))
     if settings.scheduler_enabled:
         background.append(scheduler_context(database, clock, zone))
     return web_application(

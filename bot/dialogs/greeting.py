@@ -5,10 +5,14 @@ from __future__ import annotations
 from bot.cards.elements import card, command_button, paragraph
 from bot.cards.programme_cards import help_card, status_card, unknown_person_card, welcome_card
 from bot.commands import Command
+from bot.private import group_card
 from bot.turn import KnownTurn, Turn
 
 
 async def welcome(turn: Turn) -> None:
+    if turn.shared:  # a group chat or a channel: what the assistant is, nothing about anyone
+        await turn.reply_card(group_card(), public=True)
+        return
     profile = turn.full_profile()
     if profile is None:
         await turn.reply_card(unknown_person_card(turn.coordinators_email), subject="Peer Challenge Assistant")
@@ -27,6 +31,9 @@ async def thanks(turn: Turn, _command: Command) -> None:
 
 
 async def help_(turn: Turn, _command: Command) -> None:
+    if turn.shared:
+        await turn.reply_card(group_card(), public=True)
+        return
     await turn.reply_card(help_card(turn.profile), subject="What the Peer Challenge Assistant can do")
 
 
