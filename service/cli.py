@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
@@ -101,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from service.logs import configure_logging
+
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
