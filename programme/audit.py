@@ -72,4 +72,5 @@ def entries(session: Session, profile: Profile | None, *, authority: str | None 
         if found is None:
             raise Invalid({"person": f"Nobody has the email '{person.strip()[:60]}'."})
         query = query.where(AuditEntry.person_id == found)
-    return [Entry(e.at, who or "command line", e.channel, e.action, e.subject, where or "") for e, who, where in session.execute(query)]
+    return [Entry(e.at, who or ("the programme's clock" if e.channel == "clock" else "command line"), e.channel, e.action, e.subject,
+                  where or "") for e, who, where in session.execute(query)]

@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from programme.digest.weekly import queue_weekly_digest
 from programme.reminders.planning import run_planning
+from programme.retention import DEFAULT_DAYS, apply_retention
 from storage.base import Clock, utcnow
 from storage.database import Database
 
@@ -87,7 +88,20 @@ async def digest_on_return(database: Database, clock: Clock, zone: ZoneInfo, in_
         await digest_job(database, clock, zone, in_flight)
 
 
-def build_scheduler(database: Database, clock: Clock, *, zone: ZoneInfo, in_flight: InFlight | None = None) -> AsyncIOScheduler:
+def retention_once(database: Database, clock: Clock, days: int) -> str:
+    with database.session() as session:
+        return str(apply_retention(session, clock(), days))
+
+
+async def retention_job(database: Database, clock: Clock, days: int, in_flight: InFlight) -> None:
+    try:
+        await in_flight.run(retention_once, database, clock, days)
+    except Exception:
+        log.exception("the retention run failed; tomorrow's will try again")
+
+
+def build_scheduler(database: Database, clock: Clock, *, zone: ZoneInfo, in_flight: InFlight | None = None,
+                    retention_days: int = DEFAULT_DAYS) -> AsyncIOScheduler:
     """The clock's jobs, at the programme's local times; whoever stops it awaits `in_flight.drain()` after `shutdown`."""
     in_flight = in_flight or InFlight()
     scheduler = AsyncIOScheduler(timezone=zone)
@@ -101,6 +115,12 @@ def build_scheduler(database: Database, clock: Clock, *, zone: ZoneInfo, in_flig
     scheduler.add_job(
         digest_job, CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=zone), args=jobs,
         id="digest", name="queue the coordinators' weekly digest", replace_existing=True, coalesce=True, max_instances=1,
+        misfire_grace_time=DIGEST_GRACE_SECONDS,
+    )
+    # Every night: notification bodies and held codes kept long enough are removed (programme/retention.py).
+    scheduler.add_job(
+        retention_job, CronTrigger(hour=2, minute=30, timezone=zone), args=(database, clock, retention_days, in_flight),
+        id="retention", name="remove what has been kept long enough", replace_existing=True, coalesce=True, max_instances=1,
         misfire_grace_time=DIGEST_GRACE_SECONDS,
     )
     # A Monday missed while the process was down: this week's digest, on return (keyed by week, so never twice).

@@ -69,6 +69,7 @@ class Settings:
     scheduler_enabled: bool = True
     dispatcher_name: str = ""
     teams_tenant_share: float = 1.0
+    retention_days: int = 90  # notification bodies and held codes go this long after they are done with
     sdk_overrides: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -156,6 +157,11 @@ def settings_from(values: Mapping[str, str]) -> Settings:
     smtp_port_text = get("SMTP_PORT", "465" if smtp_security == "tls" else "587" if smtp_security == "starttls" else "25")
     if not smtp_port_text.isdigit():
         problems.append(f"SMTP_PORT is '{smtp_port_text}'; set it to a port number such as 587.")
+    retention_text = get("RETENTION_DAYS", "90")
+    retention_days = int(retention_text) if retention_text.isascii() and retention_text.isdigit() else 0
+    if not 1 <= retention_days <= 3650:
+        problems.append(f"RETENTION_DAYS is '{retention_text}'; set it to a number of days from 1 to 3650, such as 90.")
+        retention_days = 90
     share_text = get("TEAMS_TENANT_SHARE", "1")
     try:
         share = float(share_text)
@@ -214,5 +220,6 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         scheduler_enabled=get("SCHEDULER", "on").lower() not in ("off", "0", "false", "no"),
         dispatcher_name=get("DISPATCHER_NAME"),
         teams_tenant_share=share,
+        retention_days=retention_days,
         sdk_overrides={name: values[name] for name in SDK_OVERRIDES if values.get(name)},
     )

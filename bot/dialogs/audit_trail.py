@@ -12,7 +12,7 @@ from programme.audit import entries
 from programme.errors import ProgrammeError
 
 _FILTER = re.compile(r"(authority|person)\s*[=:]\s*(\S+)", re.I)
-CHANNELS = {"msteams": "Teams", "email": "email", "cli": "command line"}
+CHANNELS = {"msteams": "Teams", "email": "email", "cli": "command line", "clock": "its nightly run"}
 
 
 async def audit_trail(turn: KnownTurn, command: Command) -> None:

@@ -55,3 +55,9 @@ def test_serve_says_where_it_listens_and_warns_of_local_mode_on_the_network():
     local = _listening(settings_from({}), "127.0.0.1", 3978)
     assert "http://127.0.0.1:3978/api/messages" in local and "only this machine can reach it" in local
     assert "WARNING" in _listening(settings_from({"HOST": "0.0.0.0"}), "0.0.0.0", 3978)
+
+
+def test_retention_days_default_to_ninety_and_a_bad_value_is_named():
+    assert settings_from({}).retention_days == 90 and settings_from({"RETENTION_DAYS": "30"}).retention_days == 30
+    with pytest.raises(SettingsError, match="RETENTION_DAYS is 'forever'"):
+        settings_from({"RETENTION_DAYS": "forever"})
