@@ -7,6 +7,8 @@ beside the web service (the dispatcher, the programme's clock) comes as cleanup 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -18,6 +20,11 @@ from bot.export_links import ExportLinks
 from bot.messages import make_messages_handler
 from storage.base import Clock
 from storage.database import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from programme.people.profile import Profile
 
 DATABASE = web.AppKey("database", Database)
 LINKS = web.AppKey("links", ExportLinks)
@@ -86,10 +93,29 @@ async def download_export(request: web.Request) -> web.Response:
         if profile is None:
             return web.Response(status=403, text=NO_LONGER)
         try:
+            if what.startswith("person:"):
+                return _person_file(session, profile, what, now, person_id)
             name, header, rows = export(session, profile, what, today, person_id=person_id, channel="link")
         except NotAllowed:
             return web.Response(status=403, text=NO_LONGER)
         except ProgrammeError as error:
             return web.Response(status=404, text=str(error))
     return web.Response(body=csv_bytes(header, rows), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+def _person_file(session: Session, profile: Profile, what: str, now: datetime, person_id: int) -> web.Response:
+    """A subject access export from its link: `person:ID:json` or `person:ID:html` (bot/dialogs/personal_data.py)."""
+    from bot.exports_person import file_names, html_bytes, json_bytes
+    from programme.people.subject_access import subject_access
+    from storage.people import Person
+
+    _, subject_id, form = (what.split(":") + ["", ""])[:3]
+    subject = session.get(Person, int(subject_id)) if subject_id.isascii() and subject_id.isdigit() else None
+    if subject is None or form not in ("json", "html"):
+        return web.Response(status=404, text="There is nothing at this link any more.")
+    found = subject_access(session, profile, subject.email, now, channel="link")
+    json_name, html_name = file_names(found)
+    body, name, kind = (json_bytes(found), json_name, "application/json") if form == "json" else (html_bytes(found), html_name, "text/html")
+    return web.Response(body=body, content_type=kind, charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

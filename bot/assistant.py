@@ -39,6 +39,7 @@ from bot.dialogs import (
     nominate,
     notes,
     panel,
+    personal_data,
     self_assessments,
     support,
     team,
@@ -79,6 +80,7 @@ DIALOGS = (
     calendar_upload,
     exports,
     audit_trail,
+    personal_data,
     my,
     confirm,
 )

@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     trail.add_argument("--person", default=None, help="a person's email")
     trail.add_argument("--limit", type=int, default=50)
 
+    person = commands.add_parser("person", help="one person's data: export it (a subject access request)")
+    person.add_argument("action", choices=["export"], help="export: everything held about them, as JSON and HTML")
+    person.add_argument("email", help="the person's email address")
+    person.add_argument("--output", type=Path, default=Path("."), help="the folder to write the two files in (default: here)")
+
     reminders = commands.add_parser("reminders", help="the timeline of reminders: what will be sent to whom, and why")
     reminders.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
     reminders.add_argument("--to", dest="end", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
@@ -283,6 +288,25 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _person(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.exports_person import file_names, html_bytes, json_bytes
+    from programme.errors import ProgrammeError
+    from programme.people.subject_access import subject_access
+
+    try:
+        with command_database(settings, migrate=True) as database, database.session() as session:
+            found = subject_access(session, None, args.email, utcnow(), channel=CLI)
+    except ProgrammeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name, data in zip(file_names(found), (json_bytes(found), html_bytes(found)), strict=True):
+        (args.output / name).write_bytes(data)
+    print(f"Everything held about person {found.person_id}: {found.count} records, written to "
+          f"{args.output / file_names(found)[0]} and {args.output / file_names(found)[1]}. The files are personal data: keep them safe.")
+    return 0
+
+
 def _audit(settings: Settings, args: argparse.Namespace) -> int:
     from programme.audit import entries
     from programme.errors import ProgrammeError
@@ -397,6 +421,7 @@ COMMANDS = {
     "digest": _digest,
     "mark-received": _mark_received,
     "audit": _audit,
+    "person": _person,
     "notes-sent": _notes_sent,
     "export": _export,
     "outbox": _outbox,

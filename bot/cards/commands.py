@@ -46,6 +46,7 @@ COORDINATOR = [
     ("facilitator 2", "Record a new facilitator for a group"),
     ("export panel", "CSV of the panel, enquiries, asks-offers, matches or days: attached by email, a short-lived link in Teams"),
     ("audit authority=kent", "The latest changes: who, when, what and from which channel"),
+    ("person export <email>", "Everything held about one person, for a subject access request: JSON and HTML"),
     ("feedback", "What people have told the coordinators, newest first (each coordinator is also sent it)"),
 ]
 

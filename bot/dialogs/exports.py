@@ -39,10 +39,16 @@ async def export_command(turn: KnownTurn, command: Command) -> None:
 
 
 async def _email_with_file(turn: KnownTurn, name: str, data: bytes, count: int) -> None:
-    activity = MessageFactory.text(f"The export you asked for is attached: {name}, {count} rows. It holds personal data: keep it safe.")
-    activity.channel_data = {"subject": f"Export: {name}"}
-    activity.attachments = [Attachment(content_type="text/csv", name=name,
-                                       content_url="data:text/csv;base64," + base64.b64encode(data).decode("ascii"))]
+    await email_with_files(turn, f"Export: {name}", f"The export you asked for is attached: {name}, {count} rows. It holds personal data: keep it safe.",
+                           [(name, "text/csv", data)])
+
+
+async def email_with_files(turn: KnownTurn, subject: str, text: str, files: list[tuple[str, str, bytes]]) -> None:
+    """An emailed answer with files attached: (name, content type, bytes) each."""
+    activity = MessageFactory.text(text)
+    activity.channel_data = {"subject": subject}
+    activity.attachments = [Attachment(content_type=kind, name=name, content_url=f"data:{kind};base64," + base64.b64encode(data).decode("ascii"))
+                            for name, kind, data in files]
     await turn.context.send_activity(activity)
 
 

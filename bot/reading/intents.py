@@ -52,6 +52,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "days": ("days", "days contributed", "payments"),
     "export": ("export", "csv", "spreadsheet", "download"),
     "audit": ("audit", "audit trail", "who changed"),
+    "person": ("person export", "subject access(?: request)?", "sar"),
     "group": ("move (?:a |the )?group", "change (?:the )?(?:date|venue|format)", "group date"),
 }
 _WORD = re.compile(r"[a-z][a-z'-]*")

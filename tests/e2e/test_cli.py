@@ -156,3 +156,19 @@ def test_serve_in_local_mode_listens_on_this_machine_only_and_says_so(tmp_path):
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_person_export_writes_everything_held_about_them_as_json_and_html(database_url, tmp_path, capsys):
+    import json
+
+    assert main(["import-calendar", str(EXAMPLE), "--past-cycle"]) == 0
+    capsys.readouterr()
+    assert main(["person", "export", "harriet.quillfeather@wokingham.example", "--output", str(tmp_path / "sar")]) == 0
+    said = capsys.readouterr().out
+    assert "records, written to" in said and "personal data" in said
+    written = sorted(p.name for p in (tmp_path / "sar").iterdir())
+    assert [name.rsplit(".", 1)[1] for name in written] == ["html", "json"]
+    held = json.loads((tmp_path / "sar" / written[1]).read_text(encoding="utf-8"))
+    assert held["person"]["email"] == "harriet.quillfeather@wokingham.example" and held["records"]["role_assignments"]
+    assert main(["person", "export", "nobody@kent.example"]) == 1
+    assert "Nobody with the address" in capsys.readouterr().err

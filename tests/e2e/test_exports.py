@@ -81,3 +81,32 @@ async def test_by_email_the_file_comes_attached_and_the_export_is_audited(assist
     assert "Say what to export" in assistant.connector.sent[-1]["text"]
     with assistant.database.session() as session:
         assert session.scalars(select(AuditEntry.action)).all() == ["export enquiries"]
+
+
+async def test_a_subject_access_export_by_email_comes_as_json_and_html(assistant):
+    import json
+
+    await assistant.post(email_message(assistant.service_url, COORDINATOR["email"], f"person export {DCS['email']}"))
+    reply = assistant.connector.sent[-1]
+    files = {a["name"].rsplit(".", 1)[1]: base64.b64decode(a["contentUrl"].split(",", 1)[1]) for a in reply["attachments"]}
+    held = json.loads(files["json"])
+    assert held["person"]["email"] == DCS["email"]
+    assert {r["role"] for r in held["records"]["role_assignments"]} >= {"dcs"}
+    assert "Their roles in the programme" in files["html"].decode() and "Harriet Quillfeather" in files["html"].decode()
+    await assistant.post(email_message(assistant.service_url, DCS["email"], f"person export {COORDINATOR['email']}"))
+    assert "Only the programme coordinators answer subject access requests" in assistant.connector.sent[-1]["text"]
+    with assistant.database.session() as session:
+        assert session.scalars(select(AuditEntry.action).where(AuditEntry.action == "person.export")).all() == ["person.export"]
+
+
+async def test_a_subject_access_export_in_teams_is_two_short_lived_links(assistant):
+    import json
+
+    card = await say(assistant, COORDINATOR, f"person export {DCS['email']}")
+    links = {a["title"].rsplit(".", 1)[1]: "/exports/" + a["url"].split("/exports/")[1] for a in card["actions"]}
+    response = await assistant.client.get(links["json"])
+    assert response.status == 200 and response.content_type == "application/json"
+    assert json.loads(await response.read())["person"]["email"] == DCS["email"]
+    page = await assistant.client.get(links["html"])
+    assert page.status == 200 and page.content_type == "text/html" and "Harriet Quillfeather" in await page.text()
+    assert "Anyone who has these links" in texts_in(card)
