@@ -67,10 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     trail.add_argument("--person", default=None, help="a person's email")
     trail.add_argument("--limit", type=int, default=50)
 
-    person = commands.add_parser("person", help="one person's data: export it (a subject access request)")
-    person.add_argument("action", choices=["export"], help="export: everything held about them, as JSON and HTML")
+    person = commands.add_parser("person", help="one person's data: export it (a subject access request) or erase it")
+    person.add_argument("action", choices=["export", "erase"],
+                        help="export: everything held about them, as JSON and HTML; erase: remove or anonymise them everywhere")
     person.add_argument("email", help="the person's email address")
-    person.add_argument("--output", type=Path, default=Path("."), help="the folder to write the two files in (default: here)")
+    person.add_argument("--output", type=Path, default=Path("."), help="export: the folder to write the two files in (default: here)")
+    person.add_argument("--confirm", default="", metavar="EMAIL",
+                        help="erase: the same address again, to erase for real; without it, erase only reports what it would do")
 
     reminders = commands.add_parser("reminders", help="the timeline of reminders: what will be sent to whom, and why")
     reminders.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
@@ -291,7 +294,25 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 def _person(settings: Settings, args: argparse.Namespace) -> int:
     from bot.exports_person import file_names, html_bytes, json_bytes
     from programme.errors import ProgrammeError
+    from programme.people.erasure import erase_person
     from programme.people.subject_access import subject_access
+    from programme.validation import normalise_email
+
+    if args.action == "erase":
+        for_real = bool(args.confirm) and normalise_email(args.confirm) == normalise_email(args.email)
+        if args.confirm and not for_real:
+            print("--confirm must repeat the same address: nothing was erased.", file=sys.stderr)
+            return 1
+        try:
+            with command_database(settings, migrate=True) as database, database.session() as session:
+                report = erase_person(session, None, args.email, utcnow(), dry_run=not for_real, channel=CLI)
+        except ProgrammeError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(report.format())
+        if not for_real:
+            print(f"To erase them, run again with --confirm {normalise_email(args.email)}. What is kept and why: docs/privacy.md.")
+        return 0
 
     try:
         with command_database(settings, migrate=True) as database, database.session() as session:

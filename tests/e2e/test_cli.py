@@ -172,3 +172,22 @@ def test_person_export_writes_everything_held_about_them_as_json_and_html(databa
     assert held["person"]["email"] == "harriet.quillfeather@wokingham.example" and held["records"]["role_assignments"]
     assert main(["person", "export", "nobody@kent.example"]) == 1
     assert "Nobody with the address" in capsys.readouterr().err
+
+
+def test_person_erase_reports_first_and_erases_only_when_the_address_is_confirmed(database_url, capsys):
+    assert main(["import-calendar", str(EXAMPLE), "--past-cycle"]) == 0
+    capsys.readouterr()
+    address = "tom.radleigh@oxfordshire.example"
+    assert main(["person", "erase", address]) == 0
+    said = capsys.readouterr().out
+    assert "Dry run, nothing changed" in said and f"--confirm {address}" in said
+    assert main(["person", "erase", address, "--confirm", "someone.else@oxfordshire.example"]) == 1
+    assert "nothing was erased" in capsys.readouterr().err
+    assert main(["person", "erase", address, "--confirm", address.upper()]) == 0
+    assert "were deleted" in capsys.readouterr().out
+    database = Database(database_url)
+    with database.session() as session:
+        from storage.people import Person
+
+        assert session.scalar(select(func.count()).select_from(Person).where(Person.email == address)) == 0
+    database.dispose()
