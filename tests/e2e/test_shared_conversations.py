@@ -83,3 +83,13 @@ async def test_adding_the_app_to_a_group_greets_the_group_without_anything_perso
     posted = _posted_in(assistant.connector, kind)
     assert posted and "Peer Challenge Assistant" in texts_in(posted[0].get("attachments") or [])
     _assert_nothing_personal(posted, _personal_data(assistant.database))
+
+
+async def test_without_a_one_to_one_chat_the_private_answer_goes_by_email(assistant):
+    assistant.connector.refuse_new_chats = True  # the person has not installed the app for themselves
+    await assistant.post(_in("groupChat", teams_message(assistant.service_url, "status", user_id=DCS["id"], aad_object_id=DCS["aadObjectId"])))
+    shared = _posted_in(assistant.connector, "groupChat")
+    assert SENT_PRIVATELY in str(shared[-1].get("text"))
+    _assert_nothing_personal(shared, _personal_data(assistant.database))
+    written = [p.read_text(encoding="utf-8", errors="replace") for p in assistant.mail_dir.glob("*.eml")]
+    assert len(written) == 1 and DCS["email"] in written[0] and "Harriet" in written[0]  # her status, to her alone

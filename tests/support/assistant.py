@@ -3,8 +3,10 @@ local Bot Connector stand-in to receive replies."""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -26,6 +28,7 @@ class RunningAssistant:
     connector: ConnectorStandIn
     service_url: str
     database: Database
+    mail_dir: Path  # where the file mail backend writes (a fresh temporary folder, never the project's var/)
 
     async def post(self, activity: dict):
         return await self.client.post("/api/messages", json=activity)
@@ -38,9 +41,10 @@ async def start_assistant(
     connector = ConnectorStandIn()
     connector_server = TestServer(connector.app())
     await connector_server.start_server()
-    values = {"DATABASE_URL": database.url, "DISPATCHER": "off", "SCHEDULER": "off", **(settings or {})}
+    mail_dir = Path(tempfile.mkdtemp(prefix="assistant-mail-"))
+    values = {"DATABASE_URL": database.url, "DISPATCHER": "off", "SCHEDULER": "off", "MAIL_DIR": str(mail_dir), **(settings or {})}
     app = create_app(settings_from(values), database=database, clock=lambda: now)
     client = TestClient(TestServer(app))
     await client.start_server()
     service_url = str(connector_server.make_url("/"))
-    return RunningAssistant(client, connector, service_url, database), connector_server
+    return RunningAssistant(client, connector, service_url, database, Path(values["MAIL_DIR"])), connector_server

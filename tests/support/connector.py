@@ -16,6 +16,7 @@ class ConnectorStandIn:
     sent: list[dict] = field(default_factory=list)
     updated: list[dict] = field(default_factory=list)  # cards replaced in place, with "_replaces"
     files: dict[str, bytes] = field(default_factory=dict)  # name -> content, served at /files/{name}
+    refuse_new_chats: bool = False  # answer 403 to creating a conversation, as when the person has not installed the app
     _arrived: asyncio.Event | None = None
 
     def app(self) -> web.Application:
@@ -56,6 +57,8 @@ class ConnectorStandIn:
         return web.json_response(list(self.members.values()))
 
     async def _create(self, request: web.Request) -> web.Response:
+        if self.refuse_new_chats:
+            return web.json_response({"error": {"code": "Forbidden", "message": "The bot is not installed for the user"}}, status=403)
         return web.json_response({"id": f"a:{uuid.uuid4()}", "activityId": str(uuid.uuid4())})
 
     def cards(self) -> list[dict]:
