@@ -11,6 +11,7 @@ import traceback
 from sqlalchemy import func, select
 
 from service.logs import CONTENT_LOGGERS, configure_logging
+from storage.audit import AuditEntry
 from storage.outbox import OutboxMessage
 from tests.support.activities import card_action, email_message, teams_install, teams_message
 from tests.support.assistant import start_assistant
@@ -75,6 +76,9 @@ async def test_no_log_line_holds_personal_data_a_body_or_a_token_at_debug(databa
                         break
                     await asyncio.sleep(0.05)
                 assert server.messages and running.connector.sent  # the flows did send, by email and in Teams
+                with database.session() as session:  # the audit trail, too, holds ids and codes, never content
+                    subjects = [f"{e.action} {e.subject}" for e in session.scalars(select(AuditEntry))]
+                assert len(subjects) >= 3 and not [s for s in subjects for m in MARKERS if m.lower() in s.lower()], subjects
             finally:
                 await running.client.close()
                 await connector_server.close()
