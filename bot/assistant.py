@@ -55,6 +55,7 @@ from bot.turn import KnownTurn, Turn
 from notify.render import Renderer
 from programme.errors import ProgrammeError
 from programme.held_codes import Held, Purpose
+from programme.links import ProgrammeLinks
 from programme.unit_of_work import AlreadyHandled, for_activity
 from programme.validation import MAX_ID
 from storage.database import Database
@@ -102,7 +103,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         *,
         moderation_mailbox: str = "",
         coordinators_email: str = "",
-        library_url: str = "",
+        programme_links: ProgrammeLinks | None = None,
         links: ExportLinks | None = None,
         renderer: Renderer | None = None,
         private: PrivateReplies | None = None,
@@ -113,7 +114,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         self._timezone = timezone
         self._moderation_mailbox = moderation_mailbox
         self._coordinators_email = coordinators_email
-        self._library_url = library_url
+        self._programme_links = programme_links or ProgrammeLinks()
         self._links = links
         self._renderer = renderer
         self._private = private
@@ -150,7 +151,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         return kind(
             context=context, session=session, person=person, profile=profile, today=today, now=now, zone=self._timezone,
             moderation_mailbox=self._moderation_mailbox, coordinators_email=self._coordinators_email,
-            library_url=self._library_url, links=self._links, renderer=self._renderer, repeated=repeated, private=self._private,
+            programme_links=self._programme_links, links=self._links, renderer=self._renderer, repeated=repeated, private=self._private,
         )
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:

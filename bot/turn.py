@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from bot.private import NOT_SENT, SENT_PRIVATELY, PrivateReplies, is_shared
 from bot.reading.subjects import bare_subject
 from notify.render import Renderer
 from programme import held_codes
+from programme.links import ProgrammeLinks
 from programme.people.profile import Profile, load_profile
 from storage.people import Person
 
@@ -34,7 +35,7 @@ class Turn:
     zone: ZoneInfo  # the programme's local time, for the moments cards show
     moderation_mailbox: str = ""  # the moderation team's shared address, from the settings
     coordinators_email: str = ""  # the programme coordinators' address, from the settings
-    library_url: str = ""  # the peer challenge library's address, from the settings
+    programme_links: ProgrammeLinks = field(default_factory=ProgrammeLinks)  # the region's library and benchmarking pack, from the settings
     links: ExportLinks | None = None  # signed download links for exports
     renderer: Renderer | None = None  # the notifications' own templates, for a card that shows one (the digest)
     repeated: bool = False  # the activity arrived before and its effects are recorded: it changes nothing again

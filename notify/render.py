@@ -80,7 +80,8 @@ class Content:
 class Renderer:
     """Renders `notify/templates/{kind}.j2` with `data`; built once by the composition root."""
 
-    def __init__(self, loader: BaseLoader | None = None, *, zone: ZoneInfo | None = None):
+    def __init__(self, loader: BaseLoader | None = None, *, zone: ZoneInfo | None = None, library_url: str = "",
+                 benchmarking_url: str = ""):
         self._zone = zone or ZoneInfo("Europe/London")
         self._env = Environment(
             loader=loader or PackageLoader("notify", "templates"),
@@ -92,6 +93,8 @@ class Renderer:
         )
         self._env.filters.update(block=_block, plain=plain, wrap=_wrap)
         self._env.globals["command"] = command
+        # The region's links (PEER_CHALLENGE_LIBRARY_URL, BENCHMARKING_PACK_URL); a payload's own (its cycle's) win.
+        self._env.globals.update(library_url=library_url, benchmarking_url=benchmarking_url)
 
     def kinds(self) -> list[str]:
         return sorted(name.removesuffix(".j2") for name in self._env.list_templates(filter_func=_is_kind_template))

@@ -138,7 +138,7 @@ def build_dispatcher(settings: Settings, database: Database, adapter: CloudAdapt
     teams = teams or build_teams_sender(settings, adapter)
     return Dispatcher(
         database,
-        renderer=renderer or Renderer(zone=zone_of(settings)),
+        renderer=renderer or Renderer(zone=zone_of(settings), library_url=settings.library_url, benchmarking_url=settings.benchmarking_url),
         email=build_email_sender(settings),
         teams=teams,
         name=settings.dispatcher_name or None,
@@ -214,6 +214,7 @@ def create_app(
     from bot.export_links import ExportLinks
     from bot.private import PrivateReplies
     from notify.render import Renderer
+    from programme.links import ProgrammeLinks
     from storage.bot_state import DatabaseStorage
 
     if not settings.authenticated:
@@ -226,12 +227,13 @@ def create_app(
     authentication, adapter = build_bot_framework(settings, credentials_factory)
     links = ExportLinks(settings.export_link_key.encode() or secrets.token_bytes(32),
                         settings.public_url or f"http://localhost:{settings.port}")
-    renderer = Renderer(zone=zone)  # the notifications' templates: the dispatcher's, and the digest card's
+    # The notifications' templates: the dispatcher's, and the digest card's; with the region's links.
+    renderer = Renderer(zone=zone, library_url=settings.library_url, benchmarking_url=settings.benchmarking_url)
     teams = build_teams_sender(settings, adapter)  # shared by the dispatcher and private answers: one count of the limits
     assistant = Assistant(
         database, ConversationState(DatabaseStorage(database.sessions)), clock, zone,
         moderation_mailbox=settings.moderation_mailbox, coordinators_email=settings.coordinators_email,
-        library_url=settings.library_url, links=links, renderer=renderer,
+        programme_links=ProgrammeLinks(settings.library_url, settings.benchmarking_url), links=links, renderer=renderer,
         private=PrivateReplies(teams, build_email_sender(settings)),
     )
     background: list[CleanupContext] = []

@@ -384,7 +384,7 @@ def _mark_received(settings: Settings, args: argparse.Namespace) -> int:
     from programme.calendar.self_assessment import mark_received
 
     return _programme_change(settings, lambda session, now, today: mark_received(
-        session, None, args.authority, now, today, cycle_name=args.cycle, library_url=settings.library_url, channel=CLI))
+        session, None, args.authority, now, today, cycle_name=args.cycle, channel=CLI))
 
 
 def _notes_sent(settings: Settings, args: argparse.Namespace) -> int:

@@ -52,7 +52,8 @@ class Settings:
     mail_from_name: str = "Peer Challenge Assistant"  # the From line's display name
     export_link_key: str = ""  # signs export download links; empty: a random key per process
     public_url: str = ""  # this service's address as people reach it, for download links
-    library_url: str = ""  # the peer challenge library, named when a group's self-assessments are ready
+    library_url: str = ""  # the peer challenge library (PEER_CHALLENGE_LIBRARY_URL): programme/links.py says where it is shown
+    benchmarking_url: str = ""  # the benchmarking pack (BENCHMARKING_PACK_URL)
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_security: str = "starttls"  # starttls | tls | none
@@ -203,6 +204,7 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         coordinators_email=get("COORDINATORS_EMAIL"),
         mail_from_name=get("MAIL_FROM_NAME", "Peer Challenge Assistant"),
         library_url=get("PEER_CHALLENGE_LIBRARY_URL"),
+        benchmarking_url=get("BENCHMARKING_PACK_URL"),
         export_link_key=get("EXPORT_LINK_KEY"),
         public_url=get("PUBLIC_URL"),
         smtp_host=get("SMTP_HOST", "localhost"),

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.cards.commands import commands_for
 from bot.cards.elements import bullets, card, command_button, facts, heading, long_date, paragraph, subheading
+from programme.links import ProgrammeLinks
 from programme.people.profile import AuthorityView, GroupView, Profile
 
 ASSISTANT = "Peer Challenge Assistant"
@@ -71,7 +72,13 @@ def unknown_person_card(coordinators_email: str = "") -> dict[str, Any]:
     )
 
 
-def welcome_card(profile: Profile) -> dict[str, Any]:
+def _links_section(profile: Profile, links: ProgrammeLinks | None) -> list[dict[str, Any]]:
+    """The programme's library and benchmarking pack, for the people of a group; none that is not configured."""
+    shown = links.shown() if links is not None and profile.records_for_an_authority else []
+    return [paragraph("**The programme's resources**"), facts(shown)] if shown else []
+
+
+def welcome_card(profile: Profile, links: ProgrammeLinks | None = None) -> dict[str, Any]:
     first = profile.name.split()[0] if profile.name else "there"
     body = [heading(f"Welcome, {first}"), paragraph(f"You are: {_roles_line(profile)}.")]
     actions = [command_button("My status", "status"), command_button("Help", "help")]
@@ -101,6 +108,7 @@ def welcome_card(profile: Profile) -> dict[str, Any]:
         actions.insert(1, command_button("My assignments", "my assignments"))
     if profile.records_for_an_authority:
         actions.insert(-1, command_button("Asks and offers", "my asks"))  # Teams shows six buttons at most
+    body += _links_section(profile, links)
     return card(body, actions)
 
 
@@ -117,7 +125,7 @@ def help_card(profile: Profile | None) -> dict[str, Any]:
     return card(body, [command_button("My status", "status")] if profile else None)
 
 
-def status_card(profile: Profile) -> dict[str, Any]:
+def status_card(profile: Profile, links: ProgrammeLinks | None = None) -> dict[str, Any]:
     body = [heading("Your programme"), facts([("Name", profile.name), ("Roles", _roles_line(profile))])]
     for view in profile.authorities:
         body += _authority_section(view, with_dates=True)
@@ -126,6 +134,7 @@ def status_card(profile: Profile) -> dict[str, Any]:
         body += _group_section(group)
     if not profile.authorities and not profile.facilitated_groups and not profile.is_coordinator:
         body.append(paragraph("You are not in a group for the current cycle.", subtle=True))
+    body += _links_section(profile, links)
     return card(body, [command_button("Help", "help")])
 
 

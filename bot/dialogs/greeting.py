@@ -7,6 +7,15 @@ from bot.cards.programme_cards import help_card, status_card, unknown_person_car
 from bot.commands import Command
 from bot.private import group_card
 from bot.turn import KnownTurn, Turn
+from programme.calendar.cycle_settings import CycleSettings
+from programme.links import ProgrammeLinks
+from programme.people.profile import current_cycle
+
+
+def cycle_links(turn: Turn) -> ProgrammeLinks:
+    """The region's links, or the current cycle's own where its calendar sets them."""
+    cycle = current_cycle(turn.session, turn.today)
+    return turn.programme_links.for_cycle(CycleSettings.from_mapping(cycle.settings) if cycle else None)
 
 
 async def welcome(turn: Turn) -> None:
@@ -17,7 +26,7 @@ async def welcome(turn: Turn) -> None:
     if profile is None:
         await turn.reply_card(unknown_person_card(turn.coordinators_email), subject="Peer Challenge Assistant")
     else:
-        await turn.reply_card(welcome_card(profile), subject="Welcome to the Peer Challenge Assistant")
+        await turn.reply_card(welcome_card(profile, cycle_links(turn)), subject="Welcome to the Peer Challenge Assistant")
 
 
 async def hello(turn: Turn, _command: Command) -> None:
@@ -38,7 +47,7 @@ async def help_(turn: Turn, _command: Command) -> None:
 
 
 async def status(turn: KnownTurn, _command: Command) -> None:
-    await turn.reply_card(status_card(turn.full_profile()), subject="Your peer challenge programme")
+    await turn.reply_card(status_card(turn.full_profile(), cycle_links(turn)), subject="Your peer challenge programme")
 
 
 OPEN_COMMANDS = {"help": help_, "?": help_, "hi": hello, "hello": hello, "start": hello,

@@ -66,7 +66,7 @@ async def sent_save(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def received_from_card(turn: KnownTurn, data: dict[str, Any]) -> dict[str, Any]:
-    message = mark_received(turn.session, turn.profile, data.get("authority"), turn.now, turn.today, library_url=turn.library_url,
+    message = mark_received(turn.session, turn.profile, data.get("authority"), turn.now, turn.today,
                             channel=turn.channel)
     return status_card(turn, message)
 

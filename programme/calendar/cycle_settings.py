@@ -44,6 +44,8 @@ class CycleSettings:
     lead_member_reminder_working_days: int = 5
     asks_offers_prompt_working_days: tuple[int, ...] = (2, 7)
     late_limit_working_days: int = 2
+    library_url: str = ""  # the peer challenge library for this cycle, where it differs from PEER_CHALLENGE_LIBRARY_URL
+    benchmarking_pack_url: str = ""  # the benchmarking pack for this cycle, where it differs from BENCHMARKING_PACK_URL
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, object] | None) -> CycleSettings:
@@ -86,6 +88,8 @@ class CycleSettings:
             "lead_member_reminder_working_days": self.lead_member_reminder_working_days,
             "asks_offers_prompt_working_days": list(self.asks_offers_prompt_working_days),
             "late_limit_working_days": self.late_limit_working_days,
+            **({"library_url": self.library_url} if self.library_url else {}),
+            **({"benchmarking_pack_url": self.benchmarking_pack_url} if self.benchmarking_pack_url else {}),
         }
 
     def moderation_window(self, challenge_date: date) -> tuple[date, date]:
@@ -171,6 +175,14 @@ def _moderation_window(key: str, value: object, problems: list[tuple[SettingPath
     return window
 
 
+def _link(key: str, value: object, problems: list[tuple[SettingPath, str]]) -> str | None:
+    text = value.strip() if isinstance(value, str) else ""
+    if not re.fullmatch(r"https://[^\s<>\"]{3,1000}", text):
+        problems.append(((key,), f"{key} is '{value}'; give the address, starting with https://, e.g. https://sharepoint.example/library"))
+        return None
+    return text
+
+
 _READERS: dict[str, Reader] = {
     "send_time": _send_time,
     "dissemination_days_before": _count("days", 1, 14),
@@ -181,4 +193,6 @@ _READERS: dict[str, Reader] = {
     "lead_member_reminder_working_days": _count("working days", 1, 5),
     "asks_offers_prompt_working_days": _counts("working days", [2, 7]),
     "late_limit_working_days": _count("working days", 0, 2),
+    "library_url": _link,
+    "benchmarking_pack_url": _link,
 }

@@ -14,6 +14,7 @@ from programme import audit
 from programme.calendar.cycle_settings import CycleSettings
 from programme.dates import long_date
 from programme.errors import Invalid, NotAllowed, NotFound
+from programme.links import ProgrammeLinks
 from programme.people.profile import Profile, current_cycle, group_of
 from programme.people.roles import Role
 from programme.unit_of_work import unit_of_work
@@ -108,7 +109,7 @@ def mark_sent(session: Session, profile: Profile, authority_code: object, link: 
 
 @unit_of_work
 def mark_received(session: Session, profile: Profile | None, authority_code: object, now: datetime, today: date, *, cycle_name: str | None = None,
-                  library_url: str = "", channel: str = "") -> str:
+                  channel: str = "") -> str:
     """A coordinator (or the command line, with no profile) marks it received; the group hears when all are in."""
     if profile is not None and not profile.is_coordinator:
         raise NotAllowed("Only the coordinators mark a self-assessment received.")
@@ -121,7 +122,7 @@ def mark_received(session: Session, profile: Profile | None, authority_code: obj
     record.received_by_person_id = profile.person_id if profile else None
     session.flush()
     group = group_of(session, cycle, authority.id)
-    ready = group is not None and _tell_if_all_in(session, cycle, group, now, library_url)
+    ready = group is not None and _tell_if_all_in(session, cycle, group, now)
     _audit(session, profile, channel, "sa.received", authority)
     log.info("self-assessment of authority %s marked received", authority.id)
     all_in = f" Every authority in {group.name} is in: its people have been told." if ready and group else ""  # ready: group is not None
@@ -133,7 +134,7 @@ def _audit(session: Session, profile: Profile | None, channel: str, action: str,
                  subject=audit.subject_of({"authority": authority.code}), authority_code=authority.code)
 
 
-def _tell_if_all_in(session: Session, cycle: Cycle, group: Group, now: datetime, library_url: str) -> bool:
+def _tell_if_all_in(session: Session, cycle: Cycle, group: Group, now: datetime) -> bool:
     members = session.scalars(select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.active.is_(True))).all()
     records = {s.authority_id: s for s in session.scalars(select(SelfAssessment).where(
         SelfAssessment.cycle_id == cycle.id, SelfAssessment.authority_id.in_([m.authority_id for m in members])))}
@@ -149,5 +150,5 @@ def _tell_if_all_in(session: Session, cycle: Cycle, group: Group, now: datetime,
     for person_id in people:
         enqueue(session, key=f"self-assessments-ready/{cycle.name}/{group.key}/{person_id}", kind="self_assessments_ready",
                 payload={"group_name": group.name, "challenge_date": group.challenge_date.isoformat(), "links": links,
-                         "library_url": library_url or ""}, due_at=now, recipient_person_id=person_id)
+                         **ProgrammeLinks.of_cycle(CycleSettings.from_mapping(cycle.settings))}, due_at=now, recipient_person_id=person_id)
     return True

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from programme.calendar.cycle_settings import CycleSettings
 from programme.dates import long_date
 from programme.held_codes import Purpose
+from programme.links import ProgrammeLinks
 from programme.notes.agreement import NoteStatus
 from programme.reminders.working_days import add_working_days, on_or_before, send_moment
 
@@ -115,6 +116,7 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
                 answers=answers,
             ))
 
+    links: dict[str, Any] = dict(ProgrammeLinks.of_cycle(settings))  # the cycle's own library and benchmarking pack, if its calendar sets them
     for group in facts.groups:
         opens, closes = settings.moderation_window(group.challenge_date)
         due_early = on_or_before(group.deadline - timedelta(days=settings.self_assessment_reminder_days))
@@ -129,9 +131,9 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
             if not authority.self_assessment_received:
                 for number, on in ((1, due_early), (2, due_last)):
                     add("self_assessment_due", "reminder_self_assessment", group, authority, authority.leads, on,
-                        f"the self-assessment is due on {long_date(group.deadline)} and not yet received", number, stage="due")
+                        f"the self-assessment is due on {long_date(group.deadline)} and not yet received", number, stage="due", **links)
                 add("self_assessment_overdue", "reminder_self_assessment", group, authority, authority.dcs + facts.coordinators,
-                    overdue, f"the self-assessment was due on {long_date(group.deadline)} and is not received", stage="overdue")
+                    overdue, f"the self-assessment was due on {long_date(group.deadline)} and is not received", stage="overdue", **links)
             note = authority.note
             if note is not None and note.status == NoteStatus.SENT:
                 # Any: spread as keywords, it is checked against each of add()'s parameters
@@ -153,7 +155,7 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
                 for number, days in enumerate(settings.asks_offers_prompt_working_days, start=1):
                     add("asks_offers_prompt", "reminder_asks_offers", group, authority, authority.dcs + authority.participants,
                         add_working_days(group.challenge_date, days),
-                        f"{days} working days after the challenge day and no asks or offers are recorded", number)
+                        f"{days} working days after the challenge day and no asks or offers are recorded", number, **links)
     return sorted(planned, key=lambda p: (p.due_at, p.key))
 
 

@@ -266,3 +266,25 @@ async def test_feedback_reaches_each_coordinator_who_can_list_and_export_it(assi
     await assistant.post(email_message(assistant.service_url, COORDINATOR["email"], "export feedback"))
     exported = assistant.connector.sent[-1]
     assert exported["attachments"] and "feedback" in exported["attachments"][0]["name"]
+
+
+LINKS = {"PEER_CHALLENGE_LIBRARY_URL": "https://library.example/peer-challenge", "BENCHMARKING_PACK_URL": "https://lga.example/pack"}
+
+
+@pytest.mark.assistant(settings=LINKS, roster=(DCS, DELEGATE, COORDINATOR, STRANGER), principal_names=True)
+async def test_the_welcome_and_status_give_the_programmes_links_to_the_people_of_a_group(assistant):
+    for said in ("hi", "status"):
+        assistant.connector.sent.clear()
+        await _say(assistant, DCS, said)
+        text = assistant.connector.texts_of_cards()
+        assert "The peer challenge library" in text and LINKS["PEER_CHALLENGE_LIBRARY_URL"] in text
+        assert "The benchmarking pack" in text and LINKS["BENCHMARKING_PACK_URL"] in text
+    assistant.connector.sent.clear()
+    await _say(assistant, STRANGER, "hi")
+    assert "The peer challenge library" not in assistant.connector.texts_of_cards()
+
+
+async def test_a_link_that_is_not_configured_is_left_out(assistant):
+    await _say(assistant, DCS, "status")
+    text = assistant.connector.texts_of_cards()
+    assert "The peer challenge library" not in text and "The benchmarking pack" not in text and "resources" not in text

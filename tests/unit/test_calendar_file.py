@@ -532,3 +532,16 @@ def test_a_hostile_calendar_is_refused_with_a_problem_not_a_traceback_or_a_stall
     with pytest.raises(CalendarProblems) as raised:
         parse_calendar(text)
     assert said in str(raised.value.problems[0].message)
+
+
+def test_a_cycle_may_give_its_own_library_and_benchmarking_pack():
+    from programme.calendar.cycle_settings import CycleSettings, InvalidSettings
+    from programme.links import ProgrammeLinks
+
+    own = CycleSettings.from_mapping({"library_url": "https://cycle.example/library"})
+    region = ProgrammeLinks("https://region.example/library", "https://region.example/pack")
+    assert region.for_cycle(own) == ProgrammeLinks("https://cycle.example/library", "https://region.example/pack")
+    assert ProgrammeLinks.of_cycle(own) == {"library_url": "https://cycle.example/library"}
+    assert CycleSettings.from_mapping(own.to_dict()) == own
+    with pytest.raises(InvalidSettings, match="benchmarking_pack_url is 'the shared drive'"):
+        CycleSettings.from_mapping({"benchmarking_pack_url": "the shared drive"})

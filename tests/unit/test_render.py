@@ -108,8 +108,7 @@ SAMPLES = {
     "lead_member_share": {"number": 1, "authority_name": "Kent", "group_name": "Triad 2", "link": "https://sharepoint.example/notes/triad-2", "note_id": 4},
     "note_amendments": {"from_name": "Alex Director", "authority_name": "Kent", "group_name": "Triad 2", "version": 1,
                         "amendments": "Please add our point on transitions.", "link": "https://sharepoint.example/notes/triad-2"},
-    "self_assessments_ready": {"group_name": "Triad 2", "challenge_date": "2023-02-24", "links": ["Kent: https://sharepoint.example/sa/kent"],
-                               "library_url": "https://library.example/peer-challenge"},
+    "self_assessments_ready": {"group_name": "Triad 2", "challenge_date": "2023-02-24", "links": ["Kent: https://sharepoint.example/sa/kent"]},
     "group_changed": {"group_name": "Triad 2", "changes": ["The challenge day moved from Friday 24 February 2023 to Friday 10 March 2023."],
                       "challenge_date": "2023-03-10", "format": "Face to face, Brighton"},
     "match_confirmed": {
@@ -415,3 +414,20 @@ def test_dates_and_moments_read_one_way_in_the_programme_s_time_zone():
     rendered = renderer.render("when", {"day": "2023-01-16", "moment": "2023-06-01T08:00:00+00:00"})
     assert "On Monday 16 January 2023, at Thursday 1 June 2023 at 09:00." in " ".join(rendered.text.split())  # BST, not UTC
     assert "Due: Monday 16 January 2023" in rendered.text
+
+
+
+LIBRARY = "https://library.example/peer-challenge"
+PACK = "https://lga.example/benchmarking-pack"
+
+
+@pytest.mark.parametrize("kind", ["self_assessments_ready", "reminder_self_assessment", "reminder_asks_offers"])
+def test_the_programmes_links_are_shown_where_they_matter_and_left_out_when_not_configured(kind):
+    data = SAMPLES[kind]
+    shown = Renderer(library_url=LIBRARY, benchmarking_url=PACK).render(kind, data)
+    assert LIBRARY in shown.text and PACK in shown.text and LIBRARY in shown.html and LIBRARY in str(shown.card)
+    assert "The peer challenge library" in shown.text and "The benchmarking pack" in shown.text
+    bare = Renderer().render(kind, data)
+    assert "The benchmarking pack" not in bare.text and "The peer challenge library" not in bare.text  # never shown empty
+    own = Renderer(library_url=LIBRARY).render(kind, {**data, "library_url": "https://cycle.example/library"})
+    assert "https://cycle.example/library" in own.text and LIBRARY not in own.text  # the cycle's own wins
