@@ -39,6 +39,7 @@ COORDINATOR = [
     ("enquiry <number>", "One enquiry, with its history and the actions its stage allows"),
     ("days 2022-23", "Days contributed per nominating authority in a cycle: the basis for payments"),
     ("digest", "This week's digest, now"),
+    ("briefing 1", "A group's day-before briefing, as its people will receive it the working day before their challenge day"),
     ("timeline 2022-11-01 2022-12-31", "The reminders that will go out in a period, by day: to whom and why"),
     ("deliveries", "Failed and missed notifications, with Retry and Cancel"),
     ("group 2", "Move a group's date, or change its format or venue: its people are told"),

@@ -44,6 +44,7 @@ class CycleSettings:
     lead_member_reminder_working_days: int = 5
     asks_offers_prompt_working_days: tuple[int, ...] = (2, 7)
     late_limit_working_days: int = 2
+    day_starts_at: time | None = None  # when a challenge day starts; None: the handbook's (programme/calendar/timetable.py)
     library_url: str = ""  # the peer challenge library for this cycle, where it differs from PEER_CHALLENGE_LIBRARY_URL
     benchmarking_pack_url: str = ""  # the benchmarking pack for this cycle, where it differs from BENCHMARKING_PACK_URL
 
@@ -88,6 +89,7 @@ class CycleSettings:
             "lead_member_reminder_working_days": self.lead_member_reminder_working_days,
             "asks_offers_prompt_working_days": list(self.asks_offers_prompt_working_days),
             "late_limit_working_days": self.late_limit_working_days,
+            **({"day_starts_at": self.day_starts_at.strftime("%H:%M")} if self.day_starts_at else {}),
             **({"library_url": self.library_url} if self.library_url else {}),
             **({"benchmarking_pack_url": self.benchmarking_pack_url} if self.benchmarking_pack_url else {}),
         }
@@ -193,6 +195,7 @@ _READERS: dict[str, Reader] = {
     "lead_member_reminder_working_days": _count("working days", 1, 5),
     "asks_offers_prompt_working_days": _counts("working days", [2, 7]),
     "late_limit_working_days": _count("working days", 0, 2),
+    "day_starts_at": _send_time,
     "library_url": _link,
     "benchmarking_pack_url": _link,
 }

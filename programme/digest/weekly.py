@@ -82,6 +82,7 @@ MISSED_RULES = {
     "note_follow_up": "Note agreement follow-up",
     "note_escalation": "Note agreement escalation",
     "lead_member_share": "Sharing with the Lead Member",
+    "day_before_briefing": "The day-before briefing",
 }
 REMINDER_KEYS = "reminder/"  # every planned reminder's key (programme/reminders/plan.py), whatever its kind
 CHANNEL_NAMES = {"teams": "Teams", "email": "email", "best": "Teams or email"}

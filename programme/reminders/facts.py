@@ -32,6 +32,14 @@ def load_facts(session: Session, cycle: Cycle, zone: ZoneInfo) -> ProgrammeFacts
     enquiring = set(session.scalars(select(Enquiry.authority_id).where(Enquiry.cycle_id == cycle.id, Enquiry.stage != Stage.WITHDRAWN)))
     received = set(session.scalars(select(SelfAssessment.authority_id).where(
         SelfAssessment.cycle_id == cycle.id, SelfAssessment.received_on.is_not(None))))
+    links = dict(session.execute(select(SelfAssessment.authority_id, SelfAssessment.link).where(SelfAssessment.cycle_id == cycle.id)).all())
+    facilitators: dict[int, list[PersonRef]] = defaultdict(list)
+    for person_id, name, group_id in session.execute(
+        select(Person.id, Person.name, RoleAssignment.group_id).join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.role == Role.FACILITATOR.value, RoleAssignment.active.is_(True), Person.active.is_(True),
+               RoleAssignment.group_id.is_not(None)).order_by(Person.id)
+    ):
+        facilitators[group_id or 0].append(PersonRef(person_id, name))
     submitted = set(session.scalars(select(SupportItem.authority_id).where(
         SupportItem.cycle_id == cycle.id, SupportItem.kind.in_(("ask", "offer")))))
     notes = {
@@ -41,21 +49,25 @@ def load_facts(session: Session, cycle: Cycle, zone: ZoneInfo) -> ProgrammeFacts
     groups = []
     for group in session.scalars(select(Group).where(Group.cycle_id == cycle.id, Group.active.is_(True)).order_by(Group.key)):
         authorities = []
-        for member in session.execute(
-            select(Authority).join(GroupMember, GroupMember.authority_id == Authority.id)
+        members = session.execute(
+            select(Authority, GroupMember.reviews_authority_id).join(GroupMember, GroupMember.authority_id == Authority.id)
             .where(GroupMember.group_id == group.id, GroupMember.active.is_(True), Authority.active.is_(True))
             .order_by(GroupMember.position)
-        ).scalars():
+        ).all()
+        reviewer_of = {reviewed: member.name for member, reviewed in members if reviewed is not None}
+        for member, _ in members:
             dcs = tuple(roles[(member.id, Role.DCS.value)])
             authorities.append(AuthorityFacts(
                 code=member.code, name=member.name, dcs=dcs, leads=dcs + tuple(roles[(member.id, Role.DELEGATE.value)]),
                 participants=tuple(roles[(member.id, Role.PARTICIPANT.value)]), has_enquiry=member.id in enquiring,
                 self_assessment_received=member.id in received, asks_offers_submitted=member.id in submitted,
-                note=notes.get((group.id, member.id)),
+                note=notes.get((group.id, member.id)), self_assessment_link=links.get(member.id) or "",
+                lead_reviewer=reviewer_of.get(member.id, ""),
             ))
         groups.append(GroupFacts(
             key=group.key, name=group.name, challenge_date=group.challenge_date,
             deadline=settings.dissemination_deadline(group.challenge_date, group.dissemination_deadline),
-            authorities=tuple(authorities),
+            authorities=tuple(authorities), kind=group.kind, format=group.format, location=group.location or "",
+            facilitators=tuple(facilitators[group.id]),
         ))
     return ProgrammeFacts(cycle=cycle.name, settings=settings, zone=zone, groups=tuple(groups), coordinators=coordinators)

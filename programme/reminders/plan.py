@@ -20,6 +20,8 @@ from programme.dates import long_date
 from programme.held_codes import Purpose
 from programme.links import ProgrammeLinks
 from programme.notes.agreement import NoteStatus
+from programme.reminders.briefing import RULE as BRIEFING
+from programme.reminders.briefing import briefing_payload
 from programme.reminders.working_days import add_working_days, on_or_before, send_moment
 
 
@@ -51,6 +53,8 @@ class AuthorityFacts:
     self_assessment_received: bool = False
     asks_offers_submitted: bool = False
     note: NoteFacts | None = None
+    self_assessment_link: str = ""  # as its DCS sent it
+    lead_reviewer: str = ""  # the authority whose DCS leads the questions in its session
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,11 @@ class GroupFacts:
     name: str
     challenge_date: date
     deadline: date  # for the self-assessments' dissemination
-    authorities: tuple[AuthorityFacts, ...]
+    authorities: tuple[AuthorityFacts, ...]  # in the order they present on the day
+    kind: str = "triad"
+    format: str = "virtual"
+    location: str = ""  # the venue, or the Teams link
+    facilitators: tuple[PersonRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,7 @@ RULES = {
     "note_follow_up": "the note of the session is not yet agreed",
     "note_escalation": "the note of the session is still not agreed",
     "lead_member_share": "the agreed note is to be shared with the Lead Member",
+    BRIEFING: "the day-before briefing: the running order, who reviews whom, the self-assessments and the plenary",
 }
 
 
@@ -156,6 +165,15 @@ def plan(facts: ProgrammeFacts) -> list[Planned]:
                     add("asks_offers_prompt", "reminder_asks_offers", group, authority, authority.dcs + authority.participants,
                         add_working_days(group.challenge_date, days),
                         f"{days} working days after the challenge day and no asks or offers are recorded", number, **links)
+        briefed = [p for a in group.authorities for p in (*a.leads, *a.participants)] + list(group.facilitators)
+        briefing_on = add_working_days(group.challenge_date, -1)
+        for person in dict.fromkeys(briefed):
+            planned.append(Planned(
+                key=f"reminder/{facts.cycle}/{BRIEFING}/group-{group.key}/{person.id}", rule=BRIEFING, kind=BRIEFING, person=person,
+                on=briefing_on, due_at=send_moment(briefing_on, settings.send_time, facts.zone),
+                why=f"{group.name} meets on {long_date(group.challenge_date)}: the briefing, one working day before",
+                payload={"person_name": person.name, **briefing_payload(group, settings), **links},
+            ))
     return sorted(planned, key=lambda p: (p.due_at, p.key))
 
 

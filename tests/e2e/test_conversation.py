@@ -288,3 +288,17 @@ async def test_a_link_that_is_not_configured_is_left_out(assistant):
     await _say(assistant, DCS, "status")
     text = assistant.connector.texts_of_cards()
     assert "The peer challenge library" not in text and "The benchmarking pack" not in text and "resources" not in text
+
+
+async def test_a_coordinator_previews_a_groups_day_before_briefing(assistant):
+    assistant.connector.sent.clear()
+    await _say(assistant, COORDINATOR, "briefing 1")
+    text = assistant.connector.texts_of_cards()
+    assert "Triad 1 meets on Monday 16 January 2023" in text and "The running order" in text and "10:15 to 12:20" in text
+    assert "East Sussex is Lead Reviewer for Wokingham" in text
+    assistant.connector.sent.clear()
+    await _say(assistant, COORDINATOR, "briefing 9")
+    assert "There is no group '9'" in assistant.connector.texts_of_cards()
+    assistant.connector.sent.clear()
+    await _say(assistant, DCS, "briefing 1")
+    assert "Only the programme coordinators preview" in assistant.connector.texts_of_cards()

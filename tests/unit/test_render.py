@@ -108,6 +108,11 @@ SAMPLES = {
     "lead_member_share": {"number": 1, "authority_name": "Kent", "group_name": "Triad 2", "link": "https://sharepoint.example/notes/triad-2", "note_id": 4},
     "note_amendments": {"from_name": "Alex Director", "authority_name": "Kent", "group_name": "Triad 2", "version": 1,
                         "amendments": "Please add our point on transitions.", "link": "https://sharepoint.example/notes/triad-2"},
+    "day_before_briefing": {"person_name": "Alex Director", "group_name": "Triad 2", "challenge_date": "2023-02-24",
+                            "format": "Face to face", "location": "Brighton",
+                            "running_order": [{"time": "10:00 to 10:15", "what": "Introductions"}],
+                            "pairs": ["Kent is Lead Reviewer for Portsmouth"], "self_assessments": ["Kent: https://sharepoint.example/sa/kent"],
+                            "questions": ["What has been the key learning from today?"]},
     "self_assessments_ready": {"group_name": "Triad 2", "challenge_date": "2023-02-24", "links": ["Kent: https://sharepoint.example/sa/kent"]},
     "group_changed": {"group_name": "Triad 2", "changes": ["The challenge day moved from Friday 24 February 2023 to Friday 10 March 2023."],
                       "challenge_date": "2023-03-10", "format": "Face to face, Brighton"},
@@ -421,7 +426,7 @@ LIBRARY = "https://library.example/peer-challenge"
 PACK = "https://lga.example/benchmarking-pack"
 
 
-@pytest.mark.parametrize("kind", ["self_assessments_ready", "reminder_self_assessment", "reminder_asks_offers"])
+@pytest.mark.parametrize("kind", ["self_assessments_ready", "reminder_self_assessment", "reminder_asks_offers", "day_before_briefing"])
 def test_the_programmes_links_are_shown_where_they_matter_and_left_out_when_not_configured(kind):
     data = SAMPLES[kind]
     shown = Renderer(library_url=LIBRARY, benchmarking_url=PACK).render(kind, data)
