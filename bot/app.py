@@ -95,6 +95,8 @@ async def download_export(request: web.Request) -> web.Response:
         try:
             if what.startswith("person:"):
                 return _person_file(session, profile, what, now, person_id)
+            if what == f"ics:{person_id}":  # a person's own dates: theirs whatever their roles
+                return _calendar_file(session, person_id, now, request.app[ZONE])
             name, header, rows = export(session, profile, what, today, person_id=person_id, channel="link")
         except NotAllowed:
             return web.Response(status=403, text=NO_LONGER)
@@ -102,6 +104,15 @@ async def download_export(request: web.Request) -> web.Response:
             return web.Response(status=404, text=str(error))
     return web.Response(body=csv_bytes(header, rows), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+def _calendar_file(session: Session, person_id: int, now: datetime, zone: ZoneInfo) -> web.Response:
+    from notify.ics import calendar_file
+    from programme.calendar.invitations import events_of
+
+    body = calendar_file(events_of(session, person_id, now, zone), zone, now).encode("utf-8")
+    return web.Response(body=body, content_type="text/calendar", charset="utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="peer-challenge.ics"', "Cache-Control": "no-store"})
 
 
 def _person_file(session: Session, profile: Profile, what: str, now: datetime, person_id: int) -> web.Response:

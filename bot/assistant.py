@@ -37,6 +37,7 @@ from bot.dialogs import (
     feedback,
     greeting,
     my,
+    my_calendar,
     nominate,
     notes,
     panel,
@@ -85,6 +86,7 @@ DIALOGS = (
     audit_trail,
     personal_data,
     my,
+    my_calendar,
     confirm,
 )
 

@@ -61,6 +61,12 @@ def build_mime(
     # Quoted-printable: 7-bit safe for any relay, and still readable when a .eml is opened as text.
     mime.set_content(rendered.text, charset="utf-8", cte="quoted-printable")
     mime.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if rendered.calendar:
+        # An invitation: the calendar part beside the text and HTML (what Outlook and Gmail act on), and the same as a file.
+        method = "CANCEL" if "METHOD:CANCEL" in rendered.calendar else "REQUEST"
+        mime.add_alternative(rendered.calendar, subtype="calendar", charset="utf-8", params={"method": method})
+        mime.add_attachment(rendered.calendar.encode("utf-8"), maintype="text", subtype="calendar", filename="invite.ics",
+                            params={"method": method})
     return mime
 
 

@@ -12,6 +12,7 @@ addresses, the subject or the body.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import json
 import logging
@@ -87,15 +88,16 @@ class GraphEmailSender:
             if rendered.html
             else {"contentType": "Text", "content": rendered.text}
         )
-        return {
-            "message": {
-                "subject": subject_line(rendered.subject, rendered.reference_code),
-                "body": body,
-                "toRecipients": [{"emailAddress": {"address": message.to}}],
-                "replyTo": [{"emailAddress": {"address": self._reply_to}}],
-            },
-            "saveToSentItems": True,
+        mail: dict[str, Any] = {
+            "subject": subject_line(rendered.subject, rendered.reference_code),
+            "body": body,
+            "toRecipients": [{"emailAddress": {"address": message.to}}],
+            "replyTo": [{"emailAddress": {"address": self._reply_to}}],
         }
+        if rendered.calendar:  # an invitation: the .ics as a file the recipient's calendar opens
+            mail["attachments"] = [{"@odata.type": "#microsoft.graph.fileAttachment", "name": "invite.ics", "contentType": "text/calendar",
+                                    "contentBytes": base64.b64encode(rendered.calendar.encode("utf-8")).decode("ascii")}]
+        return {"message": mail, "saveToSentItems": True}
 
     async def _post(self, payload: dict[str, Any], token: str, message_id: int) -> tuple[int, dict[str, str], bytes]:
         if self._session is None or self._session.closed:

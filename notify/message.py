@@ -15,6 +15,7 @@ class Rendered:
     html: str
     card: dict[str, Any]
     reference_code: str | None = None  # in the subject of a message that can be answered by email
+    calendar: str = ""  # an iCalendar invitation (METHOD:REQUEST or CANCEL) the email carries, if any
 
 
 @dataclass(frozen=True)

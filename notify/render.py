@@ -28,8 +28,10 @@ from zoneinfo import ZoneInfo
 from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape
 from markupsafe import Markup
 
+from notify.ics import invitation
 from notify.message import Rendered
 from programme.dates import long_date, long_moment
+from storage.base import utcnow
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"
@@ -77,6 +79,9 @@ class Content:
     blocks: tuple[Block, ...]
 
 
+INVITATION = "calendar_invitation"  # its email carries the .ics (notify/ics.py)
+
+
 class Renderer:
     """Renders `notify/templates/{kind}.j2` with `data`; built once by the composition root."""
 
@@ -111,6 +116,7 @@ class Renderer:
             html=self._env.get_template("layout.html.j2").render(context),
             card=card(content),
             reference_code=reference,
+            calendar=invitation(dict(data), self._zone, utcnow()) if kind == INVITATION else "",
         )
 
     def content(self, kind: str, data: Mapping[str, Any]) -> Content:

@@ -54,15 +54,15 @@ class InFlight:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
-def plan_once(database: Database, clock: Clock, zone: ZoneInfo) -> None:
+def plan_once(database: Database, clock: Clock, zone: ZoneInfo, organizer: str = "") -> None:
     with database.session() as session:
-        run_planning(session, clock(), zone)
+        run_planning(session, clock(), zone, organizer=organizer)
 
 
-async def planning_job(database: Database, clock: Clock, zone: ZoneInfo, in_flight: InFlight) -> None:
+async def planning_job(database: Database, clock: Clock, zone: ZoneInfo, in_flight: InFlight, organizer: str = "") -> None:
     try:
         # The planner's queries are synchronous: off the event loop, so turns are not held up.
-        await in_flight.run(plan_once, database, clock, zone)
+        await in_flight.run(plan_once, database, clock, zone, organizer)
     except Exception:
         log.exception("planning failed; the next round will try again")
 
@@ -101,14 +101,14 @@ async def retention_job(database: Database, clock: Clock, days: int, in_flight: 
 
 
 def build_scheduler(database: Database, clock: Clock, *, zone: ZoneInfo, in_flight: InFlight | None = None,
-                    retention_days: int = DEFAULT_DAYS) -> AsyncIOScheduler:
+                    retention_days: int = DEFAULT_DAYS, organizer: str = "") -> AsyncIOScheduler:
     """The clock's jobs, at the programme's local times; whoever stops it awaits `in_flight.drain()` after `shutdown`."""
     in_flight = in_flight or InFlight()
     scheduler = AsyncIOScheduler(timezone=zone)
     jobs = (database, clock, zone, in_flight)
     # APScheduler's triggers run on the machine's time (utcnow); what is due then is asked of `clock`.
     scheduler.add_job(
-        planning_job, IntervalTrigger(seconds=PLAN_EVERY.total_seconds(), timezone=zone), args=jobs,
+        planning_job, IntervalTrigger(seconds=PLAN_EVERY.total_seconds(), timezone=zone), args=(*jobs, organizer),
         id="plan", name="plan reminders", replace_existing=True, coalesce=True, max_instances=1,
         misfire_grace_time=GRACE_SECONDS, next_run_time=utcnow(),
     )

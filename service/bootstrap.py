@@ -167,13 +167,13 @@ def dispatcher_context(dispatcher: Dispatcher) -> CleanupContext:
 # -- the programme's clock -----------------------------------------------------------------------
 
 
-def scheduler_context(database: Database, clock: Clock, zone: ZoneInfo, retention_days: int) -> CleanupContext:
+def scheduler_context(database: Database, clock: Clock, zone: ZoneInfo, retention_days: int, organizer: str = "") -> CleanupContext:
     """Run the programme's clock beside the web service (SCHEDULER=off leaves it to `peer-challenge scheduler`)."""
     from scheduler.clock import InFlight, build_scheduler
 
     async def running(_app: web.Application) -> AsyncIterator[None]:
         in_flight = InFlight()
-        scheduler = build_scheduler(database, clock, zone=zone, in_flight=in_flight, retention_days=retention_days)
+        scheduler = build_scheduler(database, clock, zone=zone, in_flight=in_flight, retention_days=retention_days, organizer=organizer)
         scheduler.start()
         yield
         scheduler.shutdown(wait=False)
@@ -182,12 +182,13 @@ def scheduler_context(database: Database, clock: Clock, zone: ZoneInfo, retentio
     return running
 
 
-async def run_scheduler(database: Database, clock: Clock, zone: ZoneInfo, stop: asyncio.Event, retention_days: int) -> None:
+async def run_scheduler(database: Database, clock: Clock, zone: ZoneInfo, stop: asyncio.Event, retention_days: int,
+                        organizer: str = "") -> None:
     """The clock alone, until `stop` is set: `peer-challenge scheduler`."""
     from scheduler.clock import InFlight, build_scheduler
 
     in_flight = InFlight()
-    scheduler = build_scheduler(database, clock, zone=zone, in_flight=in_flight, retention_days=retention_days)
+    scheduler = build_scheduler(database, clock, zone=zone, in_flight=in_flight, retention_days=retention_days, organizer=organizer)
     scheduler.start()
     log.info("scheduler started")
     await stop.wait()
@@ -240,7 +241,7 @@ def create_app(
     if settings.dispatcher_enabled:
         background.append(dispatcher_context(build_dispatcher(settings, database, adapter, clock, renderer, teams)))
     if settings.scheduler_enabled:
-        background.append(scheduler_context(database, clock, zone, settings.retention_days))
+        background.append(scheduler_context(database, clock, zone, settings.retention_days, settings.mail_from))
     return web_application(
         database=database, adapter=adapter, authentication=authentication, assistant=assistant, links=links,
         clock=clock, zone=zone, background=background,

@@ -362,7 +362,7 @@ def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
     from service.bootstrap import run_scheduler
 
     with command_database(settings) as database:
-        asyncio.run(_until_stopped(lambda stop: run_scheduler(database, utcnow, zone_of(settings), stop, settings.retention_days)))
+        asyncio.run(_until_stopped(lambda stop: run_scheduler(database, utcnow, zone_of(settings), stop, settings.retention_days, settings.mail_from)))
     return 0
 
 

@@ -10,6 +10,7 @@ from programme.people.profile import Profile
 EVERYONE = [
     ("help", "What I can do for you"),
     ("status", "Your authority, group, challenge date, who reviews whom and the dates that matter next"),
+    ("calendar", "Your coming programme dates as a calendar file (the invitations by email keep them up to date)"),
     ("feedback <your words>", "Tell the programme coordinators what works and what does not"),
 ]
 NOMINATE = [

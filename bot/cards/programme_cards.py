@@ -135,7 +135,8 @@ def status_card(profile: Profile, links: ProgrammeLinks | None = None) -> dict[s
     if not profile.authorities and not profile.facilitated_groups and not profile.is_coordinator:
         body.append(paragraph("You are not in a group for the current cycle.", subtle=True))
     body += _links_section(profile, links)
-    return card(body, [command_button("Help", "help")])
+    buttons = [command_button("Add to my calendar", "calendar")] if profile.authorities or profile.facilitated_groups else []
+    return card(body, [*buttons, command_button("Help", "help")])
 
 
 def message_card(title: str, text: str, *, attention: bool = False) -> dict[str, Any]:

@@ -47,6 +47,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "panel": ("panel", "the regional panel", "panel members"),
     "enquiries": ("enquiries", "all enquiries", "inquiries"),
     "digest": ("digest", "weekly digest", "this week's digest"),
+    "calendar": ("calendar", "my calendar", "add to (?:my )?calendar", "ics", "calendar invitations?", "outlook"),
     "briefing": ("briefing", "day-before briefing", "running order", "the day's timetable"),
     "timeline": ("timeline", "reminders (?:that )?(?:will go|going) out", "upcoming reminders"),
     "deliveries": ("deliveries", "failed (?:messages|notifications|emails)", "delivery failures"),

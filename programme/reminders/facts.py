@@ -21,25 +21,25 @@ from storage.support import SupportItem
 def load_facts(session: Session, cycle: Cycle, zone: ZoneInfo) -> ProgrammeFacts:
     settings = CycleSettings.from_mapping(cycle.settings)
     roles: dict[tuple[int, str], list[PersonRef]] = defaultdict(list)
-    for person_id, name, role, authority_id in session.execute(
-        select(Person.id, Person.name, RoleAssignment.role, RoleAssignment.authority_id)
+    for person_id, name, email, role, authority_id in session.execute(
+        select(Person.id, Person.name, Person.email, RoleAssignment.role, RoleAssignment.authority_id)
         .join(RoleAssignment, RoleAssignment.person_id == Person.id)
         .where(RoleAssignment.active.is_(True), Person.active.is_(True))
         .order_by(Person.id)
     ):
-        roles[(authority_id or 0, role)].append(PersonRef(person_id, name))
+        roles[(authority_id or 0, role)].append(PersonRef(person_id, name, email))
     coordinators = tuple(roles[(0, Role.COORDINATOR.value)])
     enquiring = set(session.scalars(select(Enquiry.authority_id).where(Enquiry.cycle_id == cycle.id, Enquiry.stage != Stage.WITHDRAWN)))
     received = set(session.scalars(select(SelfAssessment.authority_id).where(
         SelfAssessment.cycle_id == cycle.id, SelfAssessment.received_on.is_not(None))))
     links = dict(session.execute(select(SelfAssessment.authority_id, SelfAssessment.link).where(SelfAssessment.cycle_id == cycle.id)).all())
     facilitators: dict[int, list[PersonRef]] = defaultdict(list)
-    for person_id, name, group_id in session.execute(
-        select(Person.id, Person.name, RoleAssignment.group_id).join(RoleAssignment, RoleAssignment.person_id == Person.id)
+    for person_id, name, email, group_id in session.execute(
+        select(Person.id, Person.name, Person.email, RoleAssignment.group_id).join(RoleAssignment, RoleAssignment.person_id == Person.id)
         .where(RoleAssignment.role == Role.FACILITATOR.value, RoleAssignment.active.is_(True), Person.active.is_(True),
                RoleAssignment.group_id.is_not(None)).order_by(Person.id)
     ):
-        facilitators[group_id or 0].append(PersonRef(person_id, name))
+        facilitators[group_id or 0].append(PersonRef(person_id, name, email))
     submitted = set(session.scalars(select(SupportItem.authority_id).where(
         SupportItem.cycle_id == cycle.id, SupportItem.kind.in_(("ask", "offer")))))
     notes = {

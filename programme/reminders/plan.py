@@ -29,6 +29,7 @@ from programme.reminders.working_days import add_working_days, on_or_before, sen
 class PersonRef:
     id: int
     name: str
+    email: str = field(default="", compare=False)  # for a calendar invitation's attendee
 
 
 @dataclass(frozen=True)

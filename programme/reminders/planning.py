@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from programme.calendar.invitations import plan_invitations
 from programme.errors import Invalid, NotAllowed
 from programme.held_codes import for_person
 from programme.people.profile import Profile
@@ -80,7 +81,7 @@ def timeline(session: Session, profile: Profile, asked: str, today: date, zone: 
 
 
 @unit_of_work
-def run_planning(session: Session, now: datetime, zone: ZoneInfo) -> Planning:
+def run_planning(session: Session, now: datetime, zone: ZoneInfo, *, organizer: str = "") -> Planning:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOCK_ID})  # another planner waits here
     queued = missed = 0
@@ -99,6 +100,8 @@ def run_planning(session: Session, now: datetime, zone: ZoneInfo) -> Planning:
         for reminder in result.missed:
             if reminder.key not in written:
                 missed += _write(session, reminder, OutboxStatus.MISSED, now)
+        # The calendar invitations, their updates and cancellations (programme/calendar/invitations.py).
+        queued += plan_invitations(session, facts, now, organizer)
     if queued or missed:
         log.info("planning: %s reminders queued, %s missed", queued, missed)
     return Planning(queued, missed)

@@ -302,3 +302,34 @@ async def test_a_coordinator_previews_a_groups_day_before_briefing(assistant):
     assistant.connector.sent.clear()
     await _say(assistant, DCS, "briefing 1")
     assert "Only the programme coordinators preview" in assistant.connector.texts_of_cards()
+
+
+async def test_status_offers_the_dates_as_a_calendar_file_in_teams_and_by_email(assistant):
+    import base64
+
+    from icalendar import Calendar
+
+    from tests.support.conversation import say
+
+    status = await say(assistant, DCS, "status")
+    offered = button_or_submit(status, "Add to my calendar")
+    assert offered["data"] == {"command": "calendar"}
+    card = await say(assistant, DCS, "calendar")
+    url = next(a["url"] for a in card["actions"] if a["type"] == "Action.OpenUrl")
+    response = await assistant.client.get("/exports/" + url.split("/exports/")[1])
+    assert response.status == 200 and response.content_type == "text/calendar"
+    calendar = Calendar.from_ical(await response.read())
+    summaries = {str(e["summary"]) for e in calendar.walk("VEVENT")}
+    assert summaries == {"Peer challenge day: Triad 1", "Self-assessment due: Wokingham", "Moderation window: Wokingham"}
+    assert str(calendar["method"]) == "PUBLISH" and all(str(e["uid"]).endswith("@peer-challenge-assistant") for e in calendar.walk("VEVENT"))
+
+    await assistant.post(email_message(assistant.service_url, DCS["email"], "calendar"))
+    (attachment,) = assistant.connector.sent[-1]["attachments"]
+    assert attachment["name"] == "peer-challenge.ics"
+    assert b"Peer challenge day: Triad 1" in base64.b64decode(attachment["contentUrl"].split(",", 1)[1])
+
+
+def button_or_submit(card: dict, title: str) -> dict:
+    found = [a for a in card.get("actions", []) if a.get("title") == title]
+    assert found, f"no button {title!r}"
+    return found[0]

@@ -291,3 +291,16 @@ def test_retry_after_reads_seconds_and_dates():
     assert retry_after({"Retry-After": "Wed, 21 Oct 2015 07:28:30 GMT"}, now=lambda: 1445412500.0) == 10
     assert retry_after({"retry-after": "soon"}) is None
     assert retry_after({}) is None
+
+
+async def test_an_invitation_goes_with_its_ics_attached(graph, sender):
+    import base64
+    from dataclasses import replace
+
+    ics = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    message = email()
+    await sender.send_email(replace(message, rendered=replace(message.rendered, calendar=ics)))
+    [delivery] = graph.sent
+    (attachment,) = delivery.payload["message"]["attachments"]
+    assert attachment["name"] == "invite.ics" and attachment["contentType"] == "text/calendar"
+    assert base64.b64decode(attachment["contentBytes"]).decode() == ics
