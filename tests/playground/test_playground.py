@@ -16,6 +16,7 @@ import yaml
 
 from tests.support.playground import CHROMIUM, CHROMIUM_FLAGS, CONFIG_SCRIPT, running_playground
 from tests.support.playground_browser import CARD, UI_TIMEOUT_MS, long_date, send
+from tests.support.playground_database import plan_now, the_day_has_come
 
 pytestmark = pytest.mark.playground
 
@@ -82,6 +83,23 @@ def test_a_dcs_is_welcomed_and_can_ask_for_help_and_status(tools, tmp_path):
                     expect(status).to_contain_text("Coming up")
                     expect(page.locator(CARD, has_text="Welcome,")).to_have_count(1)  # greeted once
                     status.scroll_into_view_if_needed()
+
+                    # Status offers the dates for her calendar: the same events as her invitations.
+                    status.get_by_role("button", name="Add to my calendar").click()
+                    dates = page.locator(CARD, has_text="Your programme dates")
+                    expect(dates).to_be_visible()
+                    expect(dates).to_contain_text(f"Peer challenge day: {expected['group']}")
+                    expect(dates).to_contain_text("Add to my calendar")  # the download link's button
+
+                    # Her group meets today (moved so, for the test): the clock's round sends the briefing, and it arrives here.
+                    group_key = str(next(g["key"] for g in yaml.safe_load(stack.calendar.read_text(encoding="utf-8"))["groups"]
+                                         if any(m["authority"] == AUTHORITY for m in g["members"])))
+                    the_day_has_come(stack.database_url, group_key)
+                    plan_now(stack.database_url)
+                    briefing = page.locator(CARD, has_text="the briefing for the day")
+                    expect(briefing).to_be_visible(timeout=30_000)
+                    expect(briefing).to_contain_text("The running order")
+                    expect(briefing).to_contain_text("The plenary's four questions")
 
                     # Written as people write: a typo, a sentence, and a question asked back with buttons.
                     send(page, "hlep")

@@ -341,6 +341,7 @@ class PlaygroundStack:
     assistant_url: str
     playground_url: str
     processes: list[ManagedProcess] = field(default_factory=list)
+    database_url: str = ""  # the assistant's own SQLite database
 
     def report(self, lines: int = 40) -> str:
         return "\n".join(process.report(lines) for process in self.processes)
@@ -371,6 +372,7 @@ def running_playground(
             assistant_url=f"http://127.0.0.1:{assistant_port}/api/messages",
             playground_url=f"http://127.0.0.1:{port}/",
             processes=processes,
+            database_url=database_url,
         )
     finally:
         for process in reversed(processes):

@@ -110,3 +110,20 @@ def the_day_has_come(url: str, group_key: str) -> None:
         assert moved == 1, f"the demo calendar has no group {group_key!r}"
     finally:
         engine.dispose()
+
+
+def plan_now(url: str) -> None:
+    """One round of the programme's clock against the running assistant's database (its own clock is
+    off in these tests): what is due now goes to the outbox, and its dispatcher sends it."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from programme.reminders.planning import run_planning
+    from storage.database import Database
+
+    database = Database(url)
+    try:
+        with database.session() as session:
+            run_planning(session, datetime.now(UTC), ZoneInfo("Europe/London"))
+    finally:
+        database.dispose()
