@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from programme import audit
 from programme.unit_of_work import unit_of_work
+from storage.base import rows_affected
 from storage.handled_activities import HandledActivity
 from storage.held_codes import HeldCode
 from storage.outbox import OutboxMessage, OutboxStatus
@@ -48,17 +49,17 @@ def apply_retention(session: Session, now: datetime, days: int = DEFAULT_DAYS) -
         raise ValueError("keep things at least a day")
     before = now - timedelta(days=days)
     has_body = func.length(cast(OutboxMessage.payload, String)) > len("{}")  # JSON has no equality on PostgreSQL
-    bodies = _count(session.execute(
+    bodies = rows_affected(session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status.in_([s.value for s in DONE]), OutboxMessage.updated_at < before, has_body)
         # updated_at stays: it says when the row was done with (the digest's "missed since" reads it)
         .values(payload={}, updated_at=OutboxMessage.updated_at)
         .execution_options(synchronize_session=False)
     ))
-    codes = _count(session.execute(
+    codes = rows_affected(session.execute(
         delete(HeldCode).where(or_(HeldCode.expires_at < before, HeldCode.used_at < before)).execution_options(synchronize_session=False)
     ))
-    activities = _count(session.execute(
+    activities = rows_affected(session.execute(
         delete(HandledActivity).where(HandledActivity.handled_at < now - ACTIVITIES_KEPT).execution_options(synchronize_session=False)
     ))
     run = RetentionRun(bodies, codes, activities)
@@ -66,6 +67,3 @@ def apply_retention(session: Session, now: datetime, days: int = DEFAULT_DAYS) -
     log.info("retention after %s days: %s", days, run)
     return run
 
-
-def _count(result: object) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)  # a DML result's rows matched

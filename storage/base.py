@@ -63,6 +63,11 @@ class Timestamped:
 _INSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
 
 
+def rows_affected(result: object) -> int:
+    """How many rows an UPDATE or DELETE matched (its result's rowcount, which SQLAlchemy types loosely)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def insert_unless_present(session: Session, table: FromClause, values: dict[str, Any], unique: tuple[str, ...]) -> Any | None:
     """Insert a row in the caller's transaction unless one with the same `unique` columns is there:
     the new row's primary key, or None if there was one already. A concurrent insert of the same

@@ -33,10 +33,10 @@ from sqlalchemy.orm import Session
 from programme import audit
 from programme.errors import Invalid, NotAllowed, NotFound
 from programme.people.profile import Profile
-from programme.people.subject_access import ADDRESS_COLUMNS, tables_about_people
+from programme.people.subject_access import ADDRESS_COLUMNS, refers, tables_about_people
 from programme.unit_of_work import unit_of_work
 from programme.validation import normalise_email
-from storage.base import Base
+from storage.base import Base, rows_affected
 from storage.conversations import ConversationReferenceRecord
 from storage.outbox import OutboxStatus
 from storage.people import Person
@@ -104,15 +104,15 @@ def erase_person(session: Session, profile: Profile | None, email: object, now: 
         ConversationReferenceRecord.person_id == person.id)))
     state = tables.get("bot_state")  # by name: its model is the SDK's storage adapter (storage/bot_state.py)
     if state is not None:
-        result.deleted["bot_state"] = sum(_count(session.execute(delete(state).where(state.c.key.contains(c)))) for c in conversations if c)
+        result.deleted["bot_state"] = sum(rows_affected(session.execute(delete(state).where(state.c.key.contains(c)))) for c in conversations if c)
     for table_name, (action, emptied) in RULES.items():
         table = tables[table_name]
         about = _about(table, person.id, address)
         if table_name == "outbox":
             unsent = [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.FAILED.value]
-            result.deleted[table_name] = _count(session.execute(delete(table).where(about, table.c.status.in_(unsent))))
+            result.deleted[table_name] = rows_affected(session.execute(delete(table).where(about, table.c.status.in_(unsent))))
         if action == DELETE:
-            result.deleted[table_name] = _count(session.execute(delete(table).where(about)))
+            result.deleted[table_name] = rows_affected(session.execute(delete(table).where(about)))
             continue
         rows = session.execute(select(table).where(about)).mappings().all()
         result.kept[table_name] = len(rows)
@@ -135,8 +135,7 @@ def erase_person(session: Session, profile: Profile | None, email: object, now: 
 
 
 def _about(table: Table, person_id: int, address: str) -> Any:
-    people = [c for c in table.columns if any(fk.column.table.name == Person.__tablename__ for fk in c.foreign_keys)]
-    addresses = [c for c in table.columns if c.name in ADDRESS_COLUMNS]
+    people, addresses = refers(table)
     conditions = [c == person_id for c in people] + [c == address for c in addresses]
     if table.name == "audit_entries":
         conditions.append(table.c.subject.contains(f"person={person_id}"))
@@ -149,6 +148,3 @@ def _scrub(text: str, name: str, address: str) -> str:
             text = re.sub(re.escape(value), ERASED, text, flags=re.IGNORECASE)
     return text
 
-
-def _count(result: object) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)

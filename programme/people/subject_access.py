@@ -53,7 +53,7 @@ class SubjectAccess:
                 "withheld": {f"{table}.{column}": why for (table, column), why in WITHHELD.items()}}
 
 
-def _refers(table: Table) -> tuple[list[Column[Any]], list[Column[Any]]]:
+def refers(table: Table) -> tuple[list[Column[Any]], list[Column[Any]]]:
     people = [c for c in table.columns if any(fk.column.table.name == Person.__tablename__ for fk in c.foreign_keys)]
     addresses = [c for c in table.columns if c.name in ADDRESS_COLUMNS]
     return people, addresses
@@ -61,7 +61,7 @@ def _refers(table: Table) -> tuple[list[Column[Any]], list[Column[Any]]]:
 
 def tables_about_people() -> list[Table]:
     """Every table that can hold a row about a person: what the export reads, and erasure must handle."""
-    return [t for t in Base.metadata.sorted_tables if t.name != Person.__tablename__ and any(_refers(t))]
+    return [t for t in Base.metadata.sorted_tables if t.name != Person.__tablename__ and any(refers(t))]
 
 
 def _value(value: object) -> object:
@@ -83,7 +83,7 @@ def subject_access(session: Session, profile: Profile | None, email: object, now
         raise NotFound(f"Nobody with the address {address[:80]} is held by the programme.")
     records: dict[str, list[dict[str, Any]]] = {}
     for table in tables_about_people():
-        people, addresses = _refers(table)
+        people, addresses = refers(table)
         conditions = [c == person.id for c in people] + [c == address for c in addresses]
         rows = session.execute(select(table).where(or_(*conditions))).mappings().all()
         if table.name == AuditEntry.__tablename__:
