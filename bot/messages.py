@@ -26,6 +26,18 @@ from msrest.serialization import Model
 log = logging.getLogger(__name__)
 
 
+class _KnownExtraFields(logging.Filter):
+    """Teams sends fields the SDK's msrest models do not declare (an invoke's `trigger`, channel
+    data's `source`); msrest warns of each on every turn, and ignores them, as we do. Those warnings
+    only are dropped: any other msrest warning still shows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "is not a known attribute of class" not in str(record.msg)
+
+
+logging.getLogger("msrest.serialization").addFilter(_KnownExtraFields())
+
+
 def make_messages_handler(
     adapter: CloudAdapter, authentication: BotFrameworkAuthentication, bot: Bot, *, concurrent_turns: int
 ) -> Callable[[web.Request], Awaitable[web.Response]]:

@@ -5,6 +5,7 @@ PostgreSQL. Each is answered with a clear refusal, and nothing refused is writte
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -118,3 +119,12 @@ async def test_any_raw_body_is_answered_without_a_crash_or_a_write(assistant, bo
     assert response.status in (200, 201, 202, 400, 401, 415), (response.status, body[:200])
     with assistant.database.session() as session:
         assert [session.scalar(select(func.count()).select_from(table)) for table in COUNTED] == before
+
+
+async def test_a_normal_card_press_logs_no_sdk_warning(assistant, caplog):
+    caplog.set_level(logging.WARNING)
+    response = await assistant.post(card_action(assistant.service_url, "team.add", {
+        "authority": "wokingham", "name": "Sam Example", "email": "sam.example@wokingham.example", "role": "participant"},
+        user_id=DCS["id"], aad_object_id=DCS["aadObjectId"]))
+    assert response.status == 200
+    assert not [r for r in caplog.records if r.name.startswith("msrest")], [r.getMessage() for r in caplog.records]
