@@ -323,6 +323,7 @@ def test_the_digest_reads_the_same_in_email_and_teams(programme):
     assert "reminder_moderation to Grace Albury by Teams or email" in text
     assert "enquiry_received to sectorled@hampshire.example by email" in text
     assert "Thu 22 Dec 2022: Quartet 3: the moderation window closes" in text
+    assert "peer-challenge " not in text and "deliveries" in text  # nothing a coordinator reads needs a shell
     card_text = " ".join(block.get("text", "") for block in rendered.card["body"])
     assert "Hampshire (Quartet 3, challenge day Thu 16 Feb 2023)" in card_text
 
