@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
 import logging
 import os
@@ -26,6 +27,10 @@ EXAMPLE_CALENDAR = PROJECT_ROOT / "examples" / "south-east-2022-23.yaml"
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="peer-challenge", description="Peer Challenge Assistant")
+    parser.add_argument("--version", action="version", version=f"peer-challenge {_version()}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="say more: -v for what each step does (INFO), -vv for everything (DEBUG); LOG_LEVEL overrides")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error, and log at DEBUG")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the assistant's web service")
@@ -33,17 +38,19 @@ def _parser() -> argparse.ArgumentParser:
                        help="the address to listen on (default: HOST, else 127.0.0.1 in local mode and 0.0.0.0 with MicrosoftAppId)")
     serve.add_argument("--port", type=int, default=None, help="default: PORT, or 3978")
 
+    commands.add_parser("check", help="check the settings, and try the database, the mail server or Graph, and the Bot Framework login")
+
     db = commands.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade"])
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply the migrations not yet applied")
 
     importer = commands.add_parser("import-calendar", help="import or update a cycle from a YAML calendar file")
-    importer.add_argument("file", type=Path)
+    importer.add_argument("file", type=Path, help="the calendar file (YAML): docs/calendar.md says what it holds")
     importer.add_argument("--dry-run", action="store_true", help="report what would change; change nothing")
     importer.add_argument("--past-cycle", action="store_true",
                           help="the file is the record of an earlier year: import a cycle that has already ended")
 
     demo = commands.add_parser("demo-calendar", help="import the example cycle moved forward so its dates lie ahead")
-    demo.add_argument("--output", type=Path, default=PROJECT_ROOT / "var" / "demo-calendar.yaml")
+    demo.add_argument("--output", type=Path, default=PROJECT_ROOT / "var" / "demo-calendar.yaml", help="where to write the demo calendar")
 
     commands.add_parser("dispatcher", help="run the outbox dispatcher alone (serve runs one unless DISPATCHER=off)")
     commands.add_parser("scheduler", help="run the programme's clock alone (serve runs it unless SCHEDULER=off)")
@@ -65,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     trail = commands.add_parser("audit", help="the latest changes: who, when, what, from which channel")
     trail.add_argument("--authority", default=None, help="an authority's code")
     trail.add_argument("--person", default=None, help="a person's email")
-    trail.add_argument("--limit", type=int, default=50)
+    trail.add_argument("--limit", type=_positive, default=50, help="how many entries, newest first (default 50)")
 
     person = commands.add_parser("person", help="one person's data: export it (a subject access request) or erase it")
     person.add_argument("action", choices=["export", "erase"],
@@ -83,10 +90,10 @@ def _parser() -> argparse.ArgumentParser:
     outbox_actions = outbox.add_subparsers(dest="outbox_action", required=True)
     listing = outbox_actions.add_parser("list", help="the latest notifications, newest first")
     listing.add_argument("--status", help="pending, sending, sent, failed, cancelled or missed")
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=_positive, default=50, help="how many, newest first (default 50)")
     for action in ("retry", "cancel"):
-        acted = outbox_actions.add_parser(action)
-        acted.add_argument("id", type=int)
+        acted = outbox_actions.add_parser(action, help=f"{action} a notification, by its number in the list")
+        acted.add_argument("id", type=_positive, help="the notification's number")
 
     export = commands.add_parser("export", help="export records for operators")
     export.add_argument(
@@ -94,32 +101,80 @@ def _parser() -> argparse.ArgumentParser:
         help="panel: everyone nominated and not withdrawn or declined; enquiries: every moderation enquiry; "
              "asks-offers: every ask, offer and plenary suggestion, withdrawn ones too; matches: every confirmed match",
     )
-    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--format", choices=["csv"], default="csv", help="csv (the only one)")
     export.add_argument("--output", type=Path, default=None, help="default: standard output")
 
     report = commands.add_parser("report", help="reports for the programme team")
     report.add_argument("what", choices=["days"], help="days: days given in a cycle, by nominating authority")
     report.add_argument("--cycle", required=True, help="the cycle's name, for example 2022-23")
-    report.add_argument("--format", choices=["text", "csv"], default="text")
+    report.add_argument("--format", choices=["text", "csv"], default="text", help="text to read, or csv (default text)")
     report.add_argument("--output", type=Path, default=None, help="default: standard output")
 
     manifest = commands.add_parser("manifest", help="write the Teams app package")
-    manifest.add_argument("--output", type=Path, default=PROJECT_ROOT / "build" / "app.zip")
+    manifest.add_argument("--output", type=Path, default=PROJECT_ROOT / "build" / "app.zip", help="where to write the package")
     manifest.add_argument("--domain", action="append", default=[], help="a valid domain (repeatable)")
     return parser
+
+
+LONG_RUNNING = frozenset({"serve", "dispatcher", "scheduler"})  # these say what they do (INFO) by default
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("peer-challenge-assistant")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
     from service.logs import configure_logging
 
-    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
     args = _parser().parse_args(argv)
+    quiet = "INFO" if args.command in LONG_RUNNING else "WARNING"
+    chosen = "DEBUG" if args.debug or args.verbose > 1 else "INFO" if args.verbose else quiet
+    configure_logging(os.environ.get("LOG_LEVEL") or chosen)
     try:
         settings = load_settings()
     except SettingsError as error:
         print(error, file=sys.stderr)
         return 2
-    return COMMANDS[args.command](settings, args)
+    try:
+        return COMMANDS[args.command](settings, args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        print(f"peer-challenge {args.command}: {_one_line(error, settings, args)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(error: Exception, settings: Settings, args: argparse.Namespace) -> str:
+    """What went wrong, in a sentence that says what to do: for the failures an operator meets."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    from service.bootstrap import MigrationsPending
+
+    if isinstance(error, MigrationsPending):
+        return str(error)
+    if isinstance(error, (ArgumentError, NoSuchModuleError)):
+        return "DATABASE_URL is not a database address; use one such as postgresql://user:password@host/database or sqlite:///var/peer-challenge.sqlite3."
+    if isinstance(error, OperationalError):
+        return ("the database could not be reached or opened (check DATABASE_URL, that the server is running and accepts this "
+                "machine, and the user and password). Run `peer-challenge check` to test it.")
+    if isinstance(error, OSError) and error.errno in (errno.EADDRINUSE, errno.EACCES) and args.command == "serve":
+        port = args.port or settings.port
+        return (f"port {port} is already in use (another process listens on it): stop that process, or set PORT or --port to another."
+                if error.errno == errno.EADDRINUSE else f"port {port} needs other permissions: choose a port above 1024.")
+    return f"unexpected {type(error).__name__}; run again with --debug for the details"
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -148,6 +203,89 @@ def _listening(settings: Settings, host: str, port: int) -> str:
         return f"{where}: local mode, without authentication, so only this machine can reach it (set HOST to change)."
     return (f"{where}: WARNING: local mode, without authentication, on an address other machines can reach: anyone on the "
             "network can act as anyone. Set MicrosoftAppId, or leave HOST unset to listen on 127.0.0.1 only.")
+
+
+def _check(settings: Settings, args: argparse.Namespace) -> int:
+    """Each part the service needs, tried: reachable or not, and what to do. Exit 1 if any is not."""
+    results = [("settings", True, "every setting is valid")]
+    results.append(_try_database(settings))
+    results.append(asyncio.run(_try_mail(settings)))
+    results.append(asyncio.run(_try_bot_login(settings)))
+    for part, ok, said in results:
+        print(f"{'ok  ' if ok else 'FAIL'} {part}: {said}")
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+def _try_database(settings: Settings) -> tuple[str, bool, str]:
+    from storage.database import Database
+
+    try:
+        database = Database(settings.database_url)
+        try:
+            if not database.healthy():
+                return "database", False, "not reachable: check DATABASE_URL, the server, and the user and password"
+            if database.pending_migrations():
+                return "database", False, "reachable, but migrations are not applied: run `peer-challenge db upgrade`"
+        finally:
+            database.dispose()
+    except Exception as error:  # noqa: BLE001 - a bad URL, a missing driver: reported, not raised
+        return "database", False, f"cannot be opened ({type(error).__name__}): check DATABASE_URL"
+    return "database", True, "reachable, migrations applied"
+
+
+async def _try_mail(settings: Settings) -> tuple[str, bool, str]:
+    if settings.mail_backend == "file":
+        folder = Path(settings.mail_dir)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".check"
+            probe.write_text("ok", encoding="utf-8")
+            probe.unlink()
+        except OSError as error:
+            return "mail (file)", False, f"MAIL_DIR {folder} is not writable ({type(error).__name__})"
+        return "mail (file)", True, f"emails are written to {folder}"
+    if settings.mail_backend == "smtp":
+        import aiosmtplib
+
+        client = aiosmtplib.SMTP(hostname=settings.smtp_host, port=settings.smtp_port, timeout=10,
+                                 use_tls=settings.smtp_security == "tls", start_tls=False)
+        try:
+            await client.connect()
+            if settings.smtp_security == "starttls":
+                await client.starttls()
+            if settings.smtp_username:
+                await client.login(settings.smtp_username, settings.smtp_password)
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError) as error:
+            return "mail (SMTP)", False, f"{settings.smtp_host}:{settings.smtp_port} refused or unreachable ({type(error).__name__})"
+        return "mail (SMTP)", True, f"{settings.smtp_host}:{settings.smtp_port} answered" + (" and the login worked" if settings.smtp_username else "")
+    from notify.graph_token import GraphTokenProvider
+
+    tokens = GraphTokenProvider(tenant_id=settings.graph_tenant_id, client_id=settings.graph_client_id,
+                                client_secret=settings.graph_client_secret, authority_host=settings.graph_authority_host)
+    try:
+        await tokens.token()
+    except Exception as error:  # noqa: BLE001 - the endpoint unreachable or the secret refused: reported
+        return "mail (Graph)", False, f"no token from the login endpoint ({type(error).__name__}): check GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET"
+    finally:
+        await tokens.close()
+    return "mail (Graph)", True, "a token was issued"
+
+
+async def _try_bot_login(settings: Settings) -> tuple[str, bool, str]:
+    if not settings.authenticated:
+        return "Bot Framework login", True, "not tried: local mode (no MicrosoftAppId), for the Agents Playground and tests"
+    import msal
+
+    authority = f"https://login.microsoftonline.com/{settings.app_tenant_id or 'botframework.com'}"
+    try:
+        app = msal.ConfidentialClientApplication(settings.app_id, client_credential=settings.app_password, authority=authority)
+        token = await asyncio.to_thread(app.acquire_token_for_client, scopes=["https://api.botframework.com/.default"])
+    except Exception as error:  # noqa: BLE001 - the login endpoint unreachable: reported
+        return "Bot Framework login", False, f"the login endpoint could not be reached ({type(error).__name__})"
+    if "access_token" not in token:
+        return "Bot Framework login", False, f"refused ({token.get('error', 'no token')}): check MicrosoftAppId and MicrosoftAppPassword"
+    return "Bot Framework login", True, "a token was issued"
 
 
 def _db(settings: Settings, args: argparse.Namespace) -> int:
@@ -209,7 +347,7 @@ def _manifest(settings: Settings, args: argparse.Namespace) -> int:
 def _dispatcher(settings: Settings, args: argparse.Namespace) -> int:
     from service.bootstrap import build_bot_framework, build_dispatcher, run_dispatcher
 
-    with command_database(settings) as database:
+    with command_database(settings, migrate=True) as database:
         _, adapter = build_bot_framework(settings)
         dispatcher = build_dispatcher(settings, database, adapter, utcnow)
         asyncio.run(_until_stopped(lambda stop: run_dispatcher(dispatcher, stop)))
@@ -233,7 +371,7 @@ def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     from storage.outbox import OutboxError, list_messages
 
     try:
-        with command_database(settings) as database, database.session() as session:
+        with command_database(settings, migrate=True) as database, database.session() as session:
             if args.outbox_action == "list":
                 rows = list_messages(session, status=args.status, limit=args.limit)
                 print(f"{'id':>7}  {'status':9}  {'kind':24}  {'channel':8}  {'due (UTC)':16}  tries  last error")
@@ -260,7 +398,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     noun = {"panel": "panel nominations", "enquiries": "enquiries", "asks-offers": "asks, offers and suggestions",
             "matches": "matches"}[args.what]
     now = utcnow()
-    with command_database(settings) as database, database.session() as session:
+    with command_database(settings, migrate=True) as database, database.session() as session:
         _, header, rows = export(session, None, args.what, now.astimezone(zone_of(settings)).date(), person_id=None, channel=CLI)
     _write_csv(header, rows, args.output)
     if args.output is not None:
@@ -274,7 +412,7 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     from programme.moderation.days_report import days_report_rows, days_report_text
 
     try:
-        with command_database(settings) as database, database.session() as session:
+        with command_database(settings, migrate=True) as database, database.session() as session:
             report = days_report(session, None, args.cycle, person_id=None, channel=CLI)
     except NotFound as error:
         print(error, file=sys.stderr)
@@ -333,7 +471,7 @@ def _audit(settings: Settings, args: argparse.Namespace) -> int:
     from programme.errors import ProgrammeError
 
     try:
-        with command_database(settings) as database, database.session() as session:
+        with command_database(settings, migrate=True) as database, database.session() as session:
             rows = entries(session, None, authority=args.authority, person=args.person, limit=args.limit)
     except ProgrammeError as error:
         print(error, file=sys.stderr)
@@ -361,7 +499,7 @@ def _write_csv(header: list[str], rows: list[list[str]], output: Path | None) ->
 def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
     from service.bootstrap import run_scheduler
 
-    with command_database(settings) as database:
+    with command_database(settings, migrate=True) as database:
         asyncio.run(_until_stopped(lambda stop: run_scheduler(database, utcnow, zone_of(settings), stop, settings.retention_days, settings.mail_from)))
     return 0
 
@@ -372,7 +510,7 @@ def _programme_change(settings: Settings, change: Callable[[Session, datetime, d
 
     now = utcnow()
     try:
-        with command_database(settings) as database, database.session() as session:
+        with command_database(settings, migrate=True) as database, database.session() as session:
             print(change(session, now, now.astimezone(zone_of(settings)).date()))
     except ProgrammeError as error:
         print(error, file=sys.stderr)
@@ -402,7 +540,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 
     zone = zone_of(settings)
     now = datetime.combine(args.on, time(8), tzinfo=zone).astimezone(UTC) if args.on else utcnow()
-    with command_database(settings) as database, database.session() as session:
+    with command_database(settings, migrate=True) as database, database.session() as session:
         if args.dry_run:
             print(Renderer().render(KIND, digest_payload(build_digest(session, now, zone))).text, end="")
             return 0
@@ -422,7 +560,7 @@ def _reminders(settings: Settings, args: argparse.Namespace) -> int:
         print("--to must not be before --from.", file=sys.stderr)
         return 2
     zone = zone_of(settings)
-    with command_database(settings) as database, database.session() as session:
+    with command_database(settings, migrate=True) as database, database.session() as session:
         reminders = reminders_between(session, args.start, args.end, zone)
     day = None
     for reminder in reminders:
@@ -450,6 +588,7 @@ COMMANDS = {
     "serve": _serve,
     "db": _db,
     "import-calendar": _import,
+    "check": _check,
     "demo-calendar": _demo,
     "manifest": _manifest,
 }

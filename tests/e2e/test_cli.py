@@ -191,3 +191,67 @@ def test_person_erase_reports_first_and_erases_only_when_the_address_is_confirme
 
         assert session.scalar(select(func.count()).select_from(Person).where(Person.email == address)) == 0
     database.dispose()
+
+
+def test_the_command_line_has_a_version_and_help_on_every_option(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("peer-challenge ")
+    from service.cli import _parser
+
+    parser = _parser()
+    undocumented = []
+    for action in parser._actions:  # every subcommand's options say what they are
+        for name, sub in getattr(action, "choices", {}).items() if hasattr(action, "choices") and isinstance(action.choices, dict) else []:
+            for option in sub._actions:
+                if option.help is None and option.dest != "help" and not isinstance(option.choices, dict):
+                    undocumented.append(f"{name} {option.dest}")
+    assert not undocumented, undocumented
+
+
+def test_quiet_by_default_and_known_failures_are_one_line_without_a_traceback(database_url, monkeypatch, capsys):
+    assert main(["export", "panel"]) == 0  # an empty, new database: migrated, exported, and no INFO lines
+    err = capsys.readouterr().err
+    assert "alembic" not in err and "INFO" not in err
+
+    with pytest.raises(SystemExit) as refused:
+        main(["audit", "--limit", "-5"])
+    assert refused.value.code == 2 and "is not a whole number of 1 or more" in capsys.readouterr().err
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")
+    assert main(["audit"]) == 1
+    err = capsys.readouterr().err
+    assert "the database could not be reached or opened" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    monkeypatch.setenv("DATABASE_URL", "not a url")
+    assert main(["audit"]) == 1
+    assert "DATABASE_URL is not a database address" in capsys.readouterr().err
+
+
+def test_check_tries_each_part_and_says_what_is_wrong(database_url, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MAIL_DIR", str(tmp_path / "mail"))
+    assert main(["check"]) == 1  # a new SQLite file: reachable, not migrated
+    out = capsys.readouterr().out
+    assert "ok   settings" in out and "FAIL database: reachable, but migrations are not applied" in out
+    assert "ok   mail (file)" in out and "not tried: local mode" in out
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    assert main(["check"]) == 0
+    assert "ok   database: reachable, migrations applied" in capsys.readouterr().out
+    monkeypatch.setenv("MAIL_BACKEND", "smtp")
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", "1")
+    monkeypatch.setenv("SMTP_SECURITY", "none")
+    assert main(["check"]) == 1
+    assert "FAIL mail (SMTP): 127.0.0.1:1 refused or unreachable" in capsys.readouterr().out
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line(database_url, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"port {port} is already in use" in err and "Traceback" not in err
