@@ -6,7 +6,8 @@ Nothing else in the project reads environment variables.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -114,6 +115,41 @@ def load_settings(
     return settings_from(values)
 
 
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+SWITCHES = {"on": True, "1": True, "true": True, "yes": True, "off": False, "0": False, "false": False, "no": False}
+ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+WEB_ADDRESS = re.compile(r"https?://[^\s/$.?#][^\s]*")
+
+
+def _value_problems(get: Callable[..., str], app_id: str, app_type: str, tenant: str) -> list[str]:
+    """The values that are there but malformed, each with its name, what is wrong and a good example."""
+    problems = []
+    if app_id and not GUID.fullmatch(app_id):
+        problems.append(f"MicrosoftAppId is '{app_id[:40]}'; set it to the registration's Application (client) ID, a GUID such as "
+                        "0b5e7a00-1234-4000-8000-00000000abcd.")
+    if tenant and not GUID.fullmatch(tenant):
+        problems.append("MicrosoftAppTenantId is not a GUID; set it to the tenant's Directory (tenant) ID, such as "
+                        "72f988bf-86f1-41af-91ab-2d7cd011db47.")
+    if app_id and app_type == "UserAssignedMSI" and not tenant:
+        problems.append("MicrosoftAppType is UserAssignedMSI: set MicrosoftAppTenantId to the managed identity's tenant id.")
+    for name in ("MAIL_FROM", "ASSISTANT_MAILBOX", "MODERATION_MAILBOX", "COORDINATORS_EMAIL", "GRAPH_MAILBOX"):
+        value = get(name)
+        if value and not ADDRESS.fullmatch(value):
+            problems.append(f"{name} is '{value[:60]}'; set it to one email address, such as peer-challenge@council.example.")
+    for name in ("PUBLIC_URL", "PEER_CHALLENGE_LIBRARY_URL", "BENCHMARKING_PACK_URL"):
+        value = get(name)
+        if value and not WEB_ADDRESS.fullmatch(value):
+            problems.append(f"{name} is '{value[:60]}'; set it to a web address starting https://, such as https://assistant.council.example.")
+    for name in ("DISPATCHER", "SCHEDULER"):
+        value = get(name)
+        if value and value.lower() not in SWITCHES:
+            problems.append(f"{name} is '{value[:20]}'; set it to on or off.")
+    timeout = get("SMTP_TIMEOUT")
+    if timeout and not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", timeout):
+        problems.append(f"SMTP_TIMEOUT is '{timeout[:20]}'; set it to a number of seconds, such as 30.")
+    return problems
+
+
 def settings_from(values: Mapping[str, str]) -> Settings:
     problems: list[str] = []
 
@@ -184,6 +220,7 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    problems += _value_problems(get, app_id, app_type, tenant)
     if problems:
         raise SettingsError("The configuration cannot be used:\n- " + "\n- ".join(problems))
     return Settings(

@@ -31,11 +31,11 @@ def test_single_tenant_needs_a_tenant_and_a_secret():
 
 def test_sdk_overrides_reach_the_sdk_under_its_own_names():
     settings = settings_from(
-        {"MicrosoftAppId": "app", "MicrosoftAppPassword": "secret", "ToBotFromChannelOpenIdMetadataUrl": "https://127.0.0.1:1/meta"}
+        {"MicrosoftAppId": "0b5e7a00-0000-4000-8000-0000000000a9", "MicrosoftAppPassword": "secret", "ToBotFromChannelOpenIdMetadataUrl": "https://127.0.0.1:1/meta"}
     )
     configuration = settings.sdk_configuration()
     assert configuration.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL == "https://127.0.0.1:1/meta"
-    assert configuration.APP_ID == "app" and configuration.APP_PASSWORD == "secret"
+    assert configuration.APP_ID == "0b5e7a00-0000-4000-8000-0000000000a9" and configuration.APP_PASSWORD == "secret"
 
 
 def test_postgres_urls_use_psycopg_3():
@@ -61,3 +61,18 @@ def test_retention_days_default_to_ninety_and_a_bad_value_is_named():
     assert settings_from({}).retention_days == 90 and settings_from({"RETENTION_DAYS": "30"}).retention_days == 30
     with pytest.raises(SettingsError, match="RETENTION_DAYS is 'forever'"):
         settings_from({"RETENTION_DAYS": "forever"})
+
+
+def test_malformed_values_are_all_named_at_once_with_an_example():
+    bad = {"MicrosoftAppId": "my-bot", "MicrosoftAppPassword": "x", "MAIL_FROM": "assistant at council", "PUBLIC_URL": "assistant.council",
+           "SCHEDULER": "maybe", "DISPATCHER": "sometimes", "COORDINATORS_EMAIL": "coordinators", "SMTP_TIMEOUT": "soon",
+           "PEER_CHALLENGE_LIBRARY_URL": "the library"}
+    with pytest.raises(SettingsError) as refused:
+        settings_from(bad)
+    said = str(refused.value)
+    for name in ("MicrosoftAppId is 'my-bot'", "MAIL_FROM is", "PUBLIC_URL is", "SCHEDULER is 'maybe'; set it to on or off",
+                 "DISPATCHER is", "COORDINATORS_EMAIL is", "SMTP_TIMEOUT is", "PEER_CHALLENGE_LIBRARY_URL is"):
+        assert name in said, name
+    assert "such as" in said
+    with pytest.raises(SettingsError, match="UserAssignedMSI: set MicrosoftAppTenantId"):
+        settings_from({"MicrosoftAppId": "0b5e7a00-1234-4000-8000-00000000abcd", "MicrosoftAppType": "UserAssignedMSI"})
