@@ -1,4 +1,5 @@
-"""The aiohttp application: POST /api/messages, GET /healthz and the export download links.
+"""The aiohttp application: POST /api/messages, GET /healthz (alive), GET /readyz (database reachable,
+migrations applied) and the export download links.
 
 Built by the composition root (`service.bootstrap.create_app`) from parts made there; what runs
 beside the web service (the dispatcher, the programme's clock) comes as cleanup contexts.
@@ -6,6 +7,7 @@ beside the web service (the dispatcher, the programme's clock) comes as cleanup 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -61,6 +63,7 @@ def web_application(
     )
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     app.router.add_get("/exports/{token}", download_export)
     return app
 
@@ -69,6 +72,16 @@ async def healthz(request: web.Request) -> web.Response:
     if request.app[DATABASE].healthy():
         return web.json_response({"status": "ok"})
     return web.json_response({"status": "database unavailable"}, status=503)
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """For a load balancer: ready when the database answers and its migrations are applied."""
+    database = request.app[DATABASE]
+    if not await asyncio.to_thread(database.healthy):
+        return web.json_response({"status": "database unavailable"}, status=503)
+    if await asyncio.to_thread(database.pending_migrations):
+        return web.json_response({"status": "migrations not applied: run peer-challenge db upgrade"}, status=503)
+    return web.json_response({"status": "ready"})
 
 
 async def download_export(request: web.Request) -> web.Response:

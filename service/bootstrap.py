@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from service.settings import PROJECT_ROOT, Settings
+from service.settings import Settings
 from storage.base import Clock, utcnow
 from storage.database import Database
 
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # What load_settings() fills in for MAIL_DIR; here for Settings built by hand, as tests do.
-DEFAULT_MAIL_DIR = PROJECT_ROOT / "var" / "mail"
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
@@ -106,7 +105,7 @@ def build_email_sender(settings: Settings) -> EmailSender:
     from notify.email_file import FileEmailSender
 
     return FileEmailSender(
-        Path(settings.mail_dir) if settings.mail_dir else DEFAULT_MAIL_DIR,
+        Path(settings.mail_dir) if settings.mail_dir else Path.cwd() / "var" / "mail",
         mail_from=_from_line(settings),
         reply_to=settings.assistant_mailbox,
     )

@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="the file is the record of an earlier year: import a cycle that has already ended")
 
     demo = commands.add_parser("demo-calendar", help="import the example cycle moved forward so its dates lie ahead")
-    demo.add_argument("--output", type=Path, default=PROJECT_ROOT / "var" / "demo-calendar.yaml", help="where to write the demo calendar")
+    demo.add_argument("--output", type=Path, default=Path("var") / "demo-calendar.yaml", help="where to write the demo calendar (default: var/ here)")
 
     commands.add_parser("dispatcher", help="run the outbox dispatcher alone (serve runs one unless DISPATCHER=off)")
     commands.add_parser("scheduler", help="run the programme's clock alone (serve runs it unless SCHEDULER=off)")
@@ -111,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--output", type=Path, default=None, help="default: standard output")
 
     manifest = commands.add_parser("manifest", help="write the Teams app package")
-    manifest.add_argument("--output", type=Path, default=PROJECT_ROOT / "build" / "app.zip", help="where to write the package")
+    manifest.add_argument("--output", type=Path, default=Path("build") / "app.zip", help="where to write the package (default: build/app.zip here)")
     manifest.add_argument("--domain", action="append", default=[], help="a valid domain (repeatable)")
     return parser
 

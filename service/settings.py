@@ -99,8 +99,9 @@ class Settings:
         return type("SdkConfiguration", (), values)()
 
 
-def default_database_url(root: Path = PROJECT_ROOT) -> str:
-    return f"sqlite:///{root / 'var' / 'peer-challenge.sqlite3'}"
+def default_database_url(root: Path | None = None) -> str:
+    """var/peer-challenge.sqlite3 in the working directory: where the service runs, never inside the package."""
+    return f"sqlite:///{(root or Path.cwd()) / 'var' / 'peer-challenge.sqlite3'}"
 
 
 def load_settings(
@@ -108,7 +109,7 @@ def load_settings(
 ) -> Settings:
     """Settings from a `.env` file overlaid by the process environment."""
     values: dict[str, str] = {}
-    env_file = env_file if env_file is not None else PROJECT_ROOT / ".env"
+    env_file = env_file if env_file is not None else Path.cwd() / ".env"  # the working directory's, as for var/
     if env_file.is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(os.environ if environ is None else environ)
@@ -234,7 +235,7 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         app_env=app_env,
         timezone=timezone,
         mail_backend=mail_backend,
-        mail_dir=get("MAIL_DIR") or str(PROJECT_ROOT / "var" / "mail"),
+        mail_dir=get("MAIL_DIR") or str(Path.cwd() / "var" / "mail"),
         mail_from=get("MAIL_FROM", "peer-challenge@assistant.example"),
         assistant_mailbox=get("ASSISTANT_MAILBOX", "peer-challenge@assistant.example"),
         moderation_mailbox=get("MODERATION_MAILBOX"),

@@ -333,3 +333,9 @@ def button_or_submit(card: dict, title: str) -> dict:
     found = [a for a in card.get("actions", []) if a.get("title") == title]
     assert found, f"no button {title!r}"
     return found[0]
+
+
+async def test_healthz_says_alive_and_readyz_says_ready_when_the_database_is_migrated(assistant):
+    assert (await assistant.client.get("/healthz")).status == 200
+    ready = await assistant.client.get("/readyz")
+    assert ready.status == 200 and (await ready.json())["status"] == "ready"

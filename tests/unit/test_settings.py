@@ -76,3 +76,17 @@ def test_malformed_values_are_all_named_at_once_with_an_example():
     assert "such as" in said
     with pytest.raises(SettingsError, match="UserAssignedMSI: set MicrosoftAppTenantId"):
         settings_from({"MicrosoftAppId": "0b5e7a00-1234-4000-8000-00000000abcd", "MicrosoftAppType": "UserAssignedMSI"})
+
+
+def test_the_example_env_file_lists_every_setting_the_service_reads():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    read = set(re.findall(r'get\("([A-Za-z_]+)"', (root / "service" / "settings.py").read_text(encoding="utf-8")))
+    listed = set(re.findall(r"^([A-Za-z_]+)=", (root / ".env.example").read_text(encoding="utf-8"), re.MULTILINE))
+    assert read - {"LOG_LEVEL"} <= listed, sorted(read - listed)
+    from dotenv import dotenv_values
+
+    example = settings_from({k: v or "" for k, v in dotenv_values(root / ".env.example").items()})  # as copied, it starts
+    assert example.port == 3978 and example.host == "127.0.0.1" and example.retention_days == 90
