@@ -25,6 +25,31 @@ _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 
 
 @dataclass(frozen=True)
+class Publisher:
+    """Who publishes the app, as Teams shows it: from the settings (PUBLISHER_NAME, PUBLISHER_WEBSITE_URL,
+    PUBLISHER_PRIVACY_URL, PUBLISHER_TERMS_URL). The example's are placeholders for a trial only."""
+
+    name: str = "Peer Challenge Programme"
+    website_url: str = "https://peer-challenge.example/"
+    privacy_url: str = "https://peer-challenge.example/privacy"
+    terms_url: str = "https://peer-challenge.example/terms"
+
+    @property
+    def placeholder(self) -> bool:
+        return any(".example/" in url or url.endswith(".example") for url in (self.website_url, self.privacy_url, self.terms_url))
+
+
+def _check_publisher(publisher: Publisher) -> Publisher:
+    if not publisher.name.strip() or len(publisher.name) > 32:
+        raise ValueError(f"PUBLISHER_NAME must be 1 to 32 characters, as Teams shows it; got {publisher.name!r}")
+    for name, url in (("PUBLISHER_WEBSITE_URL", publisher.website_url), ("PUBLISHER_PRIVACY_URL", publisher.privacy_url),
+                      ("PUBLISHER_TERMS_URL", publisher.terms_url)):
+        if not re.fullmatch(r"https://[^\s]{4,2000}", url):
+            raise ValueError(f"{name} must be an https:// address, such as https://council.example/privacy; got {url!r}")
+    return publisher
+
+
+@dataclass(frozen=True)
 class Command:
     """A command the bot offers in its personal chat (shown by Teams as a suggestion)."""
 
@@ -91,9 +116,13 @@ def build_manifest(
     *,
     valid_domains: Iterable[str] = (),
     version: str = DEFAULT_VERSION,
+    publisher: Publisher | None = None,
 ) -> dict[str, Any]:
-    """The manifest for this deployment: the template with its app id, version, domains and commands."""
+    """The manifest for this deployment: the template with its app id, version, publisher, domains and commands."""
     manifest: dict[str, Any] = json.loads(TEMPLATE.read_text(encoding="utf-8"))
+    publisher = _check_publisher(publisher or Publisher())
+    manifest["developer"].update({"name": publisher.name, "websiteUrl": publisher.website_url, "privacyUrl": publisher.privacy_url,
+                                  "termsOfUseUrl": publisher.terms_url})
     manifest["id"] = _check_app_id(app_id)
     manifest["version"] = _check_version(version)
     manifest["validDomains"] = _check_domains(valid_domains)
@@ -116,9 +145,10 @@ def write_package(
     *,
     valid_domains: Iterable[str] = (),
     version: str = DEFAULT_VERSION,
+    publisher: Publisher | None = None,
 ) -> Path:
     """Write the app package zip to `output` (parent directories created) and return its path."""
-    manifest = build_manifest(app_id, valid_domains=valid_domains, version=version)
+    manifest = build_manifest(app_id, valid_domains=valid_domains, version=version, publisher=publisher)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     entries = {"manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"}

@@ -110,7 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["text", "csv"], default="text", help="text to read, or csv (default text)")
     report.add_argument("--output", type=Path, default=None, help="default: standard output")
 
-    manifest = commands.add_parser("manifest", help="write the Teams app package")
+    manifest = commands.add_parser("manifest", help="write the Teams app package (no secret needed)")
+    manifest.add_argument("--app-id", default=None, help="the bot's Microsoft App ID (default: MicrosoftAppId)")
+    manifest.add_argument("--app-version", default=None, help="the package's version, 1.2.3 (default: this release's)")
+    manifest.add_argument("--check", action="store_true",
+                          help="also validate the manifest against the Teams schema (needs Node and `npm ci`'s node_modules)")
     manifest.add_argument("--output", type=Path, default=Path("build") / "app.zip", help="where to write the package (default: build/app.zip here)")
     manifest.add_argument("--domain", action="append", default=[], help="a valid domain (repeatable)")
     return parser
@@ -330,18 +334,50 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _manifest(settings: Settings, args: argparse.Namespace) -> int:
-    from manifest.package import write_package
+    from manifest.package import Publisher, write_package
 
-    if not settings.app_id:
-        print("Set MicrosoftAppId (the bot registration's app id) to build the Teams app package.", file=sys.stderr)
+    app_id = args.app_id or settings.app_id
+    if not app_id:
+        print("Give the bot registration's app id: --app-id GUID, or set MicrosoftAppId. No secret is needed.", file=sys.stderr)
         return 2
+    defaults = Publisher()
+    publisher = Publisher(settings.publisher_name or defaults.name, settings.publisher_website_url or defaults.website_url,
+                          settings.publisher_privacy_url or defaults.privacy_url, settings.publisher_terms_url or defaults.terms_url)
+    version = args.app_version or _version().split("+")[0]
     try:
-        path = write_package(args.output, settings.app_id, valid_domains=args.domain)
+        path = write_package(args.output, app_id, valid_domains=args.domain, version=version, publisher=publisher)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    print(f"Wrote {path}")
-    return 0
+    print(f"Wrote {path} (version {version})")
+    if publisher.placeholder:
+        print("Its publisher pages are the example's placeholders: set PUBLISHER_WEBSITE_URL, PUBLISHER_PRIVACY_URL and "
+              "PUBLISHER_TERMS_URL (and PUBLISHER_NAME) before publishing it.", file=sys.stderr)
+    return _check_manifest(path) if args.check else 0
+
+
+def _check_manifest(package: Path) -> int:
+    """Validate the package's manifest.json with Microsoft's own validator (scripts/validate_manifest.js), offline."""
+    import shutil
+    import subprocess
+    import tempfile
+    import zipfile
+
+    validator = PROJECT_ROOT / "scripts" / "validate_manifest.js"
+    node = shutil.which("node")
+    if node is None or not validator.exists() or not (PROJECT_ROOT / "node_modules" / "@microsoft" / "app-manifest").exists():
+        print("Cannot check: it needs Node.js and the packages `npm ci` installs (in the source checkout).", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as folder:
+        manifest = Path(folder) / "manifest.json"
+        manifest.write_bytes(zipfile.ZipFile(package).read("manifest.json"))
+        result = subprocess.run([node, str(validator), str(manifest)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+                                check=False)
+    if result.returncode == 0:
+        print("The manifest is valid against its Teams schema.")
+        return 0
+    print("The manifest is not valid:\n" + (result.stdout + result.stderr).strip(), file=sys.stderr)
+    return 1
 
 
 def _dispatcher(settings: Settings, args: argparse.Namespace) -> int:

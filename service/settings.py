@@ -71,6 +71,10 @@ class Settings:
     scheduler_enabled: bool = True
     dispatcher_name: str = ""
     teams_tenant_share: float = 1.0
+    publisher_name: str = ""  # the Teams app's publisher, and its website, privacy and terms pages (PUBLISHER_*)
+    publisher_website_url: str = ""
+    publisher_privacy_url: str = ""
+    publisher_terms_url: str = ""
     retention_days: int = 90  # notification bodies and held codes go this long after they are done with
     sdk_overrides: Mapping[str, str] = field(default_factory=dict)
 
@@ -137,7 +141,8 @@ def _value_problems(get: Callable[..., str], app_id: str, app_type: str, tenant:
         value = get(name)
         if value and not ADDRESS.fullmatch(value):
             problems.append(f"{name} is '{value[:60]}'; set it to one email address, such as peer-challenge@council.example.")
-    for name in ("PUBLIC_URL", "PEER_CHALLENGE_LIBRARY_URL", "BENCHMARKING_PACK_URL"):
+    for name in ("PUBLIC_URL", "PEER_CHALLENGE_LIBRARY_URL", "BENCHMARKING_PACK_URL", "PUBLISHER_WEBSITE_URL", "PUBLISHER_PRIVACY_URL",
+                 "PUBLISHER_TERMS_URL"):
         value = get(name)
         if value and not WEB_ADDRESS.fullmatch(value):
             problems.append(f"{name} is '{value[:60]}'; set it to a web address starting https://, such as https://assistant.council.example.")
@@ -261,5 +266,9 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         dispatcher_name=get("DISPATCHER_NAME"),
         teams_tenant_share=share,
         retention_days=retention_days,
+        publisher_name=get("PUBLISHER_NAME"),
+        publisher_website_url=get("PUBLISHER_WEBSITE_URL"),
+        publisher_privacy_url=get("PUBLISHER_PRIVACY_URL"),
+        publisher_terms_url=get("PUBLISHER_TERMS_URL"),
         sdk_overrides={name: values[name] for name in SDK_OVERRIDES if values.get(name)},
     )

@@ -71,10 +71,21 @@ def test_manifest_needs_an_app_id_then_writes_the_package(database_url, tmp_path
     output = tmp_path / "app.zip"
     assert main(["manifest", "--output", str(output)]) == 2
     assert "MicrosoftAppId" in capsys.readouterr().err
-    monkeypatch.setenv("MicrosoftAppId", "8f0b2f5c-3c49-4a44-9a51-0c6f4b1d2e3a")
-    monkeypatch.setenv("MicrosoftAppPassword", "not-a-real-secret")
-    assert main(["manifest", "--output", str(output), "--domain", "assistant.council.example"]) == 0
+    # No secret is needed: the app id as an option, the version from this release, the publisher from the settings.
+    monkeypatch.setenv("PUBLISHER_NAME", "South East Children's")
+    monkeypatch.setenv("PUBLISHER_WEBSITE_URL", "https://seslip.council.example.org/")
+    monkeypatch.setenv("PUBLISHER_PRIVACY_URL", "https://seslip.council.example.org/privacy")
+    monkeypatch.setenv("PUBLISHER_TERMS_URL", "https://seslip.council.example.org/terms")
+    assert main(["manifest", "--app-id", "8f0b2f5c-3c49-4a44-9a51-0c6f4b1d2e3a", "--output", str(output),
+                 "--domain", "assistant.council.example"]) == 0
     assert set(zipfile.ZipFile(output).namelist()) == {"manifest.json", "color.png", "outline.png"}
+    import json
+
+    manifest = json.loads(zipfile.ZipFile(output).read("manifest.json"))
+    assert manifest["version"] == "0.1.0" and manifest["developer"]["privacyUrl"] == "https://seslip.council.example.org/privacy"
+    assert manifest["developer"]["name"] == "South East Children's" and "placeholders" not in capsys.readouterr().err
+    assert main(["manifest", "--app-id", "8f0b2f5c-3c49-4a44-9a51-0c6f4b1d2e3a", "--app-version", "2.3.4", "--output", str(output)]) == 0
+    assert json.loads(zipfile.ZipFile(output).read("manifest.json"))["version"] == "2.3.4"
 
 
 def test_bad_settings_stop_with_a_message(monkeypatch, capsys):

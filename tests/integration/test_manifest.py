@@ -22,7 +22,7 @@ from manifest import COMMANDS, build_manifest, write_package
 
 REPO = Path(__file__).resolve().parents[2]
 NODE_MODULES = REPO / "node_modules"
-VALIDATOR = REPO / "tests" / "js" / "validate_manifest.js"
+VALIDATOR = REPO / "scripts" / "validate_manifest.js"
 APP_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 
 
@@ -293,3 +293,16 @@ def test_a_placeholder_left_in_the_template_is_refused(tmp_path: Path, monkeypat
     monkeypatch.setattr(package, "TEMPLATE", changed)
     with pytest.raises(RuntimeError, match="placeholder"):
         build_manifest(APP_ID)
+
+
+def test_the_command_line_checks_the_package_against_the_teams_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import shutil
+
+    from service.cli import main
+
+    if shutil.which("node") is None or not (REPO / "node_modules" / "@microsoft" / "app-manifest").exists():
+        pytest.skip("needs Node.js and npm ci's node_modules")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    assert main(["manifest", "--app-id", APP_ID, "--output", str(tmp_path / "app.zip"), "--check"]) == 0
+    said = capsys.readouterr()
+    assert "The manifest is valid against its Teams schema." in said.out and "placeholders" in said.err

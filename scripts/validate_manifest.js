@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Validate a Teams app manifest against the schema its "$schema" names, offline, with
 // @microsoft/app-manifest (which also needs fs-extra at run time).
-// Usage: node tests/js/validate_manifest.js path/to/manifest.json
+// Usage: node scripts/validate_manifest.js path/to/manifest.json (also run by `peer-challenge manifest --check`)
 // Exit status: 0 valid, 1 invalid or not checkable, 2 usage.
 "use strict";
 
