@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -76,8 +77,14 @@ def make_messages_handler(
             )
             return web.json_response({"error": "unauthorized"}, status=401)
 
+        started = time.monotonic()
         async with turns:
             invoke_response = await adapter.process_activity(authenticated, activity, bot.on_turn)
+        status = 201 if invoke_response is None else invoke_response.status
+        # One line per turn, for an operator's log: ids and outcome only (LOG_FORMAT=json makes its fields a JSON object).
+        log.info("turn %s (%s on %s): %s in %.0f ms", activity.id, activity.type, activity.channel_id, status,
+                 (time.monotonic() - started) * 1000,
+                 extra={"activity": activity.id, "outcome": status, "duration_ms": round((time.monotonic() - started) * 1000)})
         if invoke_response is None:
             return web.Response(status=201)
         return _invoke_body(invoke_response.status, invoke_response.body)

@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     quiet = "INFO" if args.command in LONG_RUNNING else "WARNING"
     chosen = "DEBUG" if args.debug or args.verbose > 1 else "INFO" if args.verbose else quiet
-    configure_logging(os.environ.get("LOG_LEVEL") or chosen)
+    configure_logging(os.environ.get("LOG_LEVEL") or chosen, os.environ.get("LOG_FORMAT", "text"))
     try:
         settings = load_settings()
     except SettingsError as error:

@@ -10,7 +10,9 @@ line holds any of it.
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import UTC, datetime
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Libraries whose DEBUG and INFO lines can carry content: statements and their parameters, HTTP
@@ -20,10 +22,34 @@ CONTENT_LOGGERS = ("sqlalchemy", "msrest", "urllib3", "requests", "aiohttp.acces
                    "alembic")
 
 
-def configure_logging(level: str | int = "INFO") -> None:
-    """The root logger at `level`; the libraries that log content at WARNING, whatever `level` is."""
+# Fields a log call may add (`extra=`): the activity or job it is about, its outcome, how long it took.
+FIELDS = ("activity", "job", "outcome", "duration_ms")
+
+
+class JsonLines(logging.Formatter):
+    """LOG_FORMAT=json: one JSON object per line, for a log shipper."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+        }
+        entry.update({name: getattr(record, name) for name in FIELDS if getattr(record, name, None) is not None})
+        if record.exc_info:
+            entry["error"] = record.exc_info[0].__name__ if record.exc_info[0] else "error"
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure_logging(level: str | int = "INFO", log_format: str = "text") -> None:
+    """The root logger at `level`; the libraries that log content at WARNING, whatever `level` is.
+    `log_format` json: one JSON object per line; text (the default): readable lines."""
     chosen = logging.getLevelName(level.upper()) if isinstance(level, str) else level
     logging.basicConfig(level=chosen if isinstance(chosen, int) else logging.INFO, format=FORMAT)
-    logging.getLogger().setLevel(chosen if isinstance(chosen, int) else logging.INFO)
+    root = logging.getLogger()
+    root.setLevel(chosen if isinstance(chosen, int) else logging.INFO)
+    formatter = JsonLines() if log_format.lower() == "json" else logging.Formatter(FORMAT)
+    for handler in root.handlers:
+        handler.setFormatter(formatter)
     for name in CONTENT_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -90,3 +90,18 @@ def test_the_example_env_file_lists_every_setting_the_service_reads():
 
     example = settings_from({k: v or "" for k, v in dotenv_values(root / ".env.example").items()})  # as copied, it starts
     assert example.port == 3978 and example.host == "127.0.0.1" and example.retention_days == 90
+
+
+def test_log_format_json_is_one_object_per_line_with_the_turns_fields():
+    import json
+    import logging
+
+    from service.logs import JsonLines
+
+    record = logging.LogRecord("bot.messages", logging.INFO, __file__, 1, "turn %s: %s in %.0f ms", ("a1", 200, 12.3), None)
+    record.activity, record.outcome, record.duration_ms = "a1", 200, 12
+    line = JsonLines().format(record)
+    entry = json.loads(line)
+    assert "\n" not in line and entry["level"] == "INFO" and entry["logger"] == "bot.messages"
+    assert entry["message"] == "turn a1: 200 in 12 ms" and entry["activity"] == "a1" and entry["outcome"] == 200
+    assert entry["duration_ms"] == 12 and entry["time"].endswith("Z")
