@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -55,8 +56,11 @@ class InFlight:
 
 
 def plan_once(database: Database, clock: Clock, zone: ZoneInfo, organizer: str = "") -> None:
+    started = time.monotonic()
     with database.session() as session:
-        run_planning(session, clock(), zone, organizer=organizer)
+        done = run_planning(session, clock(), zone, organizer=organizer)
+    log.info("planning round: %s queued, %s missed", done.queued, done.missed,
+             extra={"job": "plan", "outcome": "ok", "duration_ms": round((time.monotonic() - started) * 1000)})
 
 
 async def planning_job(database: Database, clock: Clock, zone: ZoneInfo, in_flight: InFlight, organizer: str = "") -> None:
@@ -101,14 +105,14 @@ async def retention_job(database: Database, clock: Clock, days: int, in_flight: 
 
 
 def build_scheduler(database: Database, clock: Clock, *, zone: ZoneInfo, in_flight: InFlight | None = None,
-                    retention_days: int = DEFAULT_DAYS, organizer: str = "") -> AsyncIOScheduler:
+                    retention_days: int = DEFAULT_DAYS, organizer: str = "", plan_every: timedelta = PLAN_EVERY) -> AsyncIOScheduler:
     """The clock's jobs, at the programme's local times; whoever stops it awaits `in_flight.drain()` after `shutdown`."""
     in_flight = in_flight or InFlight()
     scheduler = AsyncIOScheduler(timezone=zone)
     jobs = (database, clock, zone, in_flight)
     # APScheduler's triggers run on the machine's time (utcnow); what is due then is asked of `clock`.
     scheduler.add_job(
-        planning_job, IntervalTrigger(seconds=PLAN_EVERY.total_seconds(), timezone=zone), args=(*jobs, organizer),
+        planning_job, IntervalTrigger(seconds=plan_every.total_seconds(), timezone=zone), args=(*jobs, organizer),
         id="plan", name="plan reminders", replace_existing=True, coalesce=True, max_instances=1,
         misfire_grace_time=GRACE_SECONDS, next_run_time=utcnow(),
     )

@@ -12,6 +12,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from email.utils import formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -166,13 +167,15 @@ def dispatcher_context(dispatcher: Dispatcher) -> CleanupContext:
 # -- the programme's clock -----------------------------------------------------------------------
 
 
-def scheduler_context(database: Database, clock: Clock, zone: ZoneInfo, retention_days: int, organizer: str = "") -> CleanupContext:
+def scheduler_context(database: Database, clock: Clock, zone: ZoneInfo, retention_days: int, organizer: str = "",
+                      plan_every_seconds: int = 900) -> CleanupContext:
     """Run the programme's clock beside the web service (SCHEDULER=off leaves it to `peer-challenge scheduler`)."""
     from scheduler.clock import InFlight, build_scheduler
 
     async def running(_app: web.Application) -> AsyncIterator[None]:
         in_flight = InFlight()
-        scheduler = build_scheduler(database, clock, zone=zone, in_flight=in_flight, retention_days=retention_days, organizer=organizer)
+        scheduler = build_scheduler(database, clock, zone=zone, in_flight=in_flight, retention_days=retention_days, organizer=organizer,
+                                    plan_every=timedelta(seconds=plan_every_seconds))
         scheduler.start()
         yield
         scheduler.shutdown(wait=False)
@@ -182,12 +185,13 @@ def scheduler_context(database: Database, clock: Clock, zone: ZoneInfo, retentio
 
 
 async def run_scheduler(database: Database, clock: Clock, zone: ZoneInfo, stop: asyncio.Event, retention_days: int,
-                        organizer: str = "") -> None:
+                        organizer: str = "", plan_every_seconds: int = 900) -> None:
     """The clock alone, until `stop` is set: `peer-challenge scheduler`."""
     from scheduler.clock import InFlight, build_scheduler
 
     in_flight = InFlight()
-    scheduler = build_scheduler(database, clock, zone=zone, in_flight=in_flight, retention_days=retention_days, organizer=organizer)
+    scheduler = build_scheduler(database, clock, zone=zone, in_flight=in_flight, retention_days=retention_days, organizer=organizer,
+                                plan_every=timedelta(seconds=plan_every_seconds))
     scheduler.start()
     log.info("scheduler started")
     await stop.wait()
@@ -240,7 +244,7 @@ def create_app(
     if settings.dispatcher_enabled:
         background.append(dispatcher_context(build_dispatcher(settings, database, adapter, clock, renderer, teams)))
     if settings.scheduler_enabled:
-        background.append(scheduler_context(database, clock, zone, settings.retention_days, settings.mail_from))
+        background.append(scheduler_context(database, clock, zone, settings.retention_days, settings.mail_from, settings.plan_every_seconds))
     return web_application(
         database=database, adapter=adapter, authentication=authentication, assistant=assistant, links=links,
         clock=clock, zone=zone, background=background,

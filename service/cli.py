@@ -536,7 +536,8 @@ def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
     from service.bootstrap import run_scheduler
 
     with command_database(settings, migrate=True) as database:
-        asyncio.run(_until_stopped(lambda stop: run_scheduler(database, utcnow, zone_of(settings), stop, settings.retention_days, settings.mail_from)))
+        asyncio.run(_until_stopped(lambda stop: run_scheduler(database, utcnow, zone_of(settings), stop, settings.retention_days, settings.mail_from,
+                                                              settings.plan_every_seconds)))
     return 0
 
 

@@ -75,6 +75,7 @@ class Settings:
     publisher_website_url: str = ""
     publisher_privacy_url: str = ""
     publisher_terms_url: str = ""
+    plan_every_seconds: int = 900  # how often the programme's clock asks what is due (PLAN_EVERY_SECONDS)
     retention_days: int = 90  # notification bodies and held codes go this long after they are done with
     sdk_overrides: Mapping[str, str] = field(default_factory=dict)
 
@@ -200,6 +201,11 @@ def settings_from(values: Mapping[str, str]) -> Settings:
     smtp_port_text = get("SMTP_PORT", "465" if smtp_security == "tls" else "587" if smtp_security == "starttls" else "25")
     if not smtp_port_text.isdigit():
         problems.append(f"SMTP_PORT is '{smtp_port_text}'; set it to a port number such as 587.")
+    plan_text = get("PLAN_EVERY_SECONDS", "900")
+    plan_every = int(plan_text) if plan_text.isascii() and plan_text.isdigit() else 0
+    if not 1 <= plan_every <= 86400:
+        problems.append(f"PLAN_EVERY_SECONDS is '{plan_text}'; set it to a number of seconds from 1 to 86400, such as 900.")
+        plan_every = 900
     retention_text = get("RETENTION_DAYS", "90")
     retention_days = int(retention_text) if retention_text.isascii() and retention_text.isdigit() else 0
     if not 1 <= retention_days <= 3650:
@@ -266,6 +272,7 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         dispatcher_name=get("DISPATCHER_NAME"),
         teams_tenant_share=share,
         retention_days=retention_days,
+        plan_every_seconds=plan_every,
         publisher_name=get("PUBLISHER_NAME"),
         publisher_website_url=get("PUBLISHER_WEBSITE_URL"),
         publisher_privacy_url=get("PUBLISHER_PRIVACY_URL"),

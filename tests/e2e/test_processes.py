@@ -128,3 +128,44 @@ async def test_two_web_processes_a_dispatcher_and_a_scheduler_lose_nothing_and_s
                 os.killpg(process.pid, signal.SIGKILL)
         await connector_server.close()
         _empty(database)
+
+
+def _rounds(log: Path) -> int:
+    return log.read_text(errors="replace").count("planning round:") if log.exists() else 0
+
+
+async def test_a_second_scheduler_takes_over_when_the_first_is_killed(postgres_database, tmp_path):
+    """Two schedulers on PostgreSQL: each round takes the planners' advisory lock, so they take turns.
+    The first is killed (SIGKILL, perhaps mid-round, holding the lock): PostgreSQL frees the lock with
+    its connection, and the second goes on planning."""
+    database = postgres_database
+    _empty(database)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}, "DATABASE_URL": database.url, "MicrosoftAppId": "",
+           "MicrosoftAppPassword": "", "MAIL_DIR": str(tmp_path / "mail"), "LOG_LEVEL": "INFO", "PLAN_EVERY_SECONDS": "1"}
+    assert subprocess.run([sys.executable, "-m", "service.cli", "import-calendar", str(EXAMPLE), "--past-cycle"], cwd=ROOT, env=env,
+                          capture_output=True, check=False).returncode == 0
+    first_log, second_log = tmp_path / "scheduler-1.log", tmp_path / "scheduler-2.log"
+    first, second = _start(["scheduler"], env, first_log), _start(["scheduler"], env, second_log)
+    try:
+        for _ in range(300):
+            if _rounds(first_log) >= 2 and _rounds(second_log) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        assert _rounds(first_log) >= 2 and _rounds(second_log) >= 2  # both plan, in turn
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        after = _rounds(second_log)
+        for _ in range(200):
+            if _rounds(second_log) >= after + 3:
+                break
+            await asyncio.sleep(0.05)
+        assert _rounds(second_log) >= after + 3, second_log.read_text(errors="replace")[-1500:]
+        with database.session() as session:
+            keys = list(session.scalars(select(OutboxMessage.idempotency_key)))
+        assert keys and len(keys) == len(set(keys))
+    finally:
+        for process in (first, second):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=15)
+        _empty(database)
