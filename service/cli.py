@@ -320,6 +320,12 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{args.file}: {past.problems[0].message}.", file=sys.stderr)
             print("To import it as the record of an earlier year, run the import again with --past-cycle.", file=sys.stderr)
             return 1
+        if not args.dry_run and not args.past_cycle:
+            # The invitations (and any reminder now due) go at once, not at the clock's next round.
+            from programme.reminders.planning import run_planning
+
+            with database.session() as session:
+                run_planning(session, utcnow(), zone_of(settings), organizer=settings.mail_from)
     print(report.format())
     return 0
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from service.cli import main
 from storage.calendar import Group
 from storage.database import Database
+from storage.outbox import OutboxMessage
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "south-east-2022-23.yaml"
@@ -266,3 +267,13 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(database_url, capsys):
         assert main(["serve", "--port", str(port)]) == 1
     err = capsys.readouterr().err
     assert f"port {port} is already in use" in err and "Traceback" not in err
+
+
+def test_importing_a_coming_cycle_sends_its_invitations_at_once(database_url, tmp_path, capsys):
+    output = tmp_path / "demo.yaml"
+    assert main(["demo-calendar", "--output", str(output)]) == 0  # the example moved so its dates lie ahead
+    database = Database(database_url)
+    with database.session() as session:
+        invitations = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "calendar_invitation"))
+    database.dispose()
+    assert invitations and invitations > 30  # everyone of every group, and each DCS's and delegate's two dates
