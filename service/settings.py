@@ -138,7 +138,7 @@ def _value_problems(get: Callable[..., str], app_id: str, app_type: str, tenant:
                         "72f988bf-86f1-41af-91ab-2d7cd011db47.")
     if app_id and app_type == "UserAssignedMSI" and not tenant:
         problems.append("MicrosoftAppType is UserAssignedMSI: set MicrosoftAppTenantId to the managed identity's tenant id.")
-    for name in ("MAIL_FROM", "ASSISTANT_MAILBOX", "MODERATION_MAILBOX", "COORDINATORS_EMAIL", "GRAPH_MAILBOX"):
+    for name in ("MAIL_FROM", "ASSISTANT_MAILBOX", "MODERATION_MAILBOX", "COORDINATORS_EMAIL"):  # GRAPH_MAILBOX may be an object id
         value = get(name)
         if value and not ADDRESS.fullmatch(value):
             problems.append(f"{name} is '{value[:60]}'; set it to one email address, such as peer-challenge@council.example.")

@@ -63,7 +63,7 @@ async def coordinators_and_others_ask_for_the_digest(database):
         assert texts[0] == "Peer challenge digest: week of Mon 19 Dec 2022"
         assert "Inside the moderation window, no enquiry yet" in texts
         assert any(t.startswith("- Reading (Quartet 3, challenge day Thu 16 Feb 2023)") or "\n- Reading (Quartet 3" in t for t in texts)
-        assert [a["data"]["command"] for a in card["actions"]] == ["enquiries", "directory", "panel"]
+        assert [a["data"]["command"] for a in card["actions"]] == ["enquiries", "directory", "panel", "deliveries"]
 
         refused = await say(HARRIET, "digest")
         assert "Only the programme coordinators receive the digest." in refused["body"][1]["text"]
