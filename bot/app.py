@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter
-from botframework.connector.auth import BotFrameworkAuthentication
 
 from bot.assistant import Assistant
 from bot.export_links import ExportLinks
+from bot.host import Host
 from bot.messages import make_messages_handler
 from storage.base import Clock
 from storage.database import Database
@@ -38,8 +37,7 @@ NO_LONGER = "This link was made for a coordinator who no longer is one."
 def web_application(
     *,
     database: Database,
-    adapter: CloudAdapter,
-    authentication: BotFrameworkAuthentication,
+    host: Host,
     assistant: Assistant,
     links: ExportLinks,
     clock: Clock,
@@ -56,11 +54,14 @@ def web_application(
         yield
         database.dispose()
 
+    async def close_host(_app: web.Application) -> AsyncIterator[None]:
+        yield
+        await host.close()
+
     app.cleanup_ctx.append(close_database)
+    app.cleanup_ctx.append(close_host)
     app.cleanup_ctx.extend(background)  # stopped first, so they never outlive the database
-    messages = make_messages_handler(
-        adapter, authentication, assistant, concurrent_turns=max(1, database.max_connections // 2)
-    )
+    messages = make_messages_handler(host, assistant.on_activity, concurrent_turns=max(1, database.max_connections // 2))
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

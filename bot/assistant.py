@@ -10,9 +10,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from botbuilder.core import ConversationState, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
 from sqlalchemy.orm import Session
 
 from bot import email_cards
@@ -48,6 +45,7 @@ from bot.dialogs import (
     timeline,
 )
 from bot.export_links import ExportLinks
+from bot.host import Inbound, InvokeAnswer, TurnIO
 from bot.identity import forget_conversation, identify
 from bot.private import NOT_SENT, SENT_PRIVATELY, PrivateReplies
 from bot.reading.intents import NO_ARGUMENTS, allowed_commands, understand
@@ -63,7 +61,6 @@ from programme.validation import MAX_ID
 from storage.database import Database
 
 log = logging.getLogger(__name__)
-CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 DIALOGS = (
     greeting,
     feedback,
@@ -96,12 +93,12 @@ ActionHandler = Callable[[KnownTurn, dict[str, Any]], Awaitable[dict[str, Any]]]
 EmailAnswer = Callable[[KnownTurn, Command, Held | None], Awaitable[bool]]
 
 
-# The SDK ships no type information, so TeamsActivityHandler is Any to mypy: see _CachedConnectorFactory in bot/adapter.py.
-class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
+class Assistant:
+    """Every turn, on either host: `on_activity` is the host's turn logic (bot/host.py)."""
+
     def __init__(
         self,
         database: Database,
-        conversation_state: ConversationState,
         clock: Callable[[], datetime],
         timezone: ZoneInfo,
         *,
@@ -113,7 +110,6 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         private: PrivateReplies | None = None,
     ):
         self._database = database
-        self._conversation_state = conversation_state
         self._clock = clock
         self._timezone = timezone
         self._moderation_mailbox = moderation_mailbox
@@ -138,44 +134,59 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
             Purpose.CONFIRM: confirm.answer_by_email,
         }
 
-    async def on_turn(self, turn_context: TurnContext) -> None:
-        await super().on_turn(turn_context)
-        # Dialog state lives in the database; only what a dialog changed is written back.
-        await self._conversation_state.save_changes(turn_context)
+    async def on_activity(self, activity: Inbound, io: TurnIO) -> InvokeAnswer | None:
+        """One turn: what the activity is decides what answers it. Dialog state (a card held for an
+        emailed reply, a confirmation waiting) is the programme's, in the database, on either host."""
+        if activity.type == "message":
+            await self.on_message_activity(activity, io)
+        elif activity.type == "invoke" and activity.name == "adaptiveCard/action":
+            return await self.on_adaptive_card_invoke(activity, io)
+        elif activity.type == "invoke":
+            return InvokeAnswer(501)  # no other invoke is offered by the app
+        elif activity.type == "conversationUpdate":
+            if activity.recipient_id and activity.recipient_id in activity.members_added:
+                await self.on_bot_added(activity, io)
+            if activity.recipient_id and activity.recipient_id in activity.members_removed:
+                await self.on_bot_removed(activity)
+        elif activity.type == "installationUpdate":
+            if activity.action in ("add", "add-upgrade"):
+                await self.on_installation_update_add(activity, io)
+            elif activity.action in ("remove", "remove-upgrade"):
+                await self.on_bot_removed(activity)
+        return None
 
-    async def _turn(self, context: TurnContext, session: Session) -> Turn:
+    async def _turn(self, activity: Inbound, io: TurnIO, session: Session) -> Turn:
         now = self._clock()
         today = now.astimezone(self._timezone).date()
-        repeated = not for_activity(session, activity_key(context.activity))
+        repeated = not for_activity(session, activity_key(activity))
         # Its own unit of work: the connection goes back to the pool before the dialog awaits the
         # network, so a slow reply never holds a connection others are waiting for.
-        person, profile = await identify(context, session, today)
+        person, profile = await identify(activity, io, session, today)
         # Built as a Turn: a KnownTurn only when both are there, which is what it guarantees.
         kind: type[Turn] = KnownTurn if person is not None and profile is not None else Turn
         return kind(
-            context=context, session=session, person=person, profile=profile, today=today, now=now, zone=self._timezone,
+            activity=activity, io=io, session=session, person=person, profile=profile, today=today, now=now, zone=self._timezone,
             moderation_mailbox=self._moderation_mailbox, coordinators_email=self._coordinators_email,
             programme_links=self._programme_links, links=self._links, renderer=self._renderer, repeated=repeated, private=self._private,
         )
 
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity
-        text = TurnContext.remove_recipient_mention(activity) if activity.entities else activity.text
-        if not (text or "").strip() and isinstance(activity.value, dict) and isinstance(activity.value.get("command"), str):
+    async def on_message_activity(self, activity: Inbound, io: TurnIO) -> None:
+        text = activity.text
+        if not text.strip() and isinstance(activity.value, dict) and isinstance(activity.value.get("command"), str):
             text = activity.value["command"]  # a command button (Action.Submit with the command in its data)
         command = parse_command(text)
         with self._database.session() as session:
-            turn = await self._turn(turn_context, session)
+            turn = await self._turn(activity, io, session)
             if turn.repeated:
                 # Delivered again (a retry, a second web process): answered the first time, and nothing changes twice.
                 log.info("activity %s: already handled", activity.id)
                 return
             try:
-                await self._message(turn, turn_context, command)
+                await self._message(turn, command)
             except AlreadyHandled:
                 log.info("activity %s: handled meanwhile by another delivery; its changes were rolled back", activity.id)
 
-    async def _message(self, turn: Turn, turn_context: TurnContext, command: Command) -> None:
+    async def _message(self, turn: Turn, command: Command) -> None:
         if turn.by_email and not command.word:
             command = parse_command(subject_words(turn.subject))  # a command in the subject, the body left empty
         known = turn.known()
@@ -203,7 +214,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         if handler is None and known_handler is None:
             await greeting.welcome(turn)  # nothing written: the welcome
             return
-        log.info("activity %s: command %s on %s", turn_context.activity.id, command.word, turn.channel)
+        log.info("activity %s: command %s on %s", turn.activity.id, command.word, turn.channel)
         if handler is not None:
             await handler(turn, command)
         elif known is None:
@@ -212,15 +223,14 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
             assert known_handler is not None  # when neither was found, the turn was answered above
             await known_handler(known, command)
 
-    async def on_adaptive_card_invoke(
-        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
-    ) -> AdaptiveCardInvokeResponse:
-        action = invoke_value.action or {}
-        verb = action.get("verb") if isinstance(action, dict) else getattr(action, "verb", None)
-        data = (action.get("data") if isinstance(action, dict) else getattr(action, "data", None)) or {}
+    async def on_adaptive_card_invoke(self, activity: Inbound, io: TurnIO) -> InvokeAnswer:
+        action = activity.value.get("action") if isinstance(activity.value, dict) else None
+        action = action if isinstance(action, dict) else {}
+        verb = action.get("verb") if isinstance(action.get("verb"), str) else ""
+        data = action.get("data") or {}
         with self._database.session() as session:
-            turn = await self._turn(turn_context, session)
-            log.info("activity %s: card action %s", turn_context.activity.id, verb)
+            turn = await self._turn(activity, io, session)
+            log.info("activity %s: card action %s", activity.id, verb)
             if turn.repeated:
                 content = message_card("Already done", "This press arrived twice: it was done the first time, and nothing was changed again.")
             else:
@@ -229,7 +239,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
                 # The answer replaces the card for everyone in the chat: it goes to the person alone.
                 sent = self._private is not None and await self._private.send(turn, content, None)
                 content = card([paragraph(SENT_PRIVATELY if sent else NOT_SENT)])
-        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=fitted(content))
+        return InvokeAnswer.card(fitted(content))
 
     async def _act(self, turn: Turn, verb: str, data: dict[str, Any]) -> dict[str, Any]:
         """A card's action, from Teams or from an emailed reply: the card to show next."""
@@ -259,7 +269,7 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         """A reply to a card we emailed: the button it names, with the form it fills in."""
         if held is None:
             return False  # a card sent to someone else: the email is read as a new message
-        activity = turn.context.activity
+        activity = turn.activity
         subject = turn.subject
         chosen = email_cards.answer(held, unquoted(activity.text))
         if chosen.action is None:
@@ -284,28 +294,20 @@ class Assistant(TeamsActivityHandler):  # type: ignore[misc, unused-ignore]
         await turn.reply_card(content, subject=subject.replace(f"[{held.code}]", "").strip() or None)
         return True
 
-    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
-        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
-        if not any(member.id == bot_id for member in members_added):
-            return
+    async def on_bot_added(self, activity: Inbound, io: TurnIO) -> None:
         # The bot joined a conversation: greet the person who installed it, once.
         with self._database.session() as session:
-            turn = await self._turn(turn_context, session)
+            turn = await self._turn(activity, io, session)
             await greeting.welcome(turn)
 
-    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+    async def on_installation_update_add(self, activity: Inbound, io: TurnIO) -> None:
         with self._database.session() as session:
-            await identify(turn_context, session, self._clock().astimezone(self._timezone).date())
+            await identify(activity, io, session, self._clock().astimezone(self._timezone).date())
 
-    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+    async def on_bot_removed(self, activity: Inbound) -> None:
+        """The app was removed, or the bot left the conversation."""
         with self._database.session() as session:
-            forget_conversation(session, turn_context.activity)
-
-    async def on_members_removed_activity(self, members_removed: list[ChannelAccount], turn_context: TurnContext) -> None:
-        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
-        if any(member.id == bot_id for member in members_removed):
-            with self._database.session() as session:
-                forget_conversation(session, turn_context.activity)
+            forget_conversation(session, activity)
 
 
 ID_KEYS = frozenset({"id", "person_id", "person", "ask", "offer", "assignment", "nomination", "note", "version", "group"})
@@ -324,12 +326,11 @@ def _ids_in_range(data: dict[str, Any]) -> bool:
     return True
 
 
-def activity_key(activity: Any) -> str | None:
+def activity_key(activity: Inbound) -> str | None:
     """What names one activity across its deliveries, hashed: its channel, conversation and id."""
     if not activity.id:
         return None
-    conversation = activity.conversation.id if activity.conversation else ""
-    return hashlib.sha256(f"{activity.channel_id}\n{conversation}\n{activity.id}".encode()).hexdigest()
+    return hashlib.sha256(f"{activity.channel}\n{activity.conversation_id}\n{activity.id}".encode()).hexdigest()
 
 
 def _allowed(turn: Turn) -> list[str]:

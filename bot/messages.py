@@ -1,9 +1,11 @@
-"""POST /api/messages: authenticate, run the turn, write the invoke response ourselves.
+"""POST /api/messages, on either host: authenticate, run the turn, write the HTTP answer ourselves.
 
-The SDK's `CloudAdapter.process` answers 500 for some authentication failures (an expired token,
-a missing one when the metadata URL is overridden) and fails to serialize an Adaptive Card invoke
-response. Here every authentication failure is 401 with no side effect, and the invoke body is
-written as it is.
+Both SDKs' own `process` get things wrong for us: botbuilder's answers 500 for some authentication
+failures (an expired token, a missing one when the metadata URL is overridden) and fails to
+serialize an Adaptive Card invoke response; the Agents SDK's answers an invoke with whatever the
+turn left and sends the exception's text to the user when a turn fails. Here every authentication
+failure is 401 with no side effect, a failed turn is logged by type and apologised for, and the
+invoke body is written as it is.
 """
 
 from __future__ import annotations
@@ -13,35 +15,19 @@ import json
 import logging
 import re
 import time
+import traceback
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
-from azure.core.exceptions import DeserializationError  # what msrest raises: msrest.exceptions only re-imports it
-from botbuilder.core import Bot
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
-from botframework.connector.auth import BotFrameworkAuthentication
-from msrest.serialization import Model
+
+from bot.cards.programme_cards import message_card
+from bot.host import Host, Inbound, InvokeAnswer, Reply, TurnIO, TurnLogic
 
 log = logging.getLogger(__name__)
+APOLOGY = "Sorry, something went wrong on our side. Please try again in a few minutes."
 
 
-class _KnownExtraFields(logging.Filter):
-    """Teams sends fields the SDK's msrest models do not declare (an invoke's `trigger`, channel
-    data's `source`); msrest warns of each on every turn, and ignores them, as we do. Those warnings
-    only are dropped: any other msrest warning still shows."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "is not a known attribute of class" not in str(record.msg)
-
-
-logging.getLogger("msrest.serialization").addFilter(_KnownExtraFields())
-
-
-def make_messages_handler(
-    adapter: CloudAdapter, authentication: BotFrameworkAuthentication, bot: Bot, *, concurrent_turns: int
-) -> Callable[[web.Request], Awaitable[web.Response]]:
+def make_messages_handler(host: Host, logic: TurnLogic, *, concurrent_turns: int) -> Callable[[web.Request], Awaitable[web.Response]]:
     # Database access is synchronous: a turn that waited for a pooled connection would block the
     # event loop, and with it the turns holding connections. So no more turns run at once than
     # the pool can serve (each may use two connections: its own and the dialog state's).
@@ -59,37 +45,56 @@ def make_messages_handler(
             body = cleaned(json.loads(raw))
             if not isinstance(body, dict):
                 raise ValueError("not a JSON object")
-            activity = Activity().deserialize(body)
-        except (json.JSONDecodeError, DeserializationError, TypeError, ValueError, AttributeError, RecursionError, UnicodeDecodeError):
+            activity = host.parse(body)
+        except (json.JSONDecodeError, TypeError, ValueError, AttributeError, RecursionError, UnicodeDecodeError):
             return web.json_response({"error": "the body is not a Bot Framework activity"}, status=400)
-        if not activity.type:
+        inbound = Inbound.from_json(body)
+        if not inbound.type:
             return web.json_response({"error": "the activity has no type"}, status=400)
-        if activity.type == "invoke" and activity.name == "adaptiveCard/action" and not _is_card_action(activity.value):
+        if inbound.type == "invoke" and inbound.name == "adaptiveCard/action" and not _is_card_action(inbound.value):
             return web.json_response({"error": "an adaptiveCard/action invoke's value must be {action: {verb, data}}"}, status=400)
 
         try:
-            authenticated = await authentication.authenticate_request(
-                activity, request.headers.get("Authorization")
-            )
+            authenticated = await host.authenticate(activity, request.headers.get("Authorization"))
         except Exception as error:  # noqa: BLE001 - any failure to authenticate is a 401
-            log.warning(
-                "rejected activity %s on %s: %s", activity.id, activity.channel_id, type(error).__name__
-            )
+            log.warning("rejected activity %s on %s: %s", inbound.id, inbound.channel, type(error).__name__)
             return web.json_response({"error": "unauthorized"}, status=401)
 
         started = time.monotonic()
         async with turns:
-            invoke_response = await adapter.process_activity(authenticated, activity, bot.on_turn)
-        status = 201 if invoke_response is None else invoke_response.status
+            answer = await host.run(authenticated, activity, inbound, _guarded(logic))
+        status = 201 if answer is None else answer.status
+        duration = round((time.monotonic() - started) * 1000)
         # One line per turn, for an operator's log: ids and outcome only (LOG_FORMAT=json makes its fields a JSON object).
-        log.info("turn %s (%s on %s): %s in %.0f ms", activity.id, activity.type, activity.channel_id, status,
-                 (time.monotonic() - started) * 1000,
-                 extra={"activity": activity.id, "outcome": status, "duration_ms": round((time.monotonic() - started) * 1000)})
-        if invoke_response is None:
+        log.info("turn %s (%s on %s): %s in %s ms", inbound.id, inbound.type, inbound.channel, status, duration,
+                 extra={"activity": inbound.id, "outcome": status, "duration_ms": duration})
+        if answer is None:
             return web.Response(status=201)
-        return _invoke_body(invoke_response.status, invoke_response.body)
+        if answer.body is None:
+            return web.Response(status=answer.status)
+        return web.json_response(answer.body, status=answer.status)
 
     return messages
+
+
+def _guarded(logic: TurnLogic) -> TurnLogic:
+    """The turn, with its failure logged (its type and where, never its text: the message can carry
+    personal data, SQL parameters, card values) and apologised for."""
+
+    async def turn(inbound: Inbound, io: TurnIO) -> InvokeAnswer | None:
+        try:
+            return await logic(inbound, io)
+        except Exception as error:  # noqa: BLE001 - every failure of a turn ends here, on both hosts
+            log.error("turn failed: activity %s (%s on %s): %s at\n%s", inbound.id, inbound.type, inbound.channel, type(error).__name__,
+                      "".join(traceback.format_list(traceback.extract_tb(error.__traceback__))))
+            if inbound.type == "message" and not io.responded:
+                try:
+                    await io.send(Reply(text=APOLOGY))
+                except Exception:
+                    log.exception("could not send the apology for activity %s", inbound.id)
+            return InvokeAnswer.card(message_card("Sorry", APOLOGY, attention=True)) if inbound.type == "invoke" else None
+
+    return turn
 
 
 MAX_BODY = 512 * 1024  # an activity is a few kilobytes; an email with its HTML a few hundred at most
@@ -116,15 +121,3 @@ def cleaned(value: object, depth: int = 0) -> object:
 def _is_card_action(value: object) -> bool:
     action = value.get("action") if isinstance(value, dict) else None
     return isinstance(action, dict) and isinstance(action.get("verb"), str) and isinstance(action.get("data", {}), dict)
-
-
-def _invoke_body(status: int, body: object) -> web.Response:
-    if body is None:
-        return web.Response(status=status)
-    if isinstance(body, AdaptiveCardInvokeResponse):
-        # msrest cannot serialize a card held as a dict; the wire shape is simple enough to write.
-        body = {"statusCode": body.status_code, "type": body.type, "value": body.value}
-    elif isinstance(body, Model):
-        serialize: Callable[[], dict[str, Any]] = body.serialize  # msrest's is unannotated: a JSON object
-        body = serialize()
-    return web.json_response(body, status=status)

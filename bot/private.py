@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bot.cards.as_text import card_as_html, card_as_text
 from bot.cards.elements import card, paragraph
 from bot.cards.paging import fitted
+from bot.host import Inbound
 from notify.message import DeliveryFailure, EmailMessage, EmailSender, Rendered, TeamsMessage, TeamsSender
 
 if TYPE_CHECKING:
@@ -28,10 +29,9 @@ SENT_PRIVATELY = "I've sent you this privately: this chat is shared, so I answer
 NOT_SENT = "This chat is shared, so I answer only in a one-to-one chat: open one with me (search for the Peer Challenge Assistant) and ask there."
 
 
-def is_shared(activity: Any) -> bool:
+def is_shared(activity: Inbound) -> bool:
     """A group chat or a channel: everyone in it reads what is posted there."""
-    conversation = getattr(activity, "conversation", None)
-    return getattr(conversation, "conversation_type", None) in SHARED_TYPES
+    return activity.conversation_type in SHARED_TYPES
 
 
 def group_card() -> dict[str, Any]:
@@ -60,12 +60,12 @@ class PrivateReplies:
         return await self._by_email(turn, content, subject)
 
     async def _in_teams(self, turn: Turn, content: dict[str, Any], subject: str | None) -> bool:
-        activity = turn.context.activity
-        tenant = _tenant(activity)
-        if self._teams is None or not tenant or activity.from_property is None:
+        activity = turn.activity
+        tenant = activity.tenant_id
+        if self._teams is None or not tenant or not activity.sender_id:
             return False
         try:
-            reference = await self._teams.create_personal_conversation(activity.service_url or "", tenant, activity.from_property.id)
+            reference = await self._teams.create_personal_conversation(activity.service_url, tenant, activity.sender_id)
             await self._teams.send_teams(TeamsMessage(
                 reference=reference, rendered=Rendered(subject or "", card_as_text(content), card_as_html(content), fitted(content)),
                 message_id=0, tenant_id=tenant, conversation_id=str((reference.get("conversation") or {}).get("id") or ""),
@@ -87,12 +87,6 @@ class PrivateReplies:
         try:
             await self._email.send_email(EmailMessage(to=address, rendered=rendered, message_id=secrets.randbits(48)))
         except (DeliveryFailure, OSError) as error:
-            log.info("activity %s: the private answer could not go by email (%s)", turn.context.activity.id, type(error).__name__)
+            log.info("activity %s: the private answer could not go by email (%s)", turn.activity.id, type(error).__name__)
             return False
         return True
-
-
-def _tenant(activity: Any) -> str:
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = (data.get("tenant") or {}).get("id") if isinstance(data.get("tenant"), dict) else None
-    return str(tenant or getattr(activity.conversation, "tenant_id", None) or "")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from sqlalchemy.orm import Session
 
 from bot import email_cards
 from bot.cards.as_text import card_as_html, card_as_text
 from bot.cards.paging import fitted
 from bot.export_links import ExportLinks
+from bot.host import File, Inbound, Reply, TurnIO
 from bot.identity import EMAIL_CHANNEL
 from bot.private import NOT_SENT, SENT_PRIVATELY, PrivateReplies, is_shared
 from bot.reading.subjects import bare_subject
@@ -26,7 +26,8 @@ from storage.people import Person
 
 @dataclass
 class Turn:
-    context: TurnContext
+    activity: Inbound  # what arrived
+    io: TurnIO  # how to answer, through the host
     session: Session
     person: Person | None
     profile: Profile | None  # roles only: enough for permission checks and help
@@ -53,18 +54,17 @@ class Turn:
 
     @property
     def channel(self) -> str:
-        return cast(str, self.context.activity.channel_id)
+        return self.activity.channel
 
     @property
     def subject(self) -> str:
         """An email's subject line (empty elsewhere): where the codes of answerable messages travel."""
-        data = self.context.activity.channel_data
-        return str(data.get("subject") or "") if isinstance(data, dict) else ""
+        return str(self.activity.channel_data.get("subject") or "")
 
     @property
     def shared(self) -> bool:
         """A group chat or a channel: nothing personal is said here (bot/private.py)."""
-        return is_shared(self.context.activity)
+        return is_shared(self.activity)
 
     @property
     def by_email(self) -> bool:
@@ -73,10 +73,10 @@ class Turn:
     @property
     def sender_address(self) -> str:
         """By email, the address the message came from (the only one its held codes may act for)."""
-        return str(self.context.activity.from_property.id or "") if self.by_email else ""
+        return self.activity.sender_id if self.by_email else ""
 
     def _code_texts(self) -> tuple[str, str]:
-        return self.subject, str(self.context.activity.text or "")
+        return self.subject, self.activity.text
 
     def held_code(self, *purposes: held_codes.Purpose) -> held_codes.Held | None:
         """By email, the code this message carries (in its subject, else its body) that was sent to
@@ -99,26 +99,31 @@ class Turn:
         In a shared conversation only a `public` card is posted there: any other goes to the person alone."""
         if self.shared and not public:
             sent = self.private is not None and await self.private.send(self, card, subject)
-            await self.context.send_activity(MessageFactory.text(SENT_PRIVATELY if sent else NOT_SENT))
+            await self.reply_text(SENT_PRIVATELY if sent else NOT_SENT)
             return
         if self.by_email:
             # Buttons and forms work by email too: the card is held under a code for the reply.
-            card, code = email_cards.for_email(self.session, card, self.context.activity.from_property.id, self.now)
+            card, code = email_cards.for_email(self.session, card, self.activity.sender_id, self.now)
             if code:
                 subject = f"{subject or _title(card)} [{code}]"
             await self.reply_email(card_as_text(card), card_as_html(card), subject=subject)
             return
-        await self.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(fitted(card))))
+        await self.io.send(Reply(card=fitted(card)))
+
+    async def reply_text(self, text: str) -> None:
+        await self.io.send(Reply(text=text))
+
+    async def reply_files(self, text: str, files: list[File], *, subject: str) -> None:
+        """By email: an answer with files attached."""
+        await self.io.send(Reply(text=text, channel_data={"subject": subject}, files=tuple(files)))
 
     async def reply_email(self, text: str, html: str, *, subject: str | None = None) -> None:
-        activity = MessageFactory.text(text)
         channel_data = {"htmlBody": html}
         # One "RE:" at most: a reply to "RE: FW: Status" is "RE: Status", never "RE: RE: FW: Status".
         subject = bare_subject(subject) if subject else (f"RE: {incoming}" if (incoming := bare_subject(self.subject)) else None)
         if subject:
             channel_data["subject"] = subject
-        activity.channel_data = channel_data
-        await self.context.send_activity(activity)
+        await self.io.send(Reply(text=text, channel_data=channel_data))
 
 
 @dataclass

@@ -1,19 +1,19 @@
-"""Proactive Teams messages through the Bot Framework SDK's CloudAdapter.
+"""Proactive Teams messages: our one retry policy and Teams' rate limits, over whichever SDK hosts us.
 
-Three things the SDK would otherwise decide for us:
+What the SDK does (open a turn on a stored conversation, post or replace a card, open a one-to-one
+chat) is a `TeamsConnector`, one per host (`bot/hosts/botbuilder.py`, `bot/hosts/agents.py`); what
+a failure means, how long to wait and how often to try again is decided here, the same on both:
 
-- An exception inside a `continue_conversation` callback goes to `adapter.on_turn_error`, never to
-  the caller (which would log it, try to apologise and report success). So the callback catches
-  everything, hands it back, and this module decides what it means.
-- msrest retries on its own, blocking one of the event loop's executor threads while it sleeps
-  (three connection retries, backoff 0.8 s), and does not honour Retry-After on a POST. We switch
-  that off on the connector client so there is one retry policy, ours: Retry-After honoured,
-  exponential backoff with full jitter, every attempt inside the rate limits.
-- The HTTP timeout is msrest's 100 s; we set our own.
+- An exception inside an SDK's proactive callback would go to its `on_turn_error`, never to the
+  caller (which would log it, try to apologise and report success). So each connector's callback
+  catches everything and hands it back, and this module decides what it means.
+- Neither SDK's own retries run (msrest's are switched off on the Bot Framework's connector client;
+  the Agents SDK has none): Retry-After honoured, exponential backoff with full jitter, every
+  attempt inside the rate limits.
+- The HTTP timeout is ours, on both.
 
-Without an app id (local development against the Agents Playground) the SDK's credentials are
-empty and it sends no Authorization header: proactive messages work unauthenticated, as the
-Playground expects. Pass `app_id=""`.
+Without an app id (local development against the Agents Playground) no Authorization header is
+sent: proactive messages work unauthenticated, as the Playground expects.
 """
 
 from __future__ import annotations
@@ -23,16 +23,10 @@ import email.utils
 import logging
 import random
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any, cast
-
-import requests
-from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
-from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, ConversationParameters, ConversationReference
-from msrest.exceptions import ClientRequestError, HttpOperationError
+from typing import Any, Literal, Protocol
 
 from notify.message import ConversationGone, PermanentFailure, TeamsMessage, TemporaryFailure
 from notify.rate_limit import TeamsLimits
@@ -87,30 +81,69 @@ def retry_after_seconds(value: str | None, *, now: Callable[[], float] = time.ti
     return max(when.timestamp() - now(), 0.0)
 
 
-def classify(error: BaseException) -> _Outcome | None:
-    """The outcome of an error raised while talking to the connector, or None if we do not know it.
+@dataclass(frozen=True)
+class ConnectorFailure:
+    """What a connector's error was, as the SDK raised it: an HTTP status (with its Retry-After),
+    or a request that got no answer."""
+
+    kind: Literal["status", "timeout", "connection", "request"]
+    status: int = 0
+    retry_after: str | None = None
+    detail: str = ""  # the exception's type, for a reason: never its text
+
+
+class TeamsConnector(Protocol):
+    """One SDK's way to Teams: what `TeamsProactiveSender` retries and paces."""
+
+    async def post(self, reference: dict[str, Any], card: dict[str, Any], summary: str, replaces: str | None) -> str | None:
+        """Posts the card into the referenced conversation (or replaces the activity `replaces`);
+        returns the id Teams gave it."""
+        ...
+
+    async def open_personal(self, service_url: str, tenant_id: str, user_id: str, bot_id: str) -> str:
+        """Opens (or finds) the one-to-one chat with `user_id`; returns its conversation id."""
+        ...
+
+    def failure(self, error: BaseException) -> ConnectorFailure | None:
+        """What `error`, raised by `post` or `open_personal`, was; None if it is not the connector's."""
+        ...
+
+    def set_timeout(self, seconds: float) -> None: ...
+
+
+def classify(failure: ConnectorFailure | None) -> _Outcome | None:
+    """The outcome of a connector's failure, or None if we do not know it.
 
     Reasons name the status and what it means, never the response text (which can quote the message).
     """
-    if isinstance(error, HttpOperationError) and getattr(error, "response", None) is not None:
-        status = getattr(error.response, "status_code", None)
-        if isinstance(status, int):
-            headers = getattr(error.response, "headers", None) or {}
-            retry_after = retry_after_seconds(headers.get("Retry-After"))
-            reason = f"Teams {status}: {STATUS_NAMES.get(status, 'error')}"
-            if status in GONE_REASONS:
-                return _Outcome(GONE_REASONS[status], retry=False, gone=True)
-            if status in RETRIED_STATUSES or (status >= 500 and status not in (501, 505)):
-                return _Outcome(reason, retry=True, retry_after=retry_after)
-            return _Outcome(reason, retry=False)
-    inner = error.inner_exception if isinstance(error, ClientRequestError) else error
-    if isinstance(inner, (requests.Timeout, asyncio.TimeoutError, TimeoutError)):
+    if failure is None:
+        return None
+    if failure.kind == "status":
+        status = failure.status
+        retry_after = retry_after_seconds(failure.retry_after)
+        reason = f"Teams {status}: {STATUS_NAMES.get(status, 'error')}"
+        if status in GONE_REASONS:
+            return _Outcome(GONE_REASONS[status], retry=False, gone=True)
+        if status in RETRIED_STATUSES or (status >= 500 and status not in (501, 505)):
+            return _Outcome(reason, retry=True, retry_after=retry_after)
+        return _Outcome(reason, retry=False)
+    if failure.kind == "timeout":
         return _Outcome("Teams: request timed out", retry=True)
-    if isinstance(inner, (requests.ConnectionError, ConnectionError)):
-        return _Outcome(f"Teams: connection failed ({type(inner).__name__})", retry=True)
-    if isinstance(error, ClientRequestError):
-        return _Outcome(f"Teams: request failed ({type(inner).__name__})", retry=True)
-    return None
+    if failure.kind == "connection":
+        return _Outcome(f"Teams: connection failed ({failure.detail})", retry=True)
+    return _Outcome(f"Teams: request failed ({failure.detail})", retry=True)
+
+
+def with_both_tenant_spellings(reference: dict[str, Any]) -> dict[str, Any]:
+    """A stored reference, readable by either SDK: botbuilder (msrest) writes and reads the
+    conversation's `tenantID`, the Agents SDK and Teams itself `tenantId`."""
+    conversation = reference.get("conversation")
+    if not isinstance(conversation, dict):
+        return reference
+    tenant = conversation.get("tenantId") or conversation.get("tenantID")
+    if not tenant:
+        return reference
+    return {**reference, "conversation": {**conversation, "tenantId": tenant, "tenantID": tenant}}
 
 
 class TeamsProactiveSender:
@@ -118,7 +151,7 @@ class TeamsProactiveSender:
 
     def __init__(
         self,
-        adapter: BotAdapter,
+        connector: TeamsConnector,
         app_id: str,
         *,
         limits: TeamsLimits,
@@ -129,16 +162,15 @@ class TeamsProactiveSender:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         jitter: Callable[[float, float], float] = random.uniform,
     ):
-        self._adapter = adapter
+        self._connector = connector
         self._app_id = app_id or ""
         self._limits = limits
         self._max_retries = max_retries
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
-        self._timeout = timeout
         self._sleep = sleep
         self._jitter = jitter
-        self._tuned: weakref.WeakSet[object] = weakref.WeakSet()  # connector clients already tuned
+        connector.set_timeout(timeout)
 
     # -- sending --------------------------------------------------------------------------
 
@@ -154,42 +186,18 @@ class TeamsProactiveSender:
         await self._post(message, activity_id)
 
     async def _post(self, message: TeamsMessage, replaces: str | None) -> str | None:
-        reference = ConversationReference().deserialize(message.reference)
-        conversation = reference.conversation
-        conversation_id = message.conversation_id or (conversation.id if conversation else "")
-        tenant_id = message.tenant_id or (conversation.tenant_id if conversation else None)
-        activity = self._activity(message)
+        stored = message.reference.get("conversation")
+        conversation: dict[str, Any] = stored if isinstance(stored, dict) else {}
+        conversation_id = message.conversation_id or str(conversation.get("id") or "")
+        tenant_id = message.tenant_id or conversation.get("tenantId") or conversation.get("tenantID") or None
         posted: list[str | None] = []
 
         async def attempt() -> None:
-            problems: list[BaseException] = []
-
-            async def callback(context: TurnContext) -> None:
-                try:
-                    self._tune(context)
-                    if replaces:
-                        activity.id = replaces
-                        await context.update_activity(activity)
-                        posted.append(replaces)
-                    else:
-                        response = await context.send_activity(activity)
-                        posted.append(getattr(response, "id", None))
-                except Exception as error:  # noqa: BLE001 - handed to the caller, never to on_turn_error
-                    problems.append(error)
-
-            await self._adapter.continue_conversation(reference, callback, self._app_id)
-            if problems:
-                raise problems[0]
+            # What Teams shows in the notification and where a card cannot be drawn: the text, as the summary.
+            posted.append(await self._connector.post(message.reference, message.rendered.card, message.rendered.text, replaces))
 
         await self._with_retries(attempt, conversation_id, tenant_id, message.message_id)
         return posted[-1] if posted else None
-
-    def _activity(self, message: TeamsMessage) -> Activity:
-        rendered = message.rendered
-        activity = MessageFactory.attachment(CardFactory.adaptive_card(rendered.card))
-        # What Teams shows in the notification and where a card cannot be drawn.
-        activity.summary = rendered.text
-        return activity
 
     # -- creating a personal conversation -------------------------------------------------------
 
@@ -197,41 +205,21 @@ class TeamsProactiveSender:
         self, service_url: str, tenant_id: str, user_id: str, *, bot_id: str | None = None
     ) -> dict[str, Any]:
         """Opens (or finds: Teams returns the existing one) the one-to-one chat with a person who has
-        the app but has never written to it. Returns a serialized ConversationReference."""
-        bot = ChannelAccount(id=bot_id or (f"28:{self._app_id}" if self._app_id else "bot"))
-        parameters = ConversationParameters(
-            is_group=False,
-            bot=bot,
-            members=[ChannelAccount(id=user_id)],
-            tenant_id=tenant_id,
-            channel_data={"tenant": {"id": tenant_id}},
-        )
-        created: list[ConversationReference] = []
+        the app but has never written to it. Returns a conversation reference (the Bot Framework's JSON)."""
+        bot = bot_id or (f"28:{self._app_id}" if self._app_id else "bot")
+        created: list[str] = []
 
         async def attempt() -> None:
-            problems: list[BaseException] = []
-
-            async def callback(context: TurnContext) -> None:
-                try:
-                    created.append(TurnContext.get_conversation_reference(context.activity))
-                except Exception as error:  # noqa: BLE001 - handed to the caller
-                    problems.append(error)
-
-            await self._adapter.create_conversation(
-                self._app_id, callback, parameters, TEAMS_CHANNEL, service_url, None
-            )
-            if problems:
-                raise problems[0]
+            created.append(await self._connector.open_personal(service_url, tenant_id, user_id, bot))
 
         await self._with_retries(attempt, None, tenant_id, None)
-        reference = created[-1]
-        reference.activity_id = None
-        reference.user = ChannelAccount(id=user_id)
-        reference.bot = bot
-        reference.conversation = ConversationAccount(
-            id=reference.conversation.id, tenant_id=tenant_id, conversation_type="personal", is_group=False
-        )
-        return cast(dict[str, Any], reference.serialize())  # msrest is untyped
+        return {
+            "user": {"id": user_id},
+            "bot": {"id": bot},
+            "conversation": {"id": created[-1], "tenantId": tenant_id, "conversationType": "personal", "isGroup": False},
+            "channelId": TEAMS_CHANNEL,
+            "serviceUrl": service_url,
+        }
 
     # -- retries ---------------------------------------------------------------------------------
 
@@ -249,7 +237,7 @@ class TeamsProactiveSender:
                 await attempt()
                 return
             except Exception as error:
-                outcome = classify(error)
+                outcome = classify(self._connector.failure(error))
                 if outcome is None:
                     raise
             finally:
@@ -272,14 +260,3 @@ class TeamsProactiveSender:
     def _backoff(self, retries: int, retry_after: float | None) -> float:
         ceiling = min(self._backoff_cap, self._backoff_base * 2 ** (retries - 1))
         return max(self._jitter(0.0, ceiling), retry_after or 0.0)
-
-    def _tune(self, context: TurnContext) -> None:
-        """Our timeout, and no retries of msrest's own, on the (cached, shared) connector client."""
-        client = context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
-        if client is None or client in self._tuned:
-            return
-        config = getattr(client, "config", None)
-        if config is not None and hasattr(config, "retry_policy") and hasattr(config, "connection"):
-            config.retry_policy.retries = 0
-            config.connection.timeout = self._timeout
-        self._tuned.add(client)

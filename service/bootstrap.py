@@ -25,10 +25,8 @@ from storage.base import Clock, utcnow
 from storage.database import Database
 
 if TYPE_CHECKING:
-    from botbuilder.integration.aiohttp import CloudAdapter
-    from botframework.connector.auth import ServiceClientCredentialsFactory
-
-    from bot.adapter import CachingBotFrameworkAuthentication
+    from bot.hosts.agents import AgentsHost
+    from bot.hosts.botbuilder import BotbuilderHost
     from notify.dispatcher import Dispatcher
     from notify.message import EmailSender
     from notify.render import Renderer
@@ -112,30 +110,69 @@ def build_email_sender(settings: Settings) -> EmailSender:
     )
 
 
-def build_bot_framework(
-    settings: Settings, credentials_factory: ServiceClientCredentialsFactory | None = None
-) -> tuple[CachingBotFrameworkAuthentication, CloudAdapter]:
-    """The Bot Framework authentication and adapter, from the bot registration's settings."""
-    from bot.adapter import build_adapter, build_authentication
+def build_host(settings: Settings, outbound_credentials: object | None = None) -> BotbuilderHost | AgentsHost:
+    """The SDK the assistant runs on (BOT_HOST), with the bot registration's settings.
 
-    authentication = build_authentication(settings.sdk_configuration(), credentials_factory)
-    return authentication, build_adapter(authentication)
+    `outbound_credentials` replaces what signs calls to the Bot Connector (tests, benchmarks): for
+    botbuilder a ServiceClientCredentialsFactory, for agents an async callable giving the bearer token.
+    """
+    if settings.bot_host == "agents":
+        return _agents_host(settings, outbound_credentials)
+    from bot.hosts.botbuilder import BotbuilderHost, build_adapter, build_authentication
+
+    authentication = build_authentication(settings.sdk_configuration(), outbound_credentials)
+    return BotbuilderHost(authentication, build_adapter(authentication), settings.app_id)
 
 
-def build_teams_sender(settings: Settings, adapter: CloudAdapter) -> TeamsProactiveSender:
+def _agents_host(settings: Settings, outbound_credentials: object | None) -> AgentsHost:
+    from bot.hosts.agents import BOT_FRAMEWORK_SCOPE, AgentsHost
+
+    token = outbound_credentials
+    if token is None and settings.authenticated:
+        from microsoft_agents.authentication.msal import MsalAuth
+        from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, AuthTypes
+
+        # The standard names, onto the SDK's connection settings: a client secret (single-tenant with
+        # its tenant, multi-tenant through botframework.com, as the Bot Framework has it) or a managed identity.
+        managed = settings.app_type == "UserAssignedMSI"
+        msal = MsalAuth(AgentAuthConfiguration(
+            auth_type=AuthTypes.user_managed_identity if managed else AuthTypes.client_secret,
+            client_id=settings.app_id,
+            tenant_id=settings.app_tenant_id if settings.app_type == "SingleTenant" or managed else "botframework.com",
+            client_secret=None if managed else settings.app_password,
+            authority=settings.sdk_overrides.get("ToChannelFromBotLoginUrl") or None,
+        ))
+        scope = settings.sdk_overrides.get("ToChannelFromBotOAuthScope") or BOT_FRAMEWORK_SCOPE
+        scope = scope if scope.endswith("/.default") else scope.rstrip("/") + "/.default"
+
+        async def msal_token() -> str:
+            return await msal.get_access_token(scope.removesuffix("/.default"), [scope])
+
+        token = msal_token
+    if token is None:
+        async def no_token() -> str:
+            return ""  # local development: calls to the Playground's connector carry no Authorization
+
+        token = no_token
+    return AgentsHost(settings.app_id, token,  # type: ignore[arg-type]
+                      metadata_url=settings.sdk_overrides.get("ToBotFromChannelOpenIdMetadataUrl", ""),
+                      issuer=settings.sdk_overrides.get("ToBotFromChannelTokenIssuer", ""))
+
+
+def build_teams_sender(settings: Settings, host: BotbuilderHost | AgentsHost) -> TeamsProactiveSender:
     """The one Teams sender of a process, with its share of Teams' rate limits."""
     from notify.rate_limit import TeamsLimits
     from notify.teams import TeamsProactiveSender
 
-    return TeamsProactiveSender(adapter, settings.app_id, limits=TeamsLimits(share=settings.teams_tenant_share))
+    return TeamsProactiveSender(host.connector(), settings.app_id, limits=TeamsLimits(share=settings.teams_tenant_share))
 
 
-def build_dispatcher(settings: Settings, database: Database, adapter: CloudAdapter, clock: Clock,
+def build_dispatcher(settings: Settings, database: Database, host: BotbuilderHost | AgentsHost, clock: Clock,
                      renderer: Renderer | None = None, teams: TeamsProactiveSender | None = None) -> Dispatcher:
     from notify.dispatcher import Dispatcher
     from notify.render import Renderer
 
-    teams = teams or build_teams_sender(settings, adapter)
+    teams = teams or build_teams_sender(settings, host)
     return Dispatcher(
         database,
         renderer=renderer or Renderer(zone=zone_of(settings), library_url=settings.library_url, benchmarking_url=settings.benchmarking_url),
@@ -206,20 +243,17 @@ def create_app(
     settings: Settings,
     *,
     database: Database | None = None,
-    credentials_factory: ServiceClientCredentialsFactory | None = None,
+    outbound_credentials: object | None = None,
     clock: Clock = utcnow,
 ) -> web.Application:
     """The web service with everything it runs: the assistant, and the dispatcher and the clock
     unless the settings leave them to processes of their own."""
-    from botbuilder.core import ConversationState
-
     from bot.app import web_application
     from bot.assistant import Assistant
     from bot.export_links import ExportLinks
     from bot.private import PrivateReplies
     from notify.render import Renderer
     from programme.links import ProgrammeLinks
-    from storage.bot_state import DatabaseStorage
 
     if not settings.authenticated:
         log.warning(
@@ -228,25 +262,26 @@ def create_app(
         )
     database = database or open_database(settings, migrate=True)
     zone = zone_of(settings)
-    authentication, adapter = build_bot_framework(settings, credentials_factory)
+    host = build_host(settings, outbound_credentials)
+    log.info("hosted on %s (BOT_HOST)", "the Microsoft 365 Agents SDK" if host.name == "agents" else "the Bot Framework SDK")
     links = ExportLinks(settings.export_link_key.encode() or secrets.token_bytes(32),
                         settings.public_url or f"http://localhost:{settings.port}")
     # The notifications' templates: the dispatcher's, and the digest card's; with the region's links.
     renderer = Renderer(zone=zone, library_url=settings.library_url, benchmarking_url=settings.benchmarking_url)
-    teams = build_teams_sender(settings, adapter)  # shared by the dispatcher and private answers: one count of the limits
+    teams = build_teams_sender(settings, host)  # shared by the dispatcher and private answers: one count of the limits
     assistant = Assistant(
-        database, ConversationState(DatabaseStorage(database.sessions)), clock, zone,
+        database, clock, zone,
         moderation_mailbox=settings.moderation_mailbox, coordinators_email=settings.coordinators_email,
         programme_links=ProgrammeLinks(settings.library_url, settings.benchmarking_url), links=links, renderer=renderer,
         private=PrivateReplies(teams, build_email_sender(settings)),
     )
     background: list[CleanupContext] = []
     if settings.dispatcher_enabled:
-        background.append(dispatcher_context(build_dispatcher(settings, database, adapter, clock, renderer, teams)))
+        background.append(dispatcher_context(build_dispatcher(settings, database, host, clock, renderer, teams)))
     if settings.scheduler_enabled:
         background.append(scheduler_context(database, clock, zone, settings.retention_days, settings.mail_from, settings.plan_every_seconds))
     return web_application(
-        database=database, adapter=adapter, authentication=authentication, assistant=assistant, links=links,
+        database=database, host=host, assistant=assistant, links=links,
         clock=clock, zone=zone, background=background,
     )
 

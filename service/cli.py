@@ -200,7 +200,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _listening(settings: Settings, host: str, port: int) -> str:
     """What `serve` says at start: where it listens, and who can reach it."""
-    where = f"Listening on http://{host}:{port}/api/messages"
+    sdk = "the Microsoft 365 Agents SDK" if settings.bot_host == "agents" else "the Bot Framework SDK"
+    where = f"Listening on http://{host}:{port}/api/messages, hosted on {sdk} (BOT_HOST={settings.bot_host})"
     if settings.authenticated:
         return f"{where} (Bot Framework authentication on)."
     if host in ("127.0.0.1", "localhost", "::1"):
@@ -387,12 +388,18 @@ def _check_manifest(package: Path) -> int:
 
 
 def _dispatcher(settings: Settings, args: argparse.Namespace) -> int:
-    from service.bootstrap import build_bot_framework, build_dispatcher, run_dispatcher
+    from service.bootstrap import build_dispatcher, build_host, run_dispatcher
 
     with command_database(settings, migrate=True) as database:
-        _, adapter = build_bot_framework(settings)
-        dispatcher = build_dispatcher(settings, database, adapter, utcnow)
-        asyncio.run(_until_stopped(lambda stop: run_dispatcher(dispatcher, stop)))
+        host = build_host(settings)
+
+        async def dispatch(stop: asyncio.Event) -> None:
+            try:
+                await run_dispatcher(build_dispatcher(settings, database, host, utcnow), stop)
+            finally:
+                await host.close()
+
+        asyncio.run(_until_stopped(dispatch))
     return 0
 
 

@@ -18,6 +18,17 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
 APP_ENVS = ("development", "production")
 MAIL_BACKENDS = ("file", "smtp", "graph")
+BOT_HOSTS = ("botbuilder", "agents")  # which SDK hosts the assistant (bot/hosts/): BOT_HOST
+
+# The Agents SDK's own names for the bot registration's values, accepted beside the standard ones
+# (which win when both are set). AUTHTYPE maps onto MicrosoftAppType.
+AGENTS_CONNECTION = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+AGENTS_NAMES = {
+    "MicrosoftAppId": AGENTS_CONNECTION + "CLIENTID",
+    "MicrosoftAppPassword": AGENTS_CONNECTION + "CLIENTSECRET",
+    "MicrosoftAppTenantId": AGENTS_CONNECTION + "TENANTID",
+}
+AGENTS_AUTH_TYPES = {"clientsecret": "SingleTenant", "usermanagedidentity": "UserAssignedMSI"}
 
 # The Bot Framework's own names for sovereign- and test-cloud overrides, passed to the SDK as they are.
 # The values go to the SDK under the attribute names its configuration object uses.
@@ -39,6 +50,7 @@ class Settings:
     app_password: str = ""
     app_type: str = "MultiTenant"
     app_tenant_id: str = ""
+    bot_host: str = "botbuilder"
     database_url: str = ""
     port: int = 3978
     host: str = "127.0.0.1"  # where `serve` listens: 127.0.0.1 in local mode, 0.0.0.0 when authenticated, or HOST
@@ -157,8 +169,30 @@ def _value_problems(get: Callable[..., str], app_id: str, app_type: str, tenant:
     return problems
 
 
+def _with_agents_names(values: Mapping[str, str], problems: list[str]) -> Mapping[str, str]:
+    """The values with the Agents SDK's CONNECTIONS__... names read as the standard ones they stand for."""
+    if not any(name.startswith(AGENTS_CONNECTION) for name in values):
+        return values
+    merged = dict(values)
+    for standard, agents in AGENTS_NAMES.items():
+        if not (merged.get(standard) or "").strip() and (values.get(agents) or "").strip():
+            merged[standard] = values[agents]
+    auth_type = (values.get(AGENTS_CONNECTION + "AUTHTYPE") or "").strip()
+    if auth_type and not (merged.get("MicrosoftAppType") or "").strip():
+        if auth_type.lower() not in AGENTS_AUTH_TYPES:
+            problems.append(f"{AGENTS_CONNECTION}AUTHTYPE is '{auth_type[:30]}'; set it to ClientSecret or UserManagedIdentity "
+                            "(or set MicrosoftAppType instead).")
+        elif auth_type.lower() == "clientsecret":
+            # A client secret is single-tenant with a tenant id, and multi-tenant without one.
+            merged["MicrosoftAppType"] = "SingleTenant" if (merged.get("MicrosoftAppTenantId") or "").strip() else "MultiTenant"
+        else:
+            merged["MicrosoftAppType"] = AGENTS_AUTH_TYPES[auth_type.lower()]
+    return merged
+
+
 def settings_from(values: Mapping[str, str]) -> Settings:
     problems: list[str] = []
+    values = _with_agents_names(values, problems)
 
     def get(name: str, default: str = "") -> str:
         return (values.get(name) or default).strip()
@@ -171,6 +205,10 @@ def settings_from(values: Mapping[str, str]) -> Settings:
     if app_type not in APP_TYPES:
         problems.append(f"MicrosoftAppType is '{app_type}'; set it to one of {', '.join(APP_TYPES)}.")
     tenant = get("MicrosoftAppTenantId")
+    bot_host = get("BOT_HOST", "botbuilder").lower()
+    if bot_host not in BOT_HOSTS:
+        problems.append(f"BOT_HOST is '{bot_host[:20]}'; set it to botbuilder (the Bot Framework SDK, the default) or agents "
+                        "(the Microsoft 365 Agents SDK).")
     password = get("MicrosoftAppPassword")
     if app_env == "production" and not app_id:
         problems.append(
@@ -240,6 +278,7 @@ def settings_from(values: Mapping[str, str]) -> Settings:
         app_password=password,
         app_type=app_type,
         app_tenant_id=tenant,
+        bot_host=bot_host,
         database_url=database_url,
         port=port,
         host=get("HOST") or ("0.0.0.0" if get("MicrosoftAppId") else "127.0.0.1"),

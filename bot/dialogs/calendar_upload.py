@@ -37,8 +37,7 @@ SUFFIXES = (".yaml", ".yml")
 
 def calendar_attachment(turn: KnownTurn) -> dict[str, Any] | None:
     """The first attachment that looks like a calendar file, if any."""
-    for attachment in turn.context.activity.attachments or []:
-        item = attachment.serialize() if hasattr(attachment, "serialize") else dict(attachment)
+    for item in turn.activity.attachments:
         name = str(item.get("name") or "")
         kind = str(item.get("contentType") or "")
         if name.lower().endswith(SUFFIXES) or kind in ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"):

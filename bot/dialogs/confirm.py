@@ -17,7 +17,7 @@ CONFIRMED = {**team.CONFIRMED, **panel.CONFIRMED}
 
 async def confirm(turn: KnownTurn, command: Command) -> None:
     code = command.args.split()[0].strip("[]") if command.args else ""
-    held = held_codes.find(turn.session, code, turn.context.activity.from_property.id, turn.now,
+    held = held_codes.find(turn.session, code, turn.activity.sender_id, turn.now,
                            purposes=[held_codes.Purpose.CONFIRM]) if code else turn.held_code(held_codes.Purpose.CONFIRM)
     await _carry_out(turn, held)
 

@@ -3,16 +3,12 @@ attached; in Teams, as a signed download link that is tied to the coordinator an
 
 from __future__ import annotations
 
-import base64
-
-from botbuilder.core import MessageFactory
-from botbuilder.schema import Attachment
-
 from bot.cards.elements import card, heading, paragraph
 from bot.cards.programme_cards import message_card
 from bot.commands import Command
 from bot.export_links import LIFETIME
 from bot.exports_csv import csv_bytes
+from bot.host import File
 from bot.turn import KnownTurn
 from programme.coordination.exports import export, exportable
 from programme.errors import ProgrammeError
@@ -45,11 +41,7 @@ async def _email_with_file(turn: KnownTurn, name: str, data: bytes, count: int) 
 
 async def email_with_files(turn: KnownTurn, subject: str, text: str, files: list[tuple[str, str, bytes]]) -> None:
     """An emailed answer with files attached: (name, content type, bytes) each."""
-    activity = MessageFactory.text(text)
-    activity.channel_data = {"subject": subject}
-    activity.attachments = [Attachment(content_type=kind, name=name, content_url=f"data:{kind};base64," + base64.b64encode(data).decode("ascii"))
-                            for name, kind, data in files]
-    await turn.context.send_activity(activity)
+    await turn.reply_files(text, [File(name, kind, data) for name, kind, data in files], subject=subject)
 
 
 COMMANDS = {"export": export_command}

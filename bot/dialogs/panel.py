@@ -87,7 +87,7 @@ async def withdraw(turn: KnownTurn, command: Command) -> None:
         return
     params = {"id": int(match.group(1))}
     if turn.by_email:
-        code = held_codes.hold(turn.session, address=turn.context.activity.from_property.id, purpose=held_codes.Purpose.CONFIRM,
+        code = held_codes.hold(turn.session, address=turn.activity.sender_id, purpose=held_codes.Purpose.CONFIRM,
                                record={"action": "nomination.withdraw", "params": params}, now=turn.now)
         await turn.reply_card(
             message_card("Please confirm", f"To withdraw nomination {params['id']}, reply with: confirm {code}"),

@@ -86,7 +86,7 @@ async def _change(turn: KnownTurn, action: str, params: dict[str, Any]) -> None:
         if action == "team.add":
             # Check now, so the person hears about a mistake before confirming it.
             check_new_member(role=params["role"], name=params["name"], email=params["email"])
-        code = held_codes.hold(turn.session, address=turn.context.activity.from_property.id, purpose=held_codes.Purpose.CONFIRM,
+        code = held_codes.hold(turn.session, address=turn.activity.sender_id, purpose=held_codes.Purpose.CONFIRM,
                                record={"action": action, "params": params}, now=turn.now)
         what = (
             f"add {params['name']} ({params['email']}) as a {params['role']}"

@@ -14,14 +14,14 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
 import bot.dialogs.greeting
-from bot.adapter import APOLOGY
 from bot.cards.programme_cards import unknown_person_card
+from bot.messages import APOLOGY
 from service.settings import SettingsError, settings_from
 from storage.bot_state import BotStateRecord
 from storage.conversations import ConversationReferenceRecord
 from storage.models import Base
 from tests.support.activities import card_action, teams_message
-from tests.support.auth import OUTBOUND_TOKEN, LocalIdentityProvider, StaticCredentialsFactory, bearer, running_app
+from tests.support.auth import OUTBOUND_TOKEN, LocalIdentityProvider, bearer, running_app, static_credentials
 from tests.support.connector import ConnectorStandIn
 
 APP_ID = "6f1c2a9e-5b7d-4c3e-9a0b-1d2e3f4a5b6c"
@@ -63,9 +63,7 @@ async def connector():
 @pytest.fixture
 async def client(provider, connector, database):
     settings = settings_from(provider.settings_values(database.url))
-    async with running_app(
-        settings, database=database, credentials_factory=StaticCredentialsFactory(APP_ID)
-    ) as client:
+    async with running_app(settings, database=database, credentials=static_credentials(APP_ID)) as client:
         yield client
 
 
@@ -156,7 +154,7 @@ async def test_a_signed_card_action_is_answered_with_the_card_in_the_body(client
 
     response = await client.post("/api/messages", json=activity, headers=bearer(token))
 
-    # The SDK's own CloudAdapter.process would answer 500 here (msrest cannot serialize the card).
+    # botbuilder's own CloudAdapter.process would answer 500 here (msrest cannot serialize the card).
     assert response.status == 200
     assert response.content_type == "application/json"
     body = await response.json()
@@ -200,7 +198,7 @@ async def test_a_failed_turn_apologises_and_logs_the_activity_id_but_not_the_tex
 
     assert response.status == 201
     assert [sent.get("text") for sent in connector.stand_in.sent] == [APOLOGY]
-    failures = [record for record in caplog.records if record.name == "bot.adapter" and record.levelno == logging.ERROR]
+    failures = [record for record in caplog.records if record.name == "bot.messages" and record.levelno == logging.ERROR]
     assert len(failures) == 1
     assert activity["id"] in failures[0].getMessage()
     assert "RuntimeError" in failures[0].getMessage()

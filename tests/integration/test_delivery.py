@@ -14,13 +14,14 @@ from notify.email_smtp import SmtpEmailSender
 from notify.rate_limit import TeamsLimits
 from notify.render import Renderer
 from notify.teams import TeamsProactiveSender
-from service.bootstrap import build_bot_framework
+from service.bootstrap import build_host
 from service.settings import settings_from
 from storage.conversations import ConversationReferenceRecord
 from storage.outbox import OutboxMessage, enqueue
 from storage.people import Person
-from tests.support.auth import StaticCredentialsFactory
+from tests.support.auth import static_credentials
 from tests.support.fakes import RecordingSender
+from tests.support.hosts import with_host
 from tests.support.smtp import SmtpServer
 from tests.support.teams_connector import TeamsConnectorStandIn
 from tests.support.teams_references import APP_ID, TENANT, reference
@@ -119,12 +120,13 @@ async def test_teams_within_limits_with_email_when_the_app_was_removed(database)
         for n in range(40):
             connector.register(f"a:conversation-{n}", TENANT)
         connector.fail_conversation("a:conversation-7", 403)
-        settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-secret", "DATABASE_URL": database.url})
-        _, adapter = build_bot_framework(settings, StaticCredentialsFactory(APP_ID))
+        settings = settings_from(with_host({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-secret", "DATABASE_URL": database.url}))
+        host = build_host(settings, static_credentials(APP_ID))
         email = RecordingSender()
-        teams = TeamsProactiveSender(adapter, APP_ID, limits=TeamsLimits(), backoff_base=0.01, backoff_cap=1.0)
+        teams = TeamsProactiveSender(host.connector(), APP_ID, limits=TeamsLimits(), backoff_base=0.01, backoff_cap=1.0)
         dispatcher = Dispatcher(database, renderer=Renderer(), email=email, teams=teams, clock=clock)
         await _drain_until_settled(dispatcher, clock, database)
+        await host.close()
         stats = connector.stats()
         delivered = [d.conversation_id for d in connector.delivered]
     rows = _rows(database)
@@ -147,11 +149,12 @@ async def test_someone_known_only_from_a_team_channel_gets_a_personal_chat(datab
             channel_reference["conversation"] = {"id": "19:general@thread.tacv2", "conversationType": "channel", "tenantId": TENANT}
             record.reference = channel_reference
             session.commit()
-        settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-secret", "DATABASE_URL": database.url})
-        _, adapter = build_bot_framework(settings, StaticCredentialsFactory(APP_ID))
-        teams = TeamsProactiveSender(adapter, APP_ID, limits=TeamsLimits(), backoff_base=0.01, backoff_cap=1.0)
+        settings = settings_from(with_host({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-secret", "DATABASE_URL": database.url}))
+        host = build_host(settings, static_credentials(APP_ID))
+        teams = TeamsProactiveSender(host.connector(), APP_ID, limits=TeamsLimits(), backoff_base=0.01, backoff_cap=1.0)
         dispatcher = Dispatcher(database, renderer=Renderer(), email=RecordingSender(), teams=teams, clock=clock)
         await _drain_until_settled(dispatcher, clock, database)
+        await host.close()
         delivered = [d.conversation_id for d in connector.delivered]
     assert _rows(database)["test/0"].delivered_channel == "teams"
     with database.session() as session:

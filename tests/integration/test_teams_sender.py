@@ -1,4 +1,4 @@
-"""Proactive Teams messages end to end: the real CloudAdapter and the SDK's own HTTP client, talking
+"""Proactive Teams messages end to end, on both hosts: the real CloudAdapter and the SDK's own HTTP client, talking
 over 127.0.0.1 to a Bot Connector stand-in that enforces Teams' limits and can be told to fail.
 
 Deliveries are counted per outbox message by the `[outbox N]` marker each test puts in the
@@ -11,14 +11,14 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
-from botbuilder.schema import ConversationReference
 
 from notify.message import ConversationGone, PermanentFailure, Rendered, TeamsMessage, TemporaryFailure
 from notify.rate_limit import TeamsLimits
 from notify.teams import TeamsProactiveSender, retry_after_seconds
-from service.bootstrap import build_bot_framework
+from service.bootstrap import build_host
 from service.settings import settings_from
-from tests.support.auth import OUTBOUND_TOKEN, StaticCredentialsFactory, StaticTokenCredentials
+from tests.support.auth import OUTBOUND_TOKEN, StaticCredentialsFactory, StaticTokenCredentials, static_credentials
+from tests.support.hosts import current_host, with_host
 from tests.support.teams_connector import TeamsConnectorStandIn, outbox_marker
 from tests.support.teams_references import APP_ID, TENANT, reference
 
@@ -64,8 +64,9 @@ class Teams:
         return message(self.url, conversation_id, message_id, **options)
 
 
-def counting_turn_errors(adapter) -> list[BaseException]:
-    """Wrap the adapter's on_turn_error (ours, from bot/adapter.py) so a test sees every call."""
+def counting_turn_errors(host) -> list[BaseException]:
+    """Wrap the SDK adapter's on_turn_error (ours, from bot/hosts/) so a test sees every call."""
+    adapter = host.adapter
     errors: list[BaseException] = []
     original = adapter.on_turn_error
 
@@ -77,27 +78,39 @@ def counting_turn_errors(adapter) -> list[BaseException]:
     return errors
 
 
-def make_sender(adapter, app_id: str, sleeps: list[float], **options) -> TeamsProactiveSender:
+def make_sender(host, app_id: str, sleeps: list[float], **options) -> TeamsProactiveSender:
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)
         await asyncio.sleep(seconds)
 
     options = {"max_retries": 3, "backoff_base": 0.01, "backoff_cap": 2.0, "timeout": 5.0, **options}
-    return TeamsProactiveSender(adapter, app_id, limits=TeamsLimits(), sleep=sleep, **options)
+    return TeamsProactiveSender(host.connector(), app_id, limits=TeamsLimits(), sleep=sleep, **options)
 
 
-def authenticated_adapter(credentials_factory=None):
-    settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "local-test-secret"})
-    return build_bot_framework(settings, credentials_factory or StaticCredentialsFactory(APP_ID))[1]
+HOSTS_MADE: list = []
+
+
+def authenticated_host(credentials=None):
+    settings = settings_from(with_host({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "local-test-secret"}))
+    host = build_host(settings, credentials or static_credentials(APP_ID))
+    HOSTS_MADE.append(host)
+    return host
+
+
+@pytest.fixture(autouse=True)
+async def close_hosts():
+    yield
+    while HOSTS_MADE:
+        await HOSTS_MADE.pop().close()
 
 
 @pytest.fixture
 async def teams():
     async with TeamsConnectorStandIn(require_token=OUTBOUND_TOKEN) as connector:
-        adapter = authenticated_adapter()
-        errors = counting_turn_errors(adapter)
+        host = authenticated_host()
+        errors = counting_turn_errors(host)
         sleeps: list[float] = []
-        teams = Teams(connector, make_sender(adapter, APP_ID, sleeps), errors, sleeps)
+        teams = Teams(connector, make_sender(host, APP_ID, sleeps), errors, sleeps)
         yield teams
         assert errors == [], "an exception reached adapter.on_turn_error"
 
@@ -190,9 +203,9 @@ async def test_a_retry_after_longer_than_the_cap_is_left_to_the_dispatcher(teams
 
 
 async def test_a_timeout_is_retried(teams):
-    adapter = authenticated_adapter()
-    errors = counting_turn_errors(adapter)
-    sender = make_sender(adapter, APP_ID, [], timeout=0.3)
+    host = authenticated_host()
+    errors = counting_turn_errors(host)
+    sender = make_sender(host, APP_ID, [], timeout=0.3)
     teams.connector.stall_next(1, 1.0)
 
     await sender.send_teams(teams.message("a:conv-1", 13))
@@ -219,9 +232,12 @@ async def test_an_unexpected_error_comes_back_to_the_caller_not_to_on_turn_error
 
             return Broken(app_id, oauth_scope=oauth_scope)
 
-    adapter = authenticated_adapter(BrokenTokens(APP_ID))
-    errors = counting_turn_errors(adapter)
-    sender = make_sender(adapter, APP_ID, [])
+    async def broken_token() -> str:
+        raise RuntimeError("the token service is unreachable")
+
+    host = authenticated_host(broken_token if current_host() == "agents" else BrokenTokens(APP_ID))
+    errors = counting_turn_errors(host)
+    sender = make_sender(host, APP_ID, [])
 
     with pytest.raises(RuntimeError, match="token service"):
         await sender.send_teams(teams.message("a:conv-1", 15))
@@ -246,18 +262,17 @@ async def test_300_messages_to_30_conversations_at_once_all_arrive_once_within_t
 
 async def test_a_new_personal_conversation_can_be_created_and_then_used():
     async with TeamsConnectorStandIn(require_token=OUTBOUND_TOKEN, strict=True) as connector:
-        adapter = authenticated_adapter()
-        errors = counting_turn_errors(adapter)
-        sender = make_sender(adapter, APP_ID, [])
+        host = authenticated_host()
+        errors = counting_turn_errors(host)
+        sender = make_sender(host, APP_ID, [])
 
         created = await sender.create_personal_conversation(connector.url, TENANT, "29:new-person")
         again = await sender.create_personal_conversation(connector.url, TENANT, "29:new-person")
 
-        rebuilt = ConversationReference().deserialize(created)
-        assert rebuilt.conversation.id == ConversationReference().deserialize(again).conversation.id
-        assert rebuilt.conversation.tenant_id == TENANT
-        assert rebuilt.user.id == "29:new-person"
-        assert rebuilt.service_url == connector.url and rebuilt.channel_id == "msteams"
+        assert created["conversation"]["id"] == again["conversation"]["id"]
+        assert created["conversation"]["tenantId"] == TENANT
+        assert created["user"]["id"] == "29:new-person"
+        assert created["serviceUrl"] == connector.url and created["channelId"] == "msteams"
         [parameters, _] = connector.created
         assert parameters["members"] == [{"id": "29:new-person"}]
         assert parameters["channelData"] == {"tenant": {"id": TENANT}}
@@ -269,18 +284,18 @@ async def test_a_new_personal_conversation_can_be_created_and_then_used():
                 rendered=Rendered("s", f"hello {outbox_marker(21)}", "", card(21)),
                 message_id=21,
                 tenant_id=TENANT,
-                conversation_id=rebuilt.conversation.id,
+                conversation_id=created["conversation"]["id"],
             )
         )
         assert connector.outbox_counts() == {21: 1}
-        assert connector.delivered[0].conversation_id == rebuilt.conversation.id
+        assert connector.delivered[0].conversation_id == created["conversation"]["id"]
         assert errors == []
 
 
 async def test_creating_a_conversation_for_someone_without_the_app_is_refused():
     async with TeamsConnectorStandIn() as connector:
         connector.fail_next(1, 403)
-        sender = make_sender(authenticated_adapter(), APP_ID, [])
+        sender = make_sender(authenticated_host(), APP_ID, [])
         with pytest.raises(ConversationGone):
             await sender.create_personal_conversation(connector.url, TENANT, "29:no-app")
 
@@ -288,9 +303,10 @@ async def test_creating_a_conversation_for_someone_without_the_app_is_refused():
 async def test_without_an_app_id_messages_go_unauthenticated_as_the_playground_expects():
     """Local development: no MicrosoftAppId, the SDK's own (empty) credentials, no Authorization."""
     async with TeamsConnectorStandIn() as connector:
-        _, adapter = build_bot_framework(settings_from({}))
-        errors = counting_turn_errors(adapter)
-        sender = make_sender(adapter, "", [])
+        host = build_host(settings_from(with_host({})))
+        HOSTS_MADE.append(host)
+        errors = counting_turn_errors(host)
+        sender = make_sender(host, "", [])
 
         await sender.send_teams(message(connector.url, "a:conv-1", 31))
 

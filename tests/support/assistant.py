@@ -16,6 +16,7 @@ from service.settings import settings_from
 from storage.database import Database
 from tests.support.calendars import AS_RECORD, EXAMPLE
 from tests.support.connector import ConnectorStandIn
+from tests.support.hosts import with_host
 
 __all__ = ["EXAMPLE", "EXAMPLE_NOW", "RunningAssistant", "start_assistant"]
 # A day in the 2022-23 cycle before any group's moderation window has opened.
@@ -42,7 +43,7 @@ async def start_assistant(
     connector_server = TestServer(connector.app())
     await connector_server.start_server()
     mail_dir = Path(tempfile.mkdtemp(prefix="assistant-mail-"))
-    values = {"DATABASE_URL": database.url, "DISPATCHER": "off", "SCHEDULER": "off", "MAIL_DIR": str(mail_dir), **(settings or {})}
+    values = with_host({"DATABASE_URL": database.url, "DISPATCHER": "off", "SCHEDULER": "off", "MAIL_DIR": str(mail_dir), **(settings or {})})
     app = create_app(settings_from(values), database=database, clock=lambda: now)
     client = TestClient(TestServer(app))
     await client.start_server()

@@ -9,6 +9,7 @@ SDK's own code, unchanged. Point the app at it with `settings_values()`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 import uuid
@@ -26,6 +27,7 @@ from jwt.algorithms import RSAAlgorithm
 from service.bootstrap import create_app
 from service.settings import Settings
 from storage.database import Database
+from tests.support.hosts import current_host, with_host
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 OUTBOUND_TOKEN = "test-outbound-token"
@@ -169,7 +171,7 @@ class LocalIdentityProvider:
 
     def settings_values(self, database_url: str) -> dict[str, str]:
         """The env-style values for `service.settings.settings_from`, pointing the app at this provider."""
-        return {
+        return with_host({
             "MicrosoftAppId": self.app_id,
             "MicrosoftAppPassword": APP_PASSWORD,
             "MicrosoftAppType": "MultiTenant",
@@ -177,7 +179,7 @@ class LocalIdentityProvider:
             "ToBotFromChannelTokenIssuer": self.issuer,
             "DATABASE_URL": database_url,
             "DISPATCHER": "off",
-        }
+        })
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -219,6 +221,17 @@ class StaticCredentialsFactory(ServiceClientCredentialsFactory):
         return StaticTokenCredentials(app_id, self.token, oauth_scope)
 
 
+def static_credentials(app_id: str, token: str = OUTBOUND_TOKEN, *, host: str | None = None) -> object:
+    """Outbound credentials with a fixed token, for the test's host: botbuilder's credentials
+    factory, or the Agents host's token source (an async callable)."""
+    if (host or current_host()) == "agents":
+        async def fixed() -> str:
+            return token if app_id else ""
+
+        return fixed
+    return StaticCredentialsFactory(app_id, token)
+
+
 class running_app:  # noqa: N801 - reads as a function: `async with running_app(...)` or `await running_app(...)`
     """The real app (create_app) served on 127.0.0.1, as a started aiohttp TestClient.
 
@@ -231,12 +244,12 @@ class running_app:  # noqa: N801 - reads as a function: `async with running_app(
         settings: Settings,
         *,
         database: Database,
-        credentials_factory: ServiceClientCredentialsFactory | None = None,
+        credentials: object | None = None,
         **create_app_options: Any,
     ):
-        self._app = create_app(
-            settings, database=database, credentials_factory=credentials_factory, **create_app_options
-        )
+        # The test's host, unless the settings were made for another on purpose.
+        settings = settings if settings.bot_host != "botbuilder" else dataclasses.replace(settings, bot_host=current_host())
+        self._app = create_app(settings, database=database, outbound_credentials=credentials, **create_app_options)
         self._client: TestClient | None = None
 
     async def _start(self) -> TestClient:
