@@ -18,7 +18,7 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Libraries whose DEBUG and INFO lines can carry content: statements and their parameters, HTTP
 # requests with headers and bodies, SMTP conversations.
 CONTENT_LOGGERS = ("sqlalchemy", "msrest", "urllib3", "requests", "aiohttp.access", "aiohttp.client", "aiohttp.server",
-                   "botbuilder", "botframework", "msal", "aiosmtpd", "mail.log", "asyncio", "hpack", "charset_normalizer",
+                   "botbuilder", "botframework", "microsoft_agents", "msal", "aiosmtpd", "mail.log", "asyncio", "hpack", "charset_normalizer",
                    "alembic")
 
 

@@ -306,7 +306,7 @@ class AgentsConnector:
         activity.apply_conversation_reference(stored)
         # Sent to the conversation, not as a reply: the turn context would make it a reply to the
         # continuation activity, an id the SDK made up that Teams has never seen.
-        activity.reply_to_id = None
+        activity.reply_to_id = None  # type: ignore[assignment]  # the SDK's field is Optional at run time, not in its annotation
         conversation_id = str(stored.conversation.id)
         posted: list[str | None] = []
         problems: list[BaseException] = []
@@ -314,6 +314,7 @@ class AgentsConnector:
         async def callback(context: TurnContext) -> None:
             try:
                 client = context.turn_state[CloudAdapter._AGENT_CONNECTOR_CLIENT_KEY]
+                assert isinstance(client, ConnectorClientBase)  # set by the adapter for every proactive turn
                 if replaces:
                     activity.id = replaces
                     await client.conversations.update_activity(conversation_id, replaces, activity)
