@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.dispatch                    # 1,000 Teams messages, then 1,000 emails
     .venv/bin/python -m bench.dispatch --people 200 --emails 200
     .venv/bin/python -m bench.dispatch --share 0.5        # this process's half of the tenant budget
+    .venv/bin/python -m bench.dispatch --host agents      # Teams through the Microsoft 365 Agents SDK
     .venv/bin/python -m bench.dispatch --latency 0.05     # the stand-in answers after 50 ms
     .venv/bin/python -m bench.dispatch --database-url postgresql+psycopg://...@127.0.0.1/empty_db
     .venv/bin/python -m bench.dispatch --people 0 --emails 600 --busy 120   # email beside one busy conversation
@@ -262,10 +263,10 @@ async def teams_phase(args, workdir: Path) -> TeamsResult:
     from notify.rate_limit import TeamsLimits
     from notify.render import Renderer
     from notify.teams import TeamsProactiveSender
-    from service.bootstrap import build_bot_framework
+    from service.bootstrap import build_host
     from service.settings import settings_from
     from storage.base import utcnow
-    from tests.support.auth import StaticCredentialsFactory
+    from tests.support.auth import static_credentials
 
     database_url = args.database_url or f"sqlite:///{workdir / 'teams.sqlite3'}"
     database = prepare(database_url)
@@ -277,10 +278,10 @@ async def teams_phase(args, workdir: Path) -> TeamsResult:
     try:
         service_url = connector.address
         seed_teams(database, service_url, args.people)
-        settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "bench-secret"})
-        _, adapter = build_bot_framework(settings, StaticCredentialsFactory(APP_ID))
+        settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "bench-secret", "BOT_HOST": args.host})
+        bot_host = build_host(settings, static_credentials(APP_ID, host=args.host))
         limits = TeamsLimits(share=args.share)
-        sender = TeamsProactiveSender(adapter, APP_ID, limits=limits)
+        sender = TeamsProactiveSender(bot_host.connector(), APP_ID, limits=limits)
         dispatcher = Dispatcher(
             database, renderer=Renderer(), email=NoEmail(), teams=sender, name="bench-teams", clock=utcnow,
             **dispatcher_options(args),
@@ -289,6 +290,7 @@ async def teams_phase(args, workdir: Path) -> TeamsResult:
         await asyncio.wait_for(dispatcher.drain(), timeout=args.time_limit)
         seconds = time.monotonic() - started
         await dispatcher.close()
+        await bot_host.close()
         stats = await asyncio.to_thread(_get_json, f"{service_url}_stats")
     finally:
         connector.stop()
@@ -460,10 +462,10 @@ async def mixed_phase(args, workdir: Path) -> MixedResult:
     from notify.rate_limit import TeamsLimits
     from notify.render import Renderer
     from notify.teams import TeamsProactiveSender
-    from service.bootstrap import build_bot_framework, build_email_sender
+    from service.bootstrap import build_email_sender, build_host
     from service.settings import settings_from
     from storage.base import utcnow
-    from tests.support.auth import StaticCredentialsFactory
+    from tests.support.auth import static_credentials
 
     database = prepare(f"sqlite:///{workdir / 'mixed.sqlite3'}")
     connector = Child(["-m", "tests.support.teams_connector", "--port", "0", "--latency", str(args.latency),
@@ -476,9 +478,9 @@ async def mixed_phase(args, workdir: Path) -> MixedResult:
         email = build_email_sender(settings_from({
             "MAIL_BACKEND": "smtp", "SMTP_HOST": host, "SMTP_PORT": port, "SMTP_SECURITY": "none",
             "MAIL_FROM": "assistant@bench.example", "ASSISTANT_MAILBOX": "assistant@bench.example"}))
-        settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "bench-secret"})
-        _, adapter = build_bot_framework(settings, StaticCredentialsFactory(APP_ID))
-        teams = TeamsProactiveSender(adapter, APP_ID, limits=TeamsLimits(share=args.share))
+        settings = settings_from({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "bench-secret", "BOT_HOST": args.host})
+        bot_host = build_host(settings, static_credentials(APP_ID, host=args.host))
+        teams = TeamsProactiveSender(bot_host.connector(), APP_ID, limits=TeamsLimits(share=args.share))
         dispatcher = Dispatcher(database, renderer=Renderer(), email=email, teams=teams, name="bench-mixed", clock=utcnow,
                                 **dispatcher_options(args))
         stop = asyncio.Event()
@@ -494,6 +496,7 @@ async def mixed_phase(args, workdir: Path) -> MixedResult:
         stop.set()
         await running
         await dispatcher.close()
+        await bot_host.close()
         stats = await asyncio.to_thread(_get_json, f"{connector.address}_stats")
     finally:
         connector.stop()
@@ -572,6 +575,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--emails", type=int, default=1000, help="emails (1000); 0 skips the email phase")
     p.add_argument("--busy", type=int, default=0, help="Teams messages for one person, sent beside the emails (0: no such phase)")
     p.add_argument("--share", type=float, default=1.0, help="this dispatcher's share of the tenant budget (1.0)")
+    p.add_argument("--host", choices=("botbuilder", "agents"), default="botbuilder", help="the SDK that sends to Teams (BOT_HOST)")
     p.add_argument("--latency", type=float, default=0.0, help="seconds the Teams stand-in takes to answer (0)")
     p.add_argument("--batch-size", type=int, default=0, help="dispatcher batch size (its default)")
     p.add_argument("--concurrency", type=int, default=0, help="dispatcher concurrency (its default)")

@@ -117,7 +117,19 @@ REJECTED = {
     "other serviceurl": _header(lambda p, _url: p.token(service_url="https://smba.trafficmanager.net/emea/")),
     "malformed": lambda _p, _url: {"Authorization": "Bearer abc"},
     "not a bearer token": lambda p, url: {"Authorization": f"Basic {p.token(service_url=url)}"},
+    "empty bearer": lambda _p, _url: {"Authorization": "Bearer "},
+    "unsigned (alg none)": lambda p, url: bearer(_unsigned(p, url)),
+    "a channel the key is not endorsed for": lambda p, url: {**bearer(p.token(service_url=url)), CHANNEL_HEADER: "kik"},
 }
+CHANNEL_HEADER = "X-Test-Channel"  # read by the test, never sent: the activity's channel for that case
+
+
+def _unsigned(provider: LocalIdentityProvider, url: str) -> str:
+    """The provider's claims, with `alg: none` and no signature."""
+    import jwt
+
+    claims = jwt.decode(provider.token(service_url=url), options={"verify_signature": False})
+    return jwt.encode(claims, None, algorithm="none", headers={"kid": provider.key_id})
 
 
 @pytest.mark.parametrize("case", list(REJECTED), ids=list(REJECTED))
@@ -125,10 +137,10 @@ async def test_an_unsigned_or_misaddressed_message_is_refused_without_trace(
     case, client, provider, connector, database
 ):
     activity = teams_message(connector.service_url, "help", user_id=USER_ID)
+    headers = REJECTED[case](provider, connector.service_url)
+    activity["channelId"] = headers.pop(CHANNEL_HEADER, activity["channelId"])
 
-    response = await client.post(
-        "/api/messages", json=activity, headers=REJECTED[case](provider, connector.service_url)
-    )
+    response = await client.post("/api/messages", json=activity, headers=headers)
 
     assert response.status == 401
     assert await response.json() == {"error": "unauthorized"}

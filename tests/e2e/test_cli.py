@@ -164,6 +164,7 @@ def test_serve_in_local_mode_listens_on_this_machine_only_and_says_so(tmp_path):
             except OSError:
                 time.sleep(0.1)
         assert f"Listening on http://127.0.0.1:{port}/api/messages" in said and "only this machine can reach it" in said, said
+        assert f"(BOT_HOST={os.environ['BOT_HOST']})" in said, said  # which SDK it runs on: the test's host
         assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1, and nothing else
     finally:
         process.terminate()

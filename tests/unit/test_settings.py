@@ -105,3 +105,27 @@ def test_log_format_json_is_one_object_per_line_with_the_turns_fields():
     assert "\n" not in line and entry["level"] == "INFO" and entry["logger"] == "bot.messages"
     assert entry["message"] == "turn a1: 200 in 12 ms" and entry["activity"] == "a1" and entry["outcome"] == 200
     assert entry["duration_ms"] == 12 and entry["time"].endswith("Z")
+
+
+def test_the_host_is_botbuilder_unless_bot_host_says_agents_and_a_bad_one_is_named():
+    assert settings_from({}).bot_host == "botbuilder"
+    assert settings_from({"BOT_HOST": "Agents"}).bot_host == "agents"
+    with pytest.raises(SettingsError, match="BOT_HOST is 'copilot'; set it to botbuilder"):
+        settings_from({"BOT_HOST": "copilot"})
+
+
+def test_the_agents_sdk_connection_names_stand_for_the_standard_ones():
+    prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+    guid = "6f1c2a9e-5b7d-4c3e-9a0b-1d2e3f4a5b6c"
+    tenant = "72f988bf-0000-4000-8000-00000000a11e"
+    single = settings_from({prefix + "CLIENTID": guid, prefix + "CLIENTSECRET": "s3cret", prefix + "TENANTID": tenant, prefix + "AUTHTYPE": "ClientSecret"})
+    assert (single.app_id, single.app_password, single.app_tenant_id, single.app_type) == (guid, "s3cret", tenant, "SingleTenant")
+    multi = settings_from({prefix + "CLIENTID": guid, prefix + "CLIENTSECRET": "s3cret"})
+    assert (multi.app_id, multi.app_type) == (guid, "MultiTenant")
+    managed = settings_from({prefix + "CLIENTID": guid, prefix + "TENANTID": tenant, prefix + "AUTHTYPE": "UserManagedIdentity"})
+    assert managed.app_type == "UserAssignedMSI"
+    # The standard names win where both are set.
+    both = settings_from({"MicrosoftAppId": guid, "MicrosoftAppPassword": "standard", prefix + "CLIENTSECRET": "agents"})
+    assert both.app_password == "standard"
+    with pytest.raises(SettingsError, match="AUTHTYPE is 'Certificate'"):
+        settings_from({prefix + "CLIENTID": guid, prefix + "AUTHTYPE": "Certificate"})
