@@ -300,13 +300,17 @@ class AgentsConnector:
         self._host.timeout = seconds
 
     async def post(self, reference: dict[str, Any], card: dict[str, Any], summary: str, replaces: str | None) -> str | None:
-        stored = ConversationReference.model_validate(with_both_tenant_spellings(reference))
+        readable = with_both_tenant_spellings(reference)
+        stored = ConversationReference.model_validate(readable)
         continuation = stored.get_continuation_activity()
-        activity = _activity(Reply(card=card, summary=summary))
-        activity.apply_conversation_reference(stored)
-        # Sent to the conversation, not as a reply: the turn context would make it a reply to the
-        # continuation activity, an id the SDK made up that Teams has never seen.
-        activity.reply_to_id = None  # type: ignore[assignment]  # the SDK's field is Optional at run time, not in its annotation
+        # Addressed from the reference as botbuilder does it, and sent to the conversation, not as a
+        # reply: the turn context would make it a reply to the continuation activity, an id the SDK
+        # made up that Teams has never seen. Built from JSON so that no field is sent as null (the
+        # SDK's client sends whatever was set, and the Playground answers 400 to `"locale": null`).
+        addressed = {"channelId": readable.get("channelId"), "serviceUrl": readable.get("serviceUrl"), "conversation": readable.get("conversation"),
+                     "from": readable.get("bot"), "recipient": readable.get("user"), "locale": readable.get("locale")}
+        activity = Activity.model_validate({**{k: v for k, v in addressed.items() if v is not None}, "type": "message", "summary": summary,
+                                            "attachments": Reply(card=card).attachments()})
         conversation_id = str(stored.conversation.id)
         posted: list[str | None] = []
         problems: list[BaseException] = []

@@ -32,6 +32,9 @@ class ConnectorStandIn:
 
     async def _send(self, request: web.Request) -> web.Response:
         activity = await request.json()
+        if nulls := sorted(key for key, value in activity.items() if value is None):
+            # The Agents Playground refuses a field sent as null (400): so does this stand-in, whichever SDK sent it.
+            return web.json_response({"error": {"code": "BadArgument", "message": f"null fields: {nulls}"}}, status=400)
         activity["_conversation"] = request.match_info["conversation"]
         self.sent.append(activity)
         return web.json_response({"id": str(uuid.uuid4())})

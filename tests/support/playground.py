@@ -264,6 +264,10 @@ def start_assistant(workdir: Path, database_url: str, port: int) -> ManagedProce
     url = f"http://127.0.0.1:{port}/healthz"
     try:
         wait_until(lambda: http_status(url) == 200, what=f"the assistant to answer {url}", timeout=START_TIMEOUT, processes=[assistant])
+        # It runs on the test's host (BOT_HOST, inherited), and says so.
+        host = os.environ.get("BOT_HOST", "botbuilder")
+        wait_until(lambda: f"(BOT_HOST={host})" in assistant.log_path.read_text(errors="replace"), what=f"the assistant to say it runs on {host}",
+                   timeout=START_TIMEOUT, processes=[assistant])
     except BaseException:
         assistant.stop()
         raise

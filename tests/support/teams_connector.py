@@ -239,6 +239,8 @@ class TeamsConnectorStandIn:
     async def _send(self, request: web.Request) -> web.Response:
         conversation_id = request.match_info["conversation"]
         activity = await request.json()
+        if any(value is None for value in activity.values()):
+            return self._answer(400)  # as the Agents Playground answers a field sent as null
         known = conversation_id in self._tenants
         tenant_id = self._tenants.get(conversation_id) or _tenant_of(activity)
         refused = await self._gate(request, conversation_id, tenant_id)
