@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -224,3 +225,33 @@ class Host(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class VerifiedTokens:
+    """Requests already authenticated, by their token, channel and service URL: the channel sends the
+    same token with every activity for an hour, and checking its RS256 signature and claims again is
+    most of a turn's authentication. An entry lasts until the token's `exp` (with the clock skew the
+    check allows), so nothing is accepted that the full check would refuse, except a token whose
+    signing key the channel withdrew within its hour. Bounded: full, it starts again empty."""
+
+    def __init__(self, *, skew: float = 300.0, size: int = 4096, clock: Callable[[], float] = time.time):
+        self._skew = skew
+        self._size = size
+        self._clock = clock
+        self._entries: dict[tuple[str, str, str], tuple[float, object]] = {}
+
+    def get(self, token: str, channel: str, service_url: str) -> object | None:
+        entry = self._entries.get((token, channel, service_url))
+        if entry is None:
+            return None
+        if self._clock() > entry[0] + self._skew:
+            self._entries.pop((token, channel, service_url), None)
+            return None
+        return entry[1]
+
+    def put(self, token: str, channel: str, service_url: str, expires: object, value: object) -> None:
+        if not isinstance(expires, (int, float)) or isinstance(expires, bool):
+            return  # no lifetime to trust: checked in full every time
+        if len(self._entries) >= self._size:
+            self._entries.clear()
+        self._entries[(token, channel, service_url)] = (float(expires), value)

@@ -38,7 +38,7 @@ from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from microsoft_agents.hosting.core.connector.client import UserTokenClient
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
-from bot.host import Inbound, InvokeAnswer, Reply, TurnLogic
+from bot.host import Inbound, InvokeAnswer, Reply, TurnLogic, VerifiedTokens
 from notify.teams import TEAMS_CHANNEL, ConnectorFailure, with_both_tenant_spellings
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,7 @@ class ChannelTokens:
         self._keys: dict[str, _Key] = {}
         self._read_at = -float(KEYS_REFRESH)  # never read
         self._lock = asyncio.Lock()
+        self._verified = VerifiedTokens(skew=CLOCK_SKEW)
 
     async def check(self, authorization: str | None, activity: Activity) -> ClaimsIdentity:
         if not self._app_id:
@@ -89,6 +90,17 @@ class ChannelTokens:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("no bearer token")
         token = token.strip()
+        channel = str(activity.channel_id or "")
+        service_url = str(activity.service_url or "")
+        known = self._verified.get(token, channel, service_url)
+        if isinstance(known, ClaimsIdentity):
+            return known
+        claims = await self._verify(token, channel, service_url)
+        identity = ClaimsIdentity(claims, authentication_type="Bearer", security_token=token)
+        self._verified.put(token, channel, service_url, claims.get("exp"), identity)
+        return identity
+
+    async def _verify(self, token: str, channel: str, service_url: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -98,7 +110,6 @@ class ChannelTokens:
         key = await self._key(header["kid"])
         if key is None:
             raise Unauthorized("signed with a key the channel does not publish")
-        channel = str(activity.channel_id or "")
         if channel and channel not in key.endorsements:
             raise Unauthorized("the key is not endorsed for this channel")
         try:
@@ -106,9 +117,9 @@ class ChannelTokens:
                                 options={"require": ["exp", "iss", "aud"]})
         except jwt.PyJWTError as error:
             raise Unauthorized(type(error).__name__) from error
-        if str(claims.get("serviceurl") or "") != str(activity.service_url or ""):
+        if str(claims.get("serviceurl") or "") != service_url:
             raise Unauthorized("the token was issued for another service URL")
-        return ClaimsIdentity(claims, authentication_type="Bearer", security_token=token)
+        return claims
 
     async def _key(self, kid: str) -> _Key | None:
         """The channel's key `kid`: read again after a day, or when a token names one not seen (at most every few minutes)."""

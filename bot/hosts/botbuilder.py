@@ -12,6 +12,7 @@ authenticated in full before a cached client is handed out.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import weakref
 from typing import Any, TypeVar, cast
@@ -33,7 +34,7 @@ from botframework.connector.auth import (
 from botframework.connector.skills import BotFrameworkClient
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from bot.host import CARD_CONTENT_TYPE, Inbound, InvokeAnswer, Reply, TurnLogic
+from bot.host import CARD_CONTENT_TYPE, Inbound, InvokeAnswer, Reply, TurnLogic, VerifiedTokens
 from notify.teams import TEAMS_CHANNEL, ConnectorFailure, with_both_tenant_spellings
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):  # type: ig
         self._connectors: dict[_Key, ConnectorClient] = {}
         self._token_clients: dict[_Key, UserTokenClient] = {}
         self._max_clients = max_clients
+        self._verified = VerifiedTokens()
 
     def _bounded(self, cache: dict[_Key, _Client]) -> dict[_Key, _Client]:
         if len(cache) >= self._max_clients:
@@ -78,7 +80,14 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):  # type: ig
         return cache
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
-        result = await self._inner.authenticate_request(activity, auth_header)
+        # A token seen before, for the same channel and service URL, was checked in full then (bot/host.py's VerifiedTokens).
+        channel, service_url = str(activity.channel_id or ""), str(activity.service_url or "")
+        result = self._verified.get(auth_header, channel, service_url) if auth_header else None
+        if not isinstance(result, AuthenticateRequestResult):
+            result = await self._inner.authenticate_request(activity, auth_header)
+            if auth_header and result.claims_identity is not None and result.claims_identity.is_authenticated:
+                self._verified.put(auth_header, channel, service_url, (result.claims_identity.claims or {}).get("exp"), result)
+        result = copy.copy(result)  # the factory below is this request's
         if result.connector_factory is not None:
             result.connector_factory = _CachedConnectorFactory(
                 result.connector_factory,

@@ -123,6 +123,8 @@ def _latest_reply(lines: list[str]) -> list[str]:
     text = "\n".join(lines)
     if not text.strip():
         return []
+    if len(lines) == 1:
+        return lines  # one line holds no quoted reply or signature block: the library (a costly read) has nothing to find
     # The library's header patterns take time growing faster than a line's length: it is shown long
     # lines as short stand-ins (no header or signature is that long), and they are put back after.
     long_lines = {f"\ue010{n}\ue011": line for n, line in enumerate(lines) if len(line) > LIBRARY_LINE}

@@ -68,3 +68,21 @@ def test_any_json_object_is_read_without_failing(body):
     assert isinstance(inbound.text, str) and isinstance(inbound.sender_id, str) and isinstance(inbound.tenant_id, str)
     assert all(isinstance(item, dict) for item in inbound.attachments)
     assert isinstance(inbound.reference(), dict)
+
+
+def test_a_verified_token_is_trusted_until_its_expiry_and_the_clock_skew_only():
+    from bot.host import VerifiedTokens
+
+    now = [1000.0]
+    tokens = VerifiedTokens(skew=300, size=2, clock=lambda: now[0])
+    tokens.put("t", "msteams", "https://smba.example/", 1600, "identity")
+    assert tokens.get("t", "msteams", "https://smba.example/") == "identity"
+    assert tokens.get("t", "email", "https://smba.example/") is None  # another channel: checked in full
+    assert tokens.get("t", "msteams", "https://other.example/") is None  # another service URL: checked in full
+    now[0] = 1901.0
+    assert tokens.get("t", "msteams", "https://smba.example/") is None  # past exp + skew
+    tokens.put("no-exp", "msteams", "u", None, "identity")
+    assert tokens.get("no-exp", "msteams", "u") is None  # no lifetime: never kept
+    for n in range(3):
+        tokens.put(f"t{n}", "msteams", "u", 5000, n)
+    assert tokens.get("t0", "msteams", "u") is None and tokens.get("t2", "msteams", "u") == 2  # bounded
