@@ -222,7 +222,19 @@ class _IO:
         self.responded = False
 
     async def send(self, reply: Reply) -> None:
-        await self._context.send_activity(_activity(reply))
+        client = self._context.turn_state.get(CloudAdapter._AGENT_CONNECTOR_CLIENT_KEY)
+        inbound = self._inbound
+        if not isinstance(client, ConnectorClientBase) or not inbound.id or self._context.activity.delivery_mode == "expectReplies":
+            await self._context.send_activity(_activity(reply))  # buffered replies, and anything unusual: the SDK's own path
+        else:
+            # A reply, addressed from the activity as the turn context would (it also deep-copies the
+            # activity, card and all, and opens a telemetry span around each send: a tenth of a turn).
+            reference = inbound.reference()
+            addressed = {"channelId": reference.get("channelId"), "serviceUrl": reference.get("serviceUrl"),
+                         "conversation": reference.get("conversation"), "from": reference.get("bot"), "recipient": reference.get("user"),
+                         "locale": reference.get("locale"), "replyToId": inbound.id, "inputHint": "acceptingInput"}
+            activity = _activity(reply, {key: value for key, value in addressed.items() if value is not None})
+            await client.conversations.reply_to_activity(inbound.conversation_id, inbound.id, activity)
         self.responded = True
 
     async def roster_email(self) -> str | None:
@@ -233,9 +245,10 @@ class _IO:
         return (getattr(member, "email", None) or getattr(member, "user_principal_name", None) or "").lower() or None
 
 
-def _activity(reply: Reply) -> Activity:
+def _activity(reply: Reply, addressed: dict[str, Any] | None = None) -> Activity:
+    """The reply as the SDK's activity, with only the fields that have a value (none sent as null)."""
     attachments = [Attachment.model_validate(item) for item in reply.attachments()]
-    values: dict[str, Any] = {"type": "message"}
+    values: dict[str, Any] = {**(addressed or {}), "type": "message"}
     if reply.text:
         values["text"] = reply.text
     if reply.summary:
@@ -244,7 +257,7 @@ def _activity(reply: Reply) -> Activity:
         values["channel_data"] = reply.channel_data
     if attachments:
         values["attachments"] = attachments
-    return Activity(**values)
+    return Activity.model_validate(values)
 
 
 class AgentsHost:

@@ -50,10 +50,6 @@ def find_person(
     return None
 
 
-def _record(session: Session, sender: Sender) -> ConversationReferenceRecord | None:
-    return conversations.stored(session, sender.channel, sender.user_id)
-
-
 @dataclass(frozen=True)
 class Known:
     """What is already known of a sender, without asking anyone: the person (if any) and the
@@ -65,8 +61,13 @@ class Known:
 
 def known_sender(session: Session, sender: Sender) -> Known:
     """The active person this conversation or Entra id already belongs to, and the conversation's record."""
-    record = _record(session, sender)
-    person = session.get(Person, record.person_id) if record is not None and record.person_id else None
+    # One query for both, on every turn: the record and the person it names.
+    found = session.execute(
+        select(ConversationReferenceRecord, Person)
+        .outerjoin(Person, Person.id == ConversationReferenceRecord.person_id)
+        .where(ConversationReferenceRecord.channel_id == sender.channel, ConversationReferenceRecord.user_id == sender.user_id)
+    ).first()
+    record, person = (found[0], found[1]) if found is not None else (None, None)
     if person is not None and person.active:
         return Known(person, record)
     return Known(find_person(session, aad_object_id=sender.aad_object_id), record)
