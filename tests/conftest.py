@@ -4,6 +4,9 @@ that hosts the app (BOT_HOST), both for every test of a module that starts the a
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from programme.calendar.importer import import_calendar, load_calendar_file
@@ -49,12 +52,28 @@ def postgres_database():
     database.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory) -> Path:
+    """An SQLite database with every migration applied, once per session: each test gets a copy
+    (migrating a new file for every test took longer than most tests)."""
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+    template = Database(f"sqlite:///{path}")
+    template.upgrade()
+    template.dispose()
+    return path
+
+
+def _migrated_copy(request, tmp_path: Path) -> Database:
+    target = tmp_path / "test.sqlite3"
+    shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), target)
+    return Database(f"sqlite:///{target}")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database(request, tmp_path) -> Database:
     """A migrated, empty database: a new SQLite file, or the shared PostgreSQL test database emptied."""
     if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'test.sqlite3'}")
-        database.upgrade()
+        database = _migrated_copy(request, tmp_path)
         yield database
         database.dispose()
         return
@@ -65,9 +84,8 @@ def database(request, tmp_path) -> Database:
 
 
 @pytest.fixture
-def sqlite_database(tmp_path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'test.sqlite3'}")
-    database.upgrade()
+def sqlite_database(request, tmp_path) -> Database:
+    database = _migrated_copy(request, tmp_path)
     yield database
     database.dispose()
 
